@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: install run test lint openapi migrate bench clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)
+	$(UV) sync --frozen --python $(PYTHON)
+
+run: install
+	$(BIN)/ccr serve
+
+test: install
+	$(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check app tests migrations bench scripts
+	$(BIN)/ruff format --check app tests migrations bench scripts
+	$(BIN)/mypy app
+
+openapi: install
+	$(BIN)/ccr openapi
+
+migrate: install
+	$(BIN)/ccr migrate
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var

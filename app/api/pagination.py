@@ -1,0 +1,108 @@
+"""Keyset pagination: `?limit=&cursor=` → `{"items": [...], "next_cursor": ...}`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import Session
+
+from app.errors import Unprocessable
+
+T = TypeVar("T")
+MAX_PAGE_SIZE = 200
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int
+    cursor: str | None
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")] = 50,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=300, description="`next_cursor` of the previous page"),
+    ] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+def _encode(values: list[Any]) -> str:
+    def plain(v: Any) -> Any:
+        return v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, uuid.UUID) else v
+
+    raw = json.dumps([plain(v) for v in values], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _bad_cursor() -> Unprocessable:
+    return Unprocessable(
+        "The cursor is not one this API issued",
+        errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor", "type": "value_error"}],
+    )
+
+
+def _decode(cursor: str, columns: list[Any]) -> list[Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        values = json.loads(raw)
+        if not isinstance(values, list) or len(values) != len(columns):
+            raise ValueError
+        decoded = []
+        for column, value in zip(columns, values, strict=True):
+            python_type = column.type.python_type
+            if python_type is datetime:
+                parsed = datetime.fromisoformat(value)
+                if parsed.tzinfo is None:
+                    raise ValueError
+                decoded.append(parsed)
+            elif python_type is uuid.UUID:
+                decoded.append(uuid.UUID(value))
+            elif python_type is int:
+                if not isinstance(value, int) or isinstance(value, bool):
+                    raise ValueError
+                decoded.append(value)
+            else:
+                decoded.append(str(value))
+        return decoded
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError, NotImplementedError) as exc:
+        raise _bad_cursor() from exc
+
+
+def paginate(
+    session: Session, stmt: Select[Any], params: PageParams, keys: list[Any]
+) -> tuple[list[Any], str | None]:
+    """Rows of `stmt` after the cursor, ordered by the unique key columns `keys`."""
+    if params.cursor:
+        after = _decode(params.cursor, keys)
+        # (k1, k2) > (a1, a2), written out so that it works on every database.
+        clauses = []
+        for i, column in enumerate(keys):
+            equal = [keys[j] == after[j] for j in range(i)]
+            clauses.append(and_(*equal, column > after[i]))
+        stmt = stmt.where(or_(*clauses))
+    rows = list(session.scalars(stmt.order_by(*keys).limit(params.limit + 1)).all())
+    next_cursor = None
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        last = rows[-1]
+        next_cursor = _encode([getattr(last, column.key) for column in keys])
+    return rows, next_cursor

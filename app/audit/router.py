@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import uuid
+from pydantic import AwareDatetime
+from typing import Annotated
+
+from fastapi import Query
+from sqlalchemy import select
+
+from app.api.pagination import Page, Paging, paginate
+from app.api.responses import problems
+from app.api.routing import make_router
+from app.audit import service
+from app.audit.models import AuditEvent
+from app.audit.schemas import AuditEventRead, AuditVerifyRead
+from app.security.dependencies import DbSession, allow
+from app.security.permissions import Perm
+from app.security.principals import Principal
+from app.security.scoping import scoped
+
+router = make_router("audit-events", prefix="/audit-events")
+Auditor = Annotated[Principal, allow(Perm.audit_read)]
+
+
+@router.get("", response_model=Page[AuditEventRead], responses=problems(401, 403))
+def audit_events_list(
+    session: DbSession,
+    principal: Auditor,
+    page: Paging,
+    actor_id: Annotated[uuid.UUID | None, Query()] = None,
+    action: Annotated[str | None, Query(max_length=80)] = None,
+    resource_type: Annotated[str | None, Query(max_length=40)] = None,
+    resource_id: Annotated[str | None, Query(max_length=64)] = None,
+    centre_id: Annotated[uuid.UUID | None, Query()] = None,
+    occurred_from: Annotated[AwareDatetime | None, Query()] = None,
+    occurred_to: Annotated[AwareDatetime | None, Query()] = None,
+) -> Page[AuditEventRead]:
+    stmt = service.filtered(
+        scoped(select(AuditEvent), AuditEvent, principal),
+        actor_id=actor_id,
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        centre_id=centre_id,
+        occurred_from=occurred_from,
+        occurred_to=occurred_to,
+    )
+    items, cursor = paginate(session, stmt, page, [AuditEvent.seq])
+    return Page(items=[AuditEventRead.model_validate(e) for e in items], next_cursor=cursor)
+
+
+@router.get("/verify", response_model=AuditVerifyRead, responses=problems(401, 403))
+def audit_events_verify(session: DbSession, principal: Auditor) -> AuditVerifyRead:
+    result = service.verify(session)
+    return AuditVerifyRead(
+        ok=result.ok, checked=result.checked, first_broken_seq=result.first_broken_seq,
+        reason=result.reason,
+    )

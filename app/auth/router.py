@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Form, Request
+from fastapi.responses import JSONResponse
+
+from app.api.responses import problems
+from app.api.routing import make_router
+from app.auth import service
+from app.auth.schemas import Me, TokenResponse
+from app.errors import problem_response
+from app.security.dependencies import CurrentPrincipal, DbSession
+
+router = make_router("auth", prefix="/auth")
+
+
+@router.post(
+    "/token",
+    response_model=TokenResponse,
+    responses=problems(401, 429),
+    summary="Log in (OAuth2 password or client-credentials grant)",
+)
+def auth_token(
+    request: Request,
+    session: DbSession,
+    grant_type: Annotated[Literal["password", "client_credentials"], Form()],
+    username: Annotated[str | None, Form(max_length=254)] = None,
+    password: Annotated[str | None, Form(max_length=200)] = None,
+    client_id: Annotated[str | None, Form(max_length=64)] = None,
+    client_secret: Annotated[str | None, Form(max_length=200)] = None,
+    scope: Annotated[str | None, Form(max_length=500)] = None,
+) -> JSONResponse | TokenResponse:
+    is_client = grant_type == "client_credentials"
+    identifier = client_id if is_client else username
+    secret = client_secret if is_client else password
+    if not identifier or not secret:
+        names = "client_id and client_secret" if is_client else "username and password"
+        return problem_response(422, "validation-error", "Validation failed", f"{names} are required")
+    result = service.login(
+        session,
+        request.app.state.settings,
+        grant_type=grant_type,
+        identifier=identifier,
+        secret=secret,
+        address=request.client.host if request.client else "unknown",
+        request_id=getattr(request.state, "request_id", None),
+    )
+    # Failures return (not raise) their problem, so that the throttle and audit rows commit.
+    if result.outcome == service.LoginOutcome.locked:
+        return problem_response(
+            429, "too-many-requests", "Too many requests",
+            "Too many failed logins; try again later",
+            headers={"Retry-After": str(result.retry_after)},
+        )
+    if result.outcome == service.LoginOutcome.bad_credentials:
+        return problem_response(
+            401, "invalid-credentials", "Invalid credentials", "The credentials are not valid",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    assert result.token is not None
+    return TokenResponse(access_token=result.token, expires_in=result.expires_in)
+
+
+@router.get("/me", response_model=Me, responses=problems(401))
+def auth_me(principal: CurrentPrincipal) -> Me:
+    return Me(
+        id=principal.id,
+        kind=principal.kind.value,
+        role=principal.role.value,
+        permissions=sorted(p.value for p in principal.permissions),
+        centre_ids=sorted(principal.centre_ids, key=str) if principal.centre_ids is not None else None,
+    )

@@ -1,0 +1,176 @@
+"""Logins (password and client credentials), throttling, and turning tokens into principals."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.audit import service as audit_service
+from app.auth.models import LoginThrottle
+from app.config import Settings
+from app.db import utcnow
+from app.inspector_grants.models import InspectorGrant
+from app.security import tokens
+from app.security.passwords import verify_secret
+from app.security.permissions import ROLE_PERMISSIONS, Perm, Role
+from app.security.principals import Principal, PrincipalKind
+from app.service_clients.models import ServiceClient
+from app.users.models import UserAccount
+
+
+def principal_for(session: Session, claims: tokens.TokenClaims) -> Principal | None:
+    """The principal a valid token stands for, or None if its holder has lost access since."""
+    if claims.token_type == "access":
+        user = session.get(UserAccount, claims.subject)
+        if user is None or not user.is_active:
+            return None
+        role = Role(user.role)
+        centres = None if role == Role.naccc_staff else frozenset(user.centre_ids)
+        return Principal(user.id, PrincipalKind.user, role, ROLE_PERMISSIONS[role], centres)
+    if claims.token_type == "service":
+        client = session.get(ServiceClient, claims.subject)
+        if client is None or not client.is_active:
+            return None
+        permissions = frozenset(Perm(p) for p in client.permissions if p in Perm._value2member_map_)
+        return Principal(client.id, PrincipalKind.service_client, Role.naccc_staff, permissions, None)
+    if claims.token_type == "inspector":
+        grant = session.get(InspectorGrant, claims.subject)
+        if grant is None or not grant.is_valid(utcnow()):
+            return None
+        return Principal(
+            grant.id,
+            PrincipalKind.inspector,
+            Role.inspector,
+            ROLE_PERMISSIONS[Role.inspector],
+            frozenset({grant.centre_id}),
+        )
+    return None
+
+
+class LoginOutcome(StrEnum):
+    ok = "ok"
+    bad_credentials = "bad_credentials"
+    locked = "locked"
+
+
+@dataclass
+class LoginResult:
+    outcome: LoginOutcome
+    token: str | None = None
+    expires_in: int = 0
+    retry_after: int = 0
+
+
+def _digest(kind: str, value: str) -> str:
+    return f"{kind}:" + hashlib.sha256(value.encode()).hexdigest()
+
+
+def _locked_for(session: Session, keys: list[str]) -> int:
+    now = utcnow()
+    rows = session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).all()
+    remaining = [int((r.locked_until - now).total_seconds()) + 1 for r in rows
+                 if r.locked_until and r.locked_until > now]
+    return max(remaining, default=0)
+
+
+def _record_failure(session: Session, settings: Settings, keys: list[str]) -> None:
+    now = utcnow()
+    window = timedelta(minutes=settings.login_lock_minutes)
+    for key in keys:
+        row = session.get(LoginThrottle, key)
+        if row is None:
+            row = LoginThrottle(key=key, failures=0, window_started_at=now)
+            session.add(row)
+        elif row.window_started_at < now - window:
+            row.failures, row.window_started_at, row.locked_until = 0, now, None
+        row.failures += 1
+        if row.failures >= settings.login_max_failures:
+            row.locked_until = now + window
+    session.flush()
+
+
+def _clear(session: Session, key: str) -> None:
+    row = session.get(LoginThrottle, key)
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
+def _audit_login(
+    session: Session,
+    action: str,
+    *,
+    actor_type: str,
+    actor_id: object = None,
+    request_id: str | None,
+    reason: str | None = None,
+) -> None:
+    audit_service.append(
+        session,
+        [
+            audit_service.AuditEntry(
+                action=action,
+                actor_type=actor_type,
+                actor_id=actor_id,  # type: ignore[arg-type]
+                resource_type="auth",
+                request_id=request_id,
+                details={"reason": reason} if reason else None,
+            )
+        ],
+    )
+
+
+def login(
+    session: Session,
+    settings: Settings,
+    *,
+    grant_type: str,
+    identifier: str,
+    secret: str,
+    address: str,
+    request_id: str | None,
+) -> LoginResult:
+    """Check credentials under the per-account and per-address throttle; audit the attempt."""
+    is_client = grant_type == "client_credentials"
+    actor_type = "service_client" if is_client else "user"
+    identifier = identifier.strip() if is_client else identifier.strip().lower()
+    account_key = _digest("client" if is_client else "account", identifier)
+    keys = [account_key, _digest("address", address)]
+
+    retry_after = _locked_for(session, keys)
+    if retry_after:
+        _audit_login(session, "login_locked", actor_type=actor_type, request_id=request_id)
+        return LoginResult(LoginOutcome.locked, retry_after=retry_after)
+
+    subject = None
+    if is_client:
+        client = session.scalars(
+            select(ServiceClient).where(ServiceClient.client_id == identifier)
+        ).one_or_none()
+        if verify_secret(secret, client.secret_hash if client else None) and client and client.is_active:
+            subject = client
+    else:
+        user = session.scalars(select(UserAccount).where(UserAccount.email == identifier)).one_or_none()
+        if verify_secret(secret, user.password_hash if user else None) and user and user.is_active:
+            subject = user
+
+    if subject is None:
+        _record_failure(session, settings, keys)
+        _audit_login(
+            session, "login_failed", actor_type=actor_type, request_id=request_id,
+            reason="bad_credentials",
+        )
+        return LoginResult(LoginOutcome.bad_credentials)
+
+    _clear(session, account_key)
+    token, expires_at = tokens.issue(settings, subject.id, "service" if is_client else "access")
+    _audit_login(session, "login_succeeded", actor_type=actor_type, actor_id=subject.id,
+                 request_id=request_id)
+    return LoginResult(
+        LoginOutcome.ok, token=token, expires_in=int((expires_at - utcnow()).total_seconds())
+    )

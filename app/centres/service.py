@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.api.pagination import PageParams, paginate
+from app.api.versioning import check_version
+from app.centres.models import Centre
+from app.centres.schemas import CentreCreate, CentreUpdate, check_year_end
+from app.errors import Conflict, Unprocessable
+from app.security.principals import Principal
+from app.security.scoping import get_scoped, scoped
+
+
+def create(session: Session, data: CentreCreate) -> Centre:
+    if session.scalars(select(Centre.id).where(Centre.code == data.code)).first():
+        raise Conflict(f"A centre with code {data.code} exists already")
+    centre = Centre(**data.model_dump())
+    session.add(centre)
+    session.flush()
+    return centre
+
+
+def list_centres(session: Session, principal: Principal, page: PageParams) -> tuple[list[Any], str | None]:
+    stmt = scoped(select(Centre), Centre, principal)
+    return paginate(session, stmt, page, [Centre.created_at, Centre.id])
+
+
+def get(session: Session, principal: Principal, centre_id: uuid.UUID) -> Centre:
+    return get_scoped(session, Centre, centre_id, principal)
+
+
+def update(
+    session: Session, principal: Principal, centre_id: uuid.UUID, data: CentreUpdate, if_match: str | None
+) -> Centre:
+    centre = get(session, principal, centre_id)
+    check_version(centre, if_match)
+    changes = data.model_dump(exclude_unset=True)
+    for field in ("name", "year_end_month", "year_end_day"):
+        if field in changes and changes[field] is None:
+            raise Unprocessable(
+                f"{field} cannot be null",
+                errors=[{"loc": ["body", field], "msg": "cannot be null", "type": "missing"}],
+            )
+    try:
+        check_year_end(changes.get("year_end_month", centre.year_end_month),
+                        changes.get("year_end_day", centre.year_end_day))
+    except ValueError as exc:
+        raise Unprocessable(str(exc)) from exc
+    for field, value in changes.items():
+        setattr(centre, field, value)
+    session.flush()
+    return centre

@@ -1,0 +1,157 @@
+"""The `ccr` command: serve, migrate, create-user, openapi."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from pathlib import Path
+
+from app.config import ConfigError, Settings, get_settings
+from app.db import make_engine, make_sessionmaker
+
+OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ConfigError as exc:
+        print(f"ccr: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def migrate_and_bootstrap(settings: Settings) -> None:
+    """Bring the schema to head; on an empty database create the first naccc_staff account."""
+    from app import migrate
+    from app.security.encryption import keyring
+    from app.users import service as users_service
+
+    if settings.is_sqlite:
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.database_url)
+    keyring.configure(settings.encryption_keys)
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            created = users_service.bootstrap_first_account(
+                session, settings.bootstrap_email, settings.bootstrap_password
+            )
+            session.commit()
+    finally:
+        engine.dispose()
+    if created is None:
+        return
+    user, one_time = created
+    if one_time:
+        print("=" * 72)
+        print("First naccc_staff account created. This password is shown only once:")
+        print(f"  email:    {user.email}")
+        print(f"  password: {one_time}")
+        print("=" * 72, flush=True)
+    else:
+        print(f"First naccc_staff account created for {user.email} (password from settings)")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    import uvicorn
+
+    settings = _settings()
+    migrate_and_bootstrap(settings)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        proxy_headers=False,
+    )
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    migrate_and_bootstrap(_settings())
+
+
+def cmd_create_user(args: argparse.Namespace) -> None:
+    from sqlalchemy import select
+
+    from app.centres.models import Centre
+    from app.security.encryption import keyring
+    from app.users import service as users_service
+    from app.users.schemas import UserCreate
+
+    settings = _settings()
+    keyring.configure(settings.encryption_keys)
+    password = getpass.getpass("Password (empty: generate one): ") if args.ask_password else None
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            centre_ids = [
+                session.scalars(select(Centre.id).where(Centre.code == code)).one()
+                for code in args.centre
+            ]
+            data = UserCreate(
+                email=args.email, full_name=args.name, role=args.role, centre_ids=centre_ids,
+                password=password or None,
+            )
+            user, one_time = users_service.create(session, data)
+            session.commit()
+    finally:
+        engine.dispose()
+    print(f"created {user.role} {user.id}")
+    if one_time:
+        print(f"one-time password (shown once): {one_time}")
+
+
+def openapi_document() -> str:
+    from app.main import create_app
+
+    from cryptography.fernet import Fernet
+
+    settings = Settings(env="test", jwt_secret="openapi", database_url="sqlite://")
+    settings.encryption_keys = [Fernet.generate_key().decode()]
+    return json.dumps(create_app(settings).openapi(), indent=2, sort_keys=True) + "\n"
+
+
+def cmd_openapi(args: argparse.Namespace) -> None:
+    document = openapi_document()
+    if args.output == "-":
+        sys.stdout.write(document)
+        return
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text(document)
+    print(f"wrote {args.output}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="ccr", description="Contact Centre Records")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate, bootstrap, and serve the API")
+    serve.add_argument("--host", default=None, help="default: CCR_HOST")
+    serve.add_argument("--port", type=int, default=None, help="default: CCR_PORT")
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="upgrade the database to the latest schema")
+    migrate.set_defaults(func=cmd_migrate)
+
+    create_user = commands.add_parser("create-user", help="create a user account")
+    create_user.add_argument("--email", required=True)
+    create_user.add_argument("--name", required=True)
+    create_user.add_argument("--role", required=True, choices=["naccc_staff", "centre_staff"])
+    create_user.add_argument("--centre", action="append", default=[], help="centre code (repeat)")
+    create_user.add_argument("--ask-password", action="store_true", help="prompt for a password")
+    create_user.set_defaults(func=cmd_create_user)
+
+    openapi = commands.add_parser("openapi", help="write the OpenAPI contract")
+    openapi.add_argument("--output", default=str(OPENAPI_PATH), help="path, or - for stdout")
+    openapi.set_defaults(func=cmd_openapi)
+
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main()

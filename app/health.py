@@ -1,0 +1,44 @@
+"""Liveness and readiness, outside the versioned API."""
+
+from __future__ import annotations
+
+from alembic.runtime.migration import MigrationContext
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.api.responses import problems
+from app.errors import problem_response
+from app.migrate import head_revision
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    status: str
+
+
+class Ready(BaseModel):
+    status: str
+    database: str
+    schema_revision: str | None
+
+
+@router.get("/healthz", response_model=Health)
+def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get("/readyz", response_model=Ready, responses=problems(503))
+def readyz(request: Request) -> Ready | JSONResponse:
+    try:
+        with request.app.state.engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except SQLAlchemyError:
+        return problem_response(503, "not-ready", "Not ready", "The database is not reachable")
+    if current != head_revision():
+        return problem_response(
+            503, "not-ready", "Not ready", "The database schema is not at the latest migration"
+        )
+    return Ready(status="ready", database="ok", schema_revision=current)

@@ -1,0 +1,99 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.routing import APIRoute
+from sqlalchemy import Engine
+
+from app.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, RequestIdFilter
+from app.audit.router import router as audit_router
+from app.auth.router import router as auth_router
+from app.centres.router import router as centres_router
+from app.config import Settings, get_settings
+from app.db import make_engine, make_sessionmaker
+from app.errors import install_handlers
+from app.health import router as health_router
+from app.inspector_grants.router import router as grants_router
+from app.openapi import install_openapi
+from app.security.encryption import keyring
+from app.service_clients.router import router as clients_router
+from app.users.router import router as users_router
+
+API_PREFIX = "/api/v1"
+API_ROUTERS = [
+    auth_router,
+    centres_router,
+    users_router,
+    clients_router,
+    grants_router,
+    audit_router,
+]
+
+
+def configure_logging() -> None:
+    root = logging.getLogger()
+    if any(isinstance(f, RequestIdFilter) for h in root.handlers for f in h.filters):
+        return
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+    )
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    keyring.configure(settings.encryption_keys)
+    engine = engine or make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+
+    app = FastAPI(
+        title="Contact Centre Records (ccr)",
+        version="1.0.0",
+        description="Records and privacy-compliance backend for child contact centres.",
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+
+    install_handlers(app)
+    install_openapi(app)
+
+    api = APIRouter(prefix=API_PREFIX)
+    for router in API_ROUTERS:
+        api.include_router(router)
+    app.include_router(api)
+    app.include_router(health_router)
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "If-Match", "Idempotency-Key",
+                           "X-Request-ID", "X-Lawful-Purpose"],
+            expose_headers=["ETag", "X-Request-ID", "Location"],
+        )
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,22 @@
+"""Every table, imported once so that Alembic and the tests see the whole schema."""
+
+from app.api.models import IdempotencyRecord
+from app.audit.models import AuditEvent
+from app.auth.models import LoginThrottle
+from app.centres.models import Centre
+from app.db import Base
+from app.inspector_grants.models import InspectorGrant
+from app.service_clients.models import ServiceClient
+from app.users.models import UserAccount, user_centre
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Centre",
+    "IdempotencyRecord",
+    "InspectorGrant",
+    "LoginThrottle",
+    "ServiceClient",
+    "UserAccount",
+    "user_centre",
+]

@@ -1,0 +1,69 @@
+"""Request dependencies: who is calling, and may they do this."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from app.auth import service as auth_service
+from app.db import get_session
+from app.errors import Forbidden, Unauthorized
+from app.security import tokens
+from app.security.permissions import Perm
+from app.security.principals import Principal
+
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearer",
+    description="A token from `POST /api/v1/auth/token`, or an inspector grant's token",
+)
+
+DbSession = Annotated[Session, Depends(get_session)]
+
+
+def authenticate(
+    request: Request,
+    session: DbSession,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+) -> Principal | None:
+    """The caller, or None without a token. A bad token, or one whose holder lost access, is 401."""
+    if credentials is None:
+        return None
+    try:
+        claims = tokens.decode(request.app.state.settings, credentials.credentials)
+    except tokens.InvalidTokenError as exc:
+        raise Unauthorized("The token is invalid or expired") from exc
+    principal = auth_service.principal_for(session, claims)
+    if principal is None:
+        raise Unauthorized("The token's holder no longer has access")
+    request.state.principal = principal
+    return principal
+
+
+def current_principal(principal: Annotated[Principal | None, Depends(authenticate)]) -> Principal:
+    if principal is None:
+        raise Unauthorized("A bearer token is required")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require(permission: Perm) -> Callable[[Principal], Principal]:
+    def check(principal: CurrentPrincipal) -> Principal:
+        if permission not in principal.permissions:
+            raise Forbidden(f"This needs the permission {permission.value}")
+        return principal
+
+    check.__name__ = f"require_{permission.name}"
+    check.required_permission = permission  # type: ignore[attr-defined]
+    return check
+
+
+def allow(permission: Perm) -> object:
+    """`Annotated[Principal, allow(Perm.x)]`: the caller, checked for one permission."""
+    return Depends(require(permission))

@@ -1,0 +1,91 @@
+"""Every JWT operation of the service lives here, so the library can be swapped in one place."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from jose import JWTError, jwt
+
+from app.config import Settings
+from app.db import utcnow
+
+TOKEN_TYPES = ("access", "service", "inspector")
+REQUIRED_CLAIMS = ("exp", "iat", "nbf", "aud", "iss", "sub", "jti")
+
+
+class InvalidTokenError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class TokenClaims:
+    subject: uuid.UUID
+    token_type: str
+    token_id: str
+    expires_at: datetime
+
+
+def _signing_key(settings: Settings) -> str:
+    if settings.jwt_algorithm.startswith("HS"):
+        return settings.jwt_secret
+    if settings.jwt_private_key_file is None:
+        raise RuntimeError("CCR_JWT_PRIVATE_KEY_FILE is needed for " + settings.jwt_algorithm)
+    return settings.jwt_private_key_file.read_text()
+
+
+def _verifying_key(settings: Settings) -> str:
+    if settings.jwt_algorithm.startswith("HS"):
+        return settings.jwt_secret
+    if settings.jwt_public_key_file is None:
+        raise RuntimeError("CCR_JWT_PUBLIC_KEY_FILE is needed for " + settings.jwt_algorithm)
+    return settings.jwt_public_key_file.read_text()
+
+
+def issue(
+    settings: Settings,
+    subject: uuid.UUID,
+    token_type: str,
+    *,
+    expires_at: datetime | None = None,
+) -> tuple[str, datetime]:
+    now = utcnow()
+    exp = expires_at or now + timedelta(minutes=settings.access_token_minutes)
+    claims: dict[str, Any] = {
+        "sub": str(subject),
+        "typ": token_type,
+        "jti": uuid.uuid4().hex,
+        "iat": int(now.timestamp()),
+        "nbf": int(now.timestamp()),
+        "exp": int(exp.timestamp()),
+        "aud": settings.jwt_audience,
+        "iss": settings.jwt_issuer,
+    }
+    token = jwt.encode(claims, _signing_key(settings), algorithm=settings.jwt_algorithm)
+    return token, exp
+
+
+def decode(settings: Settings, token: str) -> TokenClaims:
+    try:
+        claims = jwt.decode(
+            token,
+            _verifying_key(settings),
+            algorithms=[settings.jwt_algorithm],
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            options={f"require_{claim}": True for claim in REQUIRED_CLAIMS}
+            | {"verify_exp": True, "verify_nbf": True, "verify_iat": True, "leeway": 0},
+        )
+        token_type = claims.get("typ")
+        if token_type not in TOKEN_TYPES:
+            raise InvalidTokenError("unknown token type")
+        return TokenClaims(
+            subject=uuid.UUID(str(claims["sub"])),
+            token_type=token_type,
+            token_id=str(claims["jti"]),
+            expires_at=datetime.fromtimestamp(int(claims["exp"]), tz=utcnow().tzinfo),
+        )
+    except (JWTError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InvalidTokenError(str(exc)) from exc

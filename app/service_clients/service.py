@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.api.pagination import PageParams, paginate
+from app.api.versioning import check_version
+from app.errors import NotFound, Unprocessable
+from app.security.passwords import hash_secret, new_secret
+from app.service_clients.models import ServiceClient
+from app.service_clients.schemas import ServiceClientCreate, ServiceClientUpdate
+
+
+def create(session: Session, data: ServiceClientCreate) -> tuple[ServiceClient, str]:
+    secret = new_secret()
+    client = ServiceClient(
+        name=data.name,
+        client_id="ccr_" + secrets.token_hex(12),
+        secret_hash=hash_secret(secret),
+        permissions=sorted({p.value for p in data.permissions}),
+    )
+    session.add(client)
+    session.flush()
+    return client, secret
+
+
+def list_clients(session: Session, page: PageParams) -> tuple[list[Any], str | None]:
+    return paginate(session, select(ServiceClient), page, [ServiceClient.created_at, ServiceClient.id])
+
+
+def get(session: Session, client_id: uuid.UUID) -> ServiceClient:
+    client = session.get(ServiceClient, client_id)
+    if client is None:
+        raise NotFound("Service client not found")
+    return client
+
+
+def update(
+    session: Session, client_id: uuid.UUID, data: ServiceClientUpdate, if_match: str | None
+) -> ServiceClient:
+    client = get(session, client_id)
+    check_version(client, if_match)
+    changes = data.model_dump(exclude_unset=True)
+    if any(value is None for value in changes.values()):
+        raise Unprocessable("Fields cannot be set to null")
+    if "permissions" in changes:
+        changes["permissions"] = sorted({p.value for p in data.permissions or []})
+    for field, value in changes.items():
+        setattr(client, field, value)
+    session.flush()
+    return client
+
+
+def delete(session: Session, client_id: uuid.UUID) -> None:
+    """Deleting a client stops its tokens at once: every request looks the client up."""
+    session.delete(get(session, client_id))
+    session.flush()
