@@ -33,8 +33,8 @@ def healthz() -> Health:
 @router.get("/readyz", response_model=Ready, responses=problems(503))
 def readyz(request: Request) -> Ready | JSONResponse:
     try:
-        with request.app.state.engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
+        with request.app.state.sessionmaker() as session:
+            current = MigrationContext.configure(session.connection()).get_current_revision()
     except SQLAlchemyError:
         return problem_response(503, "not-ready", "Not ready", "The database is not reachable")
     if current != head_revision():

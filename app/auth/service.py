@@ -107,6 +107,7 @@ def _audit_login(
     *,
     actor_type: str,
     actor_id: object = None,
+    role: str | None = None,
     request_id: str | None,
     reason: str | None = None,
 ) -> None:
@@ -117,6 +118,7 @@ def _audit_login(
                 action=action,
                 actor_type=actor_type,
                 actor_id=actor_id,  # type: ignore[arg-type]
+                role=role,
                 resource_type="auth",
                 request_id=request_id,
                 details={"reason": reason} if reason else None,
@@ -170,7 +172,7 @@ def login(
     _clear(session, account_key)
     token, expires_at = tokens.issue(settings, subject.id, "service" if is_client else "access")
     _audit_login(session, "login_succeeded", actor_type=actor_type, actor_id=subject.id,
-                 request_id=request_id)
+                 role=Role.naccc_staff.value if is_client else subject.role, request_id=request_id)
     return LoginResult(
         LoginOutcome.ok, token=token, expires_in=int((expires_at - utcnow()).total_seconds())
     )

@@ -14,6 +14,7 @@ from app.db import utcnow
 
 TOKEN_TYPES = ("access", "service", "inspector")
 REQUIRED_CLAIMS = ("exp", "iat", "nbf", "aud", "iss", "sub", "jti")
+CLOCK_SKEW_SECONDS = 60
 
 
 class InvalidTokenError(Exception):
@@ -78,6 +79,8 @@ def decode(settings: Settings, token: str) -> TokenClaims:
             options={f"require_{claim}": True for claim in REQUIRED_CLAIMS}
             | {"verify_exp": True, "verify_nbf": True, "verify_iat": True, "leeway": 0},
         )
+        if int(claims["iat"]) > int(utcnow().timestamp()) + CLOCK_SKEW_SECONDS:
+            raise InvalidTokenError("token issued in the future")
         token_type = claims.get("typ")
         if token_type not in TOKEN_TYPES:
             raise InvalidTokenError("unknown token type")
