@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,10 @@ class PreconditionRequired(AppError):
 
 
 class Unprocessable(AppError):
-    status, slug, title = 422, "validation-error", "Validation failed"
+    """Well-formed input that breaks a rule the schema cannot express (schema errors are
+    `validation-error`)."""
+
+    status, slug, title = 422, "unprocessable", "Request breaks a rule"
 
 
 class TooManyRequests(AppError):
@@ -159,6 +163,16 @@ _STATUS_SLUGS = {
 }
 
 
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method of every route at this path (Starlette names only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return sorted(methods)
+
+
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
@@ -181,9 +195,11 @@ def install_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         slug, title = _STATUS_SLUGS.get(exc.status_code, ("http-error", HTTPStatus(exc.status_code).phrase))
         detail = exc.detail if isinstance(exc.detail, str) else title
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed_methods(request))
         return problem_response(
-            exc.status_code, slug, title, detail, headers=getattr(exc, "headers", None),
-            instance=request.url.path,
+            exc.status_code, slug, title, detail, headers=headers or None, instance=request.url.path
         )
 
     @app.exception_handler(Exception)

@@ -26,12 +26,12 @@ class Ready(BaseModel):
 
 
 @router.get("/healthz", response_model=Health)
-def healthz() -> Health:
+def health_liveness() -> Health:
     return Health(status="ok")
 
 
 @router.get("/readyz", response_model=Ready, responses=problems(503))
-def readyz(request: Request) -> Ready | JSONResponse:
+def health_readiness(request: Request) -> Ready | JSONResponse:
     try:
         with request.app.state.sessionmaker() as session:
             current = MigrationContext.configure(session.connection()).get_current_revision()

@@ -32,7 +32,7 @@ TEST_KEYS = [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
 BACKENDS = ["sqlite", "postgresql"]
 
 
-def test_settings(database_url: str, **overrides: object) -> Settings:
+def settings_for(database_url: str, **overrides: object) -> Settings:
     settings = Settings(
         env="test",
         database_url=database_url,
@@ -116,7 +116,7 @@ def migrated(backend: str, tmp_root: Path) -> Iterator[tuple[Engine, Settings]]:
     database = FreshDatabase(backend, tmp_root)
     migrate.upgrade(database.url)
     engine = make_engine(database.url)
-    yield engine, test_settings(database.url)
+    yield engine, settings_for(database.url)
     engine.dispose()
     database.drop()
 

@@ -27,6 +27,10 @@ class IdempotentReplay(Exception):  # noqa: N818 - control flow, not an error
         self.response = response
 
 
+class IdempotencyKeyReused(Unprocessable):
+    slug, title = "idempotency-key-reused", "Idempotency-Key reused"
+
+
 @dataclass(frozen=True)
 class PendingKey:
     principal_id: object
@@ -66,7 +70,7 @@ async def idempotency_key(
         request.url.path,
         body_sha256,
     ):
-        raise Unprocessable(
+        raise IdempotencyKeyReused(
             "This Idempotency-Key was used with another request",
             errors=[{"loc": ["header", "Idempotency-Key"], "msg": "key reused", "type": "conflict"}],
         )

@@ -53,8 +53,12 @@ def _encode(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+class InvalidCursor(Unprocessable):
+    slug, title = "invalid-cursor", "Invalid cursor"
+
+
 def _bad_cursor() -> Unprocessable:
-    return Unprocessable(
+    return InvalidCursor(
         "The cursor is not one this API issued",
         errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor", "type": "value_error"}],
     )

@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException
 
 from app.api import idempotency
 from app.audit import service as audit_service
-from app.errors import AppError, Conflict, PreconditionFailed
+from app.errors import AppError, Conflict, PreconditionFailed, Unprocessable
 from app.security.principals import Principal
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,9 @@ def _commit(request: Request, route: APIRoute, session: Session, response: Respo
     except IntegrityError as exc:
         session.rollback()
         raise Conflict("The change conflicts with existing data") from exc
+    except DataError as exc:
+        session.rollback()
+        raise Unprocessable("A value cannot be stored; check lengths and characters") from exc
 
 
 def _audit_failure(request: Request, route: APIRoute, status_code: int) -> None:
@@ -144,7 +147,10 @@ class AuditedRoute(APIRoute):
                     response = replay.response
                 except Exception as exc:
                     await run_in_threadpool(session.rollback)
-                    if isinstance(exc, StaleDataError):
+                    if isinstance(exc, DataError):
+                        # A value the database cannot store (out of range, bad encoding).
+                        exc = Unprocessable("A value cannot be stored; check lengths and characters")
+                    elif isinstance(exc, StaleDataError):
                         exc = PreconditionFailed(
                             "The record was changed by another request; read it again"
                         )

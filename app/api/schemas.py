@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
-LongText = Annotated[str, StringConstraints(max_length=20_000)]
+# PostgreSQL text cannot hold NUL characters: the contract refuses them everywhere.
+NO_NUL = r"^[^\x00]*$"
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL)]
+ShortText = Annotated[str, StringConstraints(max_length=200, pattern=NO_NUL)]
+LongText = Annotated[str, StringConstraints(max_length=20_000, pattern=NO_NUL)]
 Email = Annotated[EmailStr, Field(max_length=254)]
+
+
+_NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+
+
+def _text_only(value: object) -> object:
+    # Pydantic would read a number as a Unix timestamp; the contract says ISO 8601 text.
+    if not isinstance(value, str | datetime | date) or (isinstance(value, str) and _NUMBER.match(value)):
+        raise ValueError("expected an ISO 8601 date or date-time")
+    return value
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_text_only)]
+Day = Annotated[date, BeforeValidator(_text_only)]
 
 
 class StrictModel(BaseModel):

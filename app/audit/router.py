@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import uuid
-from pydantic import AwareDatetime
 from typing import Annotated
 
 from fastapi import Query
@@ -10,6 +9,7 @@ from sqlalchemy import select
 from app.api.pagination import Page, Paging, paginate
 from app.api.responses import problems
 from app.api.routing import make_router
+from app.api.schemas import NO_NUL, Timestamp
 from app.audit import service
 from app.audit.models import AuditEvent
 from app.audit.schemas import AuditEventRead, AuditVerifyRead
@@ -28,12 +28,12 @@ def audit_events_list(
     principal: Auditor,
     page: Paging,
     actor_id: Annotated[uuid.UUID | None, Query()] = None,
-    action: Annotated[str | None, Query(max_length=80)] = None,
-    resource_type: Annotated[str | None, Query(max_length=40)] = None,
-    resource_id: Annotated[str | None, Query(max_length=64)] = None,
+    action: Annotated[str | None, Query(max_length=80, pattern=NO_NUL)] = None,
+    resource_type: Annotated[str | None, Query(max_length=40, pattern=NO_NUL)] = None,
+    resource_id: Annotated[str | None, Query(max_length=64, pattern=NO_NUL)] = None,
     centre_id: Annotated[uuid.UUID | None, Query()] = None,
-    occurred_from: Annotated[AwareDatetime | None, Query()] = None,
-    occurred_to: Annotated[AwareDatetime | None, Query()] = None,
+    occurred_from: Annotated[Timestamp | None, Query()] = None,
+    occurred_to: Annotated[Timestamp | None, Query()] = None,
 ) -> Page[AuditEventRead]:
     stmt = service.filtered(
         scoped(select(AuditEvent), AuditEvent, principal),

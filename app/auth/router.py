@@ -7,9 +7,10 @@ from fastapi.responses import JSONResponse
 
 from app.api.responses import problems
 from app.api.routing import make_router
+from app.api.schemas import NO_NUL
 from app.auth import service
 from app.auth.schemas import Me, TokenResponse
-from app.errors import problem_response
+from app.errors import Unprocessable, problem_response
 from app.security.dependencies import CurrentPrincipal, DbSession
 
 router = make_router("auth", prefix="/auth")
@@ -25,18 +26,18 @@ def auth_token(
     request: Request,
     session: DbSession,
     grant_type: Annotated[Literal["password", "client_credentials"], Form()],
-    username: Annotated[str | None, Form(max_length=254)] = None,
-    password: Annotated[str | None, Form(max_length=200)] = None,
-    client_id: Annotated[str | None, Form(max_length=64)] = None,
-    client_secret: Annotated[str | None, Form(max_length=200)] = None,
-    scope: Annotated[str | None, Form(max_length=500)] = None,
+    username: Annotated[str | None, Form(max_length=254, pattern=NO_NUL)] = None,
+    password: Annotated[str | None, Form(max_length=200, pattern=NO_NUL)] = None,
+    client_id: Annotated[str | None, Form(max_length=64, pattern=NO_NUL)] = None,
+    client_secret: Annotated[str | None, Form(max_length=200, pattern=NO_NUL)] = None,
+    scope: Annotated[str | None, Form(max_length=500, pattern=NO_NUL)] = None,
 ) -> JSONResponse | TokenResponse:
     is_client = grant_type == "client_credentials"
     identifier = client_id if is_client else username
     secret = client_secret if is_client else password
     if not identifier or not secret:
         names = "client_id and client_secret" if is_client else "username and password"
-        return problem_response(422, "validation-error", "Validation failed", f"{names} are required")
+        raise Unprocessable(f"{names} are required for grant_type={grant_type}")
     result = service.login(
         session,
         request.app.state.settings,

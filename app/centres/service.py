@@ -9,13 +9,25 @@ from sqlalchemy.orm import Session
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
 from app.centres.models import Centre
-from app.centres.schemas import CentreCreate, CentreUpdate, check_year_end
+from app.centres.schemas import CentreCreate, CentreUpdate
 from app.errors import Conflict, Unprocessable
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, scoped
 
 
+_DAYS_IN_MONTH = {1: 31, 2: 28, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+
+
+def _check_year_end(month: int, day: int) -> None:
+    if day > _DAYS_IN_MONTH[month]:
+        raise Unprocessable(
+            "The financial-year end is not a day of every year (29 February is not allowed)",
+            errors=[{"loc": ["body", "year_end_day"], "msg": "no such day", "type": "value_error"}],
+        )
+
+
 def create(session: Session, data: CentreCreate) -> Centre:
+    _check_year_end(data.year_end_month, data.year_end_day)
     if session.scalars(select(Centre.id).where(Centre.code == data.code)).first():
         raise Conflict(f"A centre with code {data.code} exists already")
     centre = Centre(**data.model_dump())
@@ -45,11 +57,10 @@ def update(
                 f"{field} cannot be null",
                 errors=[{"loc": ["body", field], "msg": "cannot be null", "type": "missing"}],
             )
-    try:
-        check_year_end(changes.get("year_end_month", centre.year_end_month),
-                        changes.get("year_end_day", centre.year_end_day))
-    except ValueError as exc:
-        raise Unprocessable(str(exc)) from exc
+    _check_year_end(
+        changes.get("year_end_month", centre.year_end_month),
+        changes.get("year_end_day", centre.year_end_day),
+    )
     for field, value in changes.items():
         setattr(centre, field, value)
     session.flush()

@@ -3,16 +3,16 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas import Name, ShortText, StrictModel
+from app.api.schemas import Name, ShortText, StrictModel, Timestamp
 
 
 class GrantCreate(StrictModel):
     centre_id: uuid.UUID
     inspector_name: Name
     organisation: ShortText | None = None
-    expires_at: AwareDatetime = Field(description="UTC, in the future and at most 14 days away")
+    expires_at: Timestamp = Field(description="UTC, in the future and at most 14 days away")
 
 
 class GrantRead(BaseModel):

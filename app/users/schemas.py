@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints
 
 from app.api.schemas import Email, Name, RecordRead, StrictModel
 
@@ -20,18 +20,6 @@ class UserCreate(StrictModel):
     password: Password | None = Field(
         default=None, description="Omit to have a one-time password generated and shown once"
     )
-
-    @model_validator(mode="after")
-    def _centres_fit_role(self) -> UserCreate:
-        check_centres(self.role, self.centre_ids)
-        return self
-
-
-def check_centres(role: str, centre_ids: list[uuid.UUID]) -> None:
-    if role == "centre_staff" and not centre_ids:
-        raise ValueError("centre_staff need at least one centre")
-    if role == "naccc_staff" and centre_ids:
-        raise ValueError("naccc_staff see every centre; give no centre_ids")
 
 
 class UserUpdate(StrictModel):

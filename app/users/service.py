@@ -14,7 +14,14 @@ from app.errors import Conflict, NotFound, Unprocessable
 from app.security.passwords import hash_secret, new_secret
 from app.security.permissions import Role
 from app.users.models import UserAccount
-from app.users.schemas import UserCreate, UserUpdate, check_centres
+from app.users.schemas import UserCreate, UserUpdate
+
+
+def _check_centres(role: str, centre_ids: list[uuid.UUID]) -> None:
+    if role == Role.centre_staff and not centre_ids:
+        raise Unprocessable("centre_staff need at least one centre")
+    if role == Role.naccc_staff and centre_ids:
+        raise Unprocessable("naccc_staff see every centre; give no centre_ids")
 
 
 def _centres(session: Session, centre_ids: list[uuid.UUID]) -> list[Centre]:
@@ -30,6 +37,7 @@ def _centres(session: Session, centre_ids: list[uuid.UUID]) -> list[Centre]:
 
 def create(session: Session, data: UserCreate) -> tuple[UserAccount, str | None]:
     """Create a user; returns the generated one-time password when none was given."""
+    _check_centres(data.role, data.centre_ids)
     email = str(data.email).lower()
     if session.scalars(select(UserAccount.id).where(UserAccount.email == email)).first():
         raise Conflict("A user with this email exists already")
@@ -71,10 +79,7 @@ def update(
             raise Unprocessable(f"{field} cannot be null")
     role = changes.get("role", user.role)
     centre_ids = changes.get("centre_ids", user.centre_ids)
-    try:
-        check_centres(role, centre_ids)
-    except ValueError as exc:
-        raise Unprocessable(str(exc)) from exc
+    _check_centres(role, centre_ids)
     if user.id == actor_id and (changes.get("is_active") is False or role != user.role):
         raise Conflict("You cannot deactivate yourself or change your own role")
     if user.role == Role.naccc_staff and (role != Role.naccc_staff or changes.get("is_active") is False):
