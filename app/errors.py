@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -11,7 +12,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 log = logging.getLogger(__name__)
 
@@ -164,12 +164,18 @@ _STATUS_SLUGS = {
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    """Every method of every route at this path (Starlette names only the first route's)."""
+    """Every documented method at this path (Starlette names only the first route's)."""
+    table = getattr(request.app.state, "allowed_methods", None)
+    if table is None:
+        table = [
+            (re.compile("^" + re.sub(r"\{[^}/]+\}", "[^/]+", path) + "$"), {m.upper() for m in ops})
+            for path, ops in request.app.openapi()["paths"].items()
+        ]
+        request.app.state.allowed_methods = table
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "GET"})
-        if match != Match.NONE and getattr(route, "methods", None):
-            methods |= set(route.methods)
+    for regex, path_methods in table:
+        if regex.match(request.url.path):
+            methods |= path_methods
     return sorted(methods)
 
 

@@ -56,8 +56,8 @@ def centres_update(
     principal: Writer,
     centre_id: uuid.UUID,
     body: CentreUpdate,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> CentreRead:
     centre = service.update(session, principal, centre_id, body, if_match)
     set_etag(response, centre)

@@ -63,8 +63,8 @@ def service_clients_update(
     principal: Admin,
     service_client_id: uuid.UUID,
     body: ServiceClientUpdate,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> ServiceClientRead:
     client = service.update(session, service_client_id, body, if_match)
     set_etag(response, client)

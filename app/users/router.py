@@ -59,8 +59,8 @@ def users_update(
     principal: Writer,
     user_id: uuid.UUID,
     body: UserUpdate,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> UserRead:
     user = service.update(session, user_id, body, if_match, principal.id)
     set_etag(response, user)
