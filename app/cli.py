@@ -29,7 +29,9 @@ def migrate_and_bootstrap(settings: Settings) -> None:
     from app.users import service as users_service
 
     if settings.is_sqlite:
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
     migrate.upgrade(settings.database_url)
     keyring.configure(settings.encryption_keys)
     engine = make_engine(settings.database_url)
@@ -66,6 +68,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
         port=args.port or settings.port,
         workers=args.workers,
         proxy_headers=False,
+        # Our own access log carries request ids and no client addresses.
+        access_log=False,
     )
 
 
@@ -92,7 +96,10 @@ def cmd_create_user(args: argparse.Namespace) -> None:
                 for code in args.centre
             ]
             data = UserCreate(
-                email=args.email, full_name=args.name, role=args.role, centre_ids=centre_ids,
+                email=args.email,
+                full_name=args.name,
+                role=args.role,
+                centre_ids=centre_ids,
                 password=password or None,
             )
             user, one_time = users_service.create(session, data)
@@ -105,9 +112,9 @@ def cmd_create_user(args: argparse.Namespace) -> None:
 
 
 def openapi_document() -> str:
-    from app.main import create_app
-
     from cryptography.fernet import Fernet
+
+    from app.main import create_app
 
     settings = Settings(env="test", jwt_secret="openapi", database_url="sqlite://")
     settings.encryption_keys = [Fernet.generate_key().decode()]

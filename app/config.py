@@ -7,11 +7,11 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
 from cryptography.fernet import Fernet
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,9 @@ class Settings(BaseSettings):
         value = make()  # type: ignore[operator]
         path.write_text(value)
         path.chmod(0o600)
-        log.warning("generated a development %s in %s; set CCR_* variables in production", name, path)
+        log.warning(
+            "generated a development %s in %s; set CCR_* variables in production", name, path
+        )
         return str(value)
 
 

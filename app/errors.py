@@ -189,17 +189,27 @@ def install_handlers(app: FastAPI) -> None:
         errors = _clean_errors(list(exc.errors()))
         if any(e["type"] == "json_invalid" for e in errors):
             return problem_response(
-                400, "malformed-json", "Malformed JSON", "The request body is not valid JSON",
-                errors=errors, instance=request.url.path,
+                400,
+                "malformed-json",
+                "Malformed JSON",
+                "The request body is not valid JSON",
+                errors=errors,
+                instance=request.url.path,
             )
         return problem_response(
-            422, "validation-error", "Validation failed", "The request does not match the schema",
-            errors=errors, instance=request.url.path,
+            422,
+            "validation-error",
+            "Validation failed",
+            "The request does not match the schema",
+            errors=errors,
+            instance=request.url.path,
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        slug, title = _STATUS_SLUGS.get(exc.status_code, ("http-error", HTTPStatus(exc.status_code).phrase))
+        slug, title = _STATUS_SLUGS.get(
+            exc.status_code, ("http-error", HTTPStatus(exc.status_code).phrase)
+        )
         detail = exc.detail if isinstance(exc.detail, str) else title
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:
@@ -211,4 +221,6 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(500, "internal-error", "Internal error", "An unexpected error occurred")
+        return problem_response(
+            500, "internal-error", "Internal error", "An unexpected error occurred"
+        )

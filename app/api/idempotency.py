@@ -72,13 +72,19 @@ async def idempotency_key(
     ):
         raise IdempotencyKeyReused(
             "This Idempotency-Key was used with another request",
-            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "key reused", "type": "conflict"}],
+            errors=[
+                {"loc": ["header", "Idempotency-Key"], "msg": "key reused", "type": "conflict"}
+            ],
         )
     headers = json.loads(stored.headers)
     headers["Idempotent-Replayed"] = "true"
     raise IdempotentReplay(
-        Response(stored.body, status_code=stored.status_code, headers=headers,
-                 media_type=stored.media_type)
+        Response(
+            stored.body,
+            status_code=stored.status_code,
+            headers=headers,
+            media_type=stored.media_type,
+        )
     )
 
 

@@ -13,15 +13,26 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
 
-request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
+request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_id", default=None
+)
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = logging.getLogger("app.access")
 
 
-class RequestIdFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
+def install_request_id_on_log_records() -> None:
+    """Every log record carries the id of the request it was written in (`%(request_id)s`)."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "adds_request_id", False):
+        return
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = previous(*args, **kwargs)
         record.request_id = request_id_var.get() or "-"
-        return True
+        return record
+
+    factory.adds_request_id = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(factory)
 
 
 SECURITY_HEADERS = [
@@ -62,10 +73,15 @@ class RequestContextMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
-                headers = [
-                    (k, v) for k, v in message.get("headers", [])
-                    if k.lower() not in (b"cache-control", b"content-security-policy")
-                ] if path.startswith("/api/") else list(message.get("headers", []))
+                headers = (
+                    [
+                        (k, v)
+                        for k, v in message.get("headers", [])
+                        if k.lower() not in (b"cache-control", b"content-security-policy")
+                    ]
+                    if path.startswith("/api/")
+                    else list(message.get("headers", []))
+                )
                 headers.append((b"x-request-id", request_id.encode()))
                 headers.extend(SECURITY_HEADERS)
                 is_docs = path in ("/docs", "/redoc")
@@ -80,9 +96,7 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            log.info(
-                "%s %s %s", scope.get("method"), path, status_holder.get("status", "-")
-            )
+            log.info("%s %s %s", scope.get("method"), path, status_holder.get("status", "-"))
             request_id_var.reset(token)
 
 

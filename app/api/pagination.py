@@ -47,7 +47,9 @@ Paging = Annotated[PageParams, Depends(page_params)]
 
 def _encode(values: list[Any]) -> str:
     def plain(v: Any) -> Any:
-        return v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, uuid.UUID) else v
+        return (
+            v.isoformat() if isinstance(v, datetime) else str(v) if isinstance(v, uuid.UUID) else v
+        )
 
     raw = json.dumps([plain(v) for v in values], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -70,7 +72,7 @@ def _decode(cursor: str, columns: list[Any]) -> list[Any]:
         values = json.loads(raw)
         if not isinstance(values, list) or len(values) != len(columns):
             raise ValueError
-        decoded = []
+        decoded: list[Any] = []
         for column, value in zip(columns, values, strict=True):
             python_type = getattr(column.type, "impl", column.type).python_type
             if python_type is datetime:

@@ -98,7 +98,9 @@ def _commit(request: Request, route: APIRoute, session: Session, response: Respo
         session.commit()
     except StaleDataError as exc:
         session.rollback()
-        raise PreconditionFailed("The record was changed by another request; read it again") from exc
+        raise PreconditionFailed(
+            "The record was changed by another request; read it again"
+        ) from exc
     except IntegrityError as exc:
         session.rollback()
         raise Conflict("The change conflicts with existing data") from exc
@@ -149,7 +151,9 @@ class AuditedRoute(APIRoute):
                     await run_in_threadpool(session.rollback)
                     if isinstance(exc, DataError):
                         # A value the database cannot store (out of range, bad encoding).
-                        exc = Unprocessable("A value cannot be stored; check lengths and characters")
+                        exc = Unprocessable(
+                            "A value cannot be stored; check lengths and characters"
+                        )
                     elif isinstance(exc, StaleDataError):
                         exc = PreconditionFailed(
                             "The record was changed by another request; read it again"

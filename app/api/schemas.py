@@ -7,7 +7,15 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+)
 
 # PostgreSQL text cannot hold NUL characters: the contract refuses them everywhere.
 NO_NUL = r"^[^\x00]*$"
@@ -22,7 +30,9 @@ _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
 
 def _text_only(value: object) -> object:
     # Pydantic would read a number as a Unix timestamp; the contract says ISO 8601 text.
-    if not isinstance(value, str | datetime | date) or (isinstance(value, str) and _NUMBER.match(value)):
+    if not isinstance(value, str | datetime | date) or (
+        isinstance(value, str) and _NUMBER.match(value)
+    ):
         raise ValueError("expected an ISO 8601 date or date-time")
     return value
 

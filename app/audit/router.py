@@ -53,6 +53,8 @@ def audit_events_list(
 def audit_events_verify(session: DbSession, principal: Auditor) -> AuditVerifyRead:
     result = service.verify(session)
     return AuditVerifyRead(
-        ok=result.ok, checked=result.checked, first_broken_seq=result.first_broken_seq,
+        ok=result.ok,
+        checked=result.checked,
+        first_broken_seq=result.first_broken_seq,
         reason=result.reason,
     )

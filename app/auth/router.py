@@ -50,13 +50,18 @@ def auth_token(
     # Failures return (not raise) their problem, so that the throttle and audit rows commit.
     if result.outcome == service.LoginOutcome.locked:
         return problem_response(
-            429, "too-many-requests", "Too many requests",
+            429,
+            "too-many-requests",
+            "Too many requests",
             "Too many failed logins; try again later",
             headers={"Retry-After": str(result.retry_after)},
         )
     if result.outcome == service.LoginOutcome.bad_credentials:
         return problem_response(
-            401, "invalid-credentials", "Invalid credentials", "The credentials are not valid",
+            401,
+            "invalid-credentials",
+            "Invalid credentials",
+            "The credentials are not valid",
             headers={"WWW-Authenticate": "Bearer"},
         )
     assert result.token is not None
@@ -70,5 +75,7 @@ def auth_me(principal: CurrentPrincipal) -> Me:
         kind=principal.kind.value,
         role=principal.role.value,
         permissions=sorted(p.value for p in principal.permissions),
-        centre_ids=sorted(principal.centre_ids, key=str) if principal.centre_ids is not None else None,
+        centre_ids=sorted(principal.centre_ids, key=str)
+        if principal.centre_ids is not None
+        else None,
     )

@@ -37,7 +37,9 @@ def principal_for(session: Session, claims: tokens.TokenClaims) -> Principal | N
         if client is None or not client.is_active:
             return None
         permissions = frozenset(Perm(p) for p in client.permissions if p in Perm._value2member_map_)
-        return Principal(client.id, PrincipalKind.service_client, Role.naccc_staff, permissions, None)
+        return Principal(
+            client.id, PrincipalKind.service_client, Role.naccc_staff, permissions, None
+        )
     if claims.token_type == "inspector":
         grant = session.get(InspectorGrant, claims.subject)
         if grant is None or not grant.is_valid(utcnow()):
@@ -73,8 +75,11 @@ def _digest(kind: str, value: str) -> str:
 def _locked_for(session: Session, keys: list[str]) -> int:
     now = utcnow()
     rows = session.scalars(select(LoginThrottle).where(LoginThrottle.key.in_(keys))).all()
-    remaining = [int((r.locked_until - now).total_seconds()) + 1 for r in rows
-                 if r.locked_until and r.locked_until > now]
+    remaining = [
+        int((r.locked_until - now).total_seconds()) + 1
+        for r in rows
+        if r.locked_until and r.locked_until > now
+    ]
     return max(remaining, default=0)
 
 
@@ -149,30 +154,45 @@ def login(
         _audit_login(session, "login_locked", actor_type=actor_type, request_id=request_id)
         return LoginResult(LoginOutcome.locked, retry_after=retry_after)
 
-    subject = None
+    subject: ServiceClient | UserAccount | None = None
     if is_client:
         client = session.scalars(
             select(ServiceClient).where(ServiceClient.client_id == identifier)
         ).one_or_none()
-        if verify_secret(secret, client.secret_hash if client else None) and client and client.is_active:
+        if (
+            verify_secret(secret, client.secret_hash if client else None)
+            and client
+            and client.is_active
+        ):
             subject = client
     else:
-        user = session.scalars(select(UserAccount).where(UserAccount.email == identifier)).one_or_none()
+        user = session.scalars(
+            select(UserAccount).where(UserAccount.email == identifier)
+        ).one_or_none()
         if verify_secret(secret, user.password_hash if user else None) and user and user.is_active:
             subject = user
 
     if subject is None:
         _record_failure(session, settings, keys)
         _audit_login(
-            session, "login_failed", actor_type=actor_type, request_id=request_id,
+            session,
+            "login_failed",
+            actor_type=actor_type,
+            request_id=request_id,
             reason="bad_credentials",
         )
         return LoginResult(LoginOutcome.bad_credentials)
 
     _clear(session, account_key)
     token, expires_at = tokens.issue(settings, subject.id, "service" if is_client else "access")
-    _audit_login(session, "login_succeeded", actor_type=actor_type, actor_id=subject.id,
-                 role=Role.naccc_staff.value if is_client else subject.role, request_id=request_id)
+    _audit_login(
+        session,
+        "login_succeeded",
+        actor_type=actor_type,
+        actor_id=subject.id,
+        role=subject.role if isinstance(subject, UserAccount) else Role.naccc_staff.value,
+        request_id=request_id,
+    )
     return LoginResult(
         LoginOutcome.ok, token=token, expires_in=int((expires_at - utcnow()).total_seconds())
     )

@@ -28,7 +28,10 @@ def centres_list(session: DbSession, principal: Reader, page: Paging) -> Page[Ce
 
 
 @router.post(
-    "", status_code=201, response_model=CentreRead, responses=problems(401, 403, 409),
+    "",
+    status_code=201,
+    response_model=CentreRead,
+    responses=problems(401, 403, 409),
     dependencies=[Idempotent],
 )
 def centres_create(

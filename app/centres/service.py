@@ -14,8 +14,20 @@ from app.errors import Conflict, Unprocessable
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, scoped
 
-
-_DAYS_IN_MONTH = {1: 31, 2: 28, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+_DAYS_IN_MONTH = {
+    1: 31,
+    2: 28,
+    3: 31,
+    4: 30,
+    5: 31,
+    6: 30,
+    7: 31,
+    8: 31,
+    9: 30,
+    10: 31,
+    11: 30,
+    12: 31,
+}
 
 
 def _check_year_end(month: int, day: int) -> None:
@@ -36,7 +48,9 @@ def create(session: Session, data: CentreCreate) -> Centre:
     return centre
 
 
-def list_centres(session: Session, principal: Principal, page: PageParams) -> tuple[list[Any], str | None]:
+def list_centres(
+    session: Session, principal: Principal, page: PageParams
+) -> tuple[list[Any], str | None]:
     stmt = scoped(select(Centre), Centre, principal)
     return paginate(session, stmt, page, [Centre.created_at, Centre.id])
 
@@ -46,7 +60,11 @@ def get(session: Session, principal: Principal, centre_id: uuid.UUID) -> Centre:
 
 
 def update(
-    session: Session, principal: Principal, centre_id: uuid.UUID, data: CentreUpdate, if_match: str | None
+    session: Session,
+    principal: Principal,
+    centre_id: uuid.UUID,
+    data: CentreUpdate,
+    if_match: str | None,
 ) -> Centre:
     centre = get(session, principal, centre_id)
     check_version(centre, if_match)

@@ -23,8 +23,10 @@ Admin = Annotated[Principal, allow(Perm.grants_admin)]
 
 def _read(grant: InspectorGrant) -> GrantRead:
     return GrantRead.model_validate(
-        {**{c: getattr(grant, c) for c in GrantRead.model_fields if c != "active"},
-         "active": grant.is_valid(utcnow())}
+        {
+            **{c: getattr(grant, c) for c in GrantRead.model_fields if c != "active"},
+            "active": grant.is_valid(utcnow()),
+        }
     )
 
 
@@ -41,7 +43,10 @@ def inspector_grants_list(
 
 
 @router.post(
-    "", status_code=201, response_model=GrantCreated, responses=problems(401, 403),
+    "",
+    status_code=201,
+    response_model=GrantCreated,
+    responses=problems(401, 403),
     dependencies=[Idempotent],
 )
 def inspector_grants_create(

@@ -66,7 +66,9 @@ def list_grants(
 
 
 def get(session: Session, principal: Principal, grant_id: uuid.UUID) -> InspectorGrant:
-    stmt = scoped(select(InspectorGrant).where(InspectorGrant.id == grant_id), InspectorGrant, principal)
+    stmt = scoped(
+        select(InspectorGrant).where(InspectorGrant.id == grant_id), InspectorGrant, principal
+    )
     grant = session.scalars(stmt).one_or_none()
     if grant is None:
         raise NotFound("Inspector grant not found")
@@ -74,7 +76,7 @@ def get(session: Session, principal: Principal, grant_id: uuid.UUID) -> Inspecto
 
 
 def revoke(session: Session, principal: Principal, grant_id: uuid.UUID) -> InspectorGrant:
-    """Revoking is immediate: every inspector request checks its grant. Revoking twice is a no-op."""
+    """Revoke at once (every inspector request checks its grant); revoking twice is a no-op."""
     grant = get(session, principal, grant_id)
     if grant.revoked_at is None:
         grant.revoked_at = utcnow()

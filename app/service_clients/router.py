@@ -26,13 +26,18 @@ Admin = Annotated[Principal, allow(Perm.clients_admin)]
 
 
 @router.get("", response_model=Page[ServiceClientRead], responses=problems(401, 403))
-def service_clients_list(session: DbSession, principal: Admin, page: Paging) -> Page[ServiceClientRead]:
+def service_clients_list(
+    session: DbSession, principal: Admin, page: Paging
+) -> Page[ServiceClientRead]:
     items, cursor = service.list_clients(session, page)
     return Page(items=[ServiceClientRead.model_validate(c) for c in items], next_cursor=cursor)
 
 
 @router.post(
-    "", status_code=201, response_model=ServiceClientCreated, responses=problems(401, 403),
+    "",
+    status_code=201,
+    response_model=ServiceClientCreated,
+    responses=problems(401, 403),
     dependencies=[Idempotent],
 )
 def service_clients_create(
@@ -45,7 +50,9 @@ def service_clients_create(
     )
 
 
-@router.get("/{service_client_id}", response_model=ServiceClientRead, responses=problems(401, 403, 404))
+@router.get(
+    "/{service_client_id}", response_model=ServiceClientRead, responses=problems(401, 403, 404)
+)
 def service_clients_get(
     session: DbSession, principal: Admin, service_client_id: uuid.UUID, response: Response
 ) -> ServiceClientRead:
@@ -55,7 +62,8 @@ def service_clients_get(
 
 
 @router.patch(
-    "/{service_client_id}", response_model=ServiceClientRead,
+    "/{service_client_id}",
+    response_model=ServiceClientRead,
     responses=problems(401, 403, 404, 412, 428),
 )
 def service_clients_update(
@@ -72,6 +80,8 @@ def service_clients_update(
 
 
 @router.delete("/{service_client_id}", status_code=204, responses=problems(401, 403, 404))
-def service_clients_delete(session: DbSession, principal: Admin, service_client_id: uuid.UUID) -> Response:
+def service_clients_delete(
+    session: DbSession, principal: Admin, service_client_id: uuid.UUID
+) -> Response:
     service.delete(session, service_client_id)
     return Response(status_code=204)

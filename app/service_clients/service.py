@@ -29,7 +29,9 @@ def create(session: Session, data: ServiceClientCreate) -> tuple[ServiceClient, 
 
 
 def list_clients(session: Session, page: PageParams) -> tuple[list[Any], str | None]:
-    return paginate(session, select(ServiceClient), page, [ServiceClient.created_at, ServiceClient.id])
+    return paginate(
+        session, select(ServiceClient), page, [ServiceClient.created_at, ServiceClient.id]
+    )
 
 
 def get(session: Session, client_id: uuid.UUID) -> ServiceClient:

@@ -33,7 +33,10 @@ def users_list(
 
 
 @router.post(
-    "", status_code=201, response_model=UserCreated, responses=problems(401, 403, 409),
+    "",
+    status_code=201,
+    response_model=UserCreated,
+    responses=problems(401, 403, 409),
     dependencies=[Idempotent],
 )
 def users_create(
@@ -41,11 +44,15 @@ def users_create(
 ) -> UserCreated:
     user, one_time_password = service.create(session, body)
     set_etag(response, user)
-    return UserCreated.model_validate(user).model_copy(update={"one_time_password": one_time_password})
+    return UserCreated.model_validate(user).model_copy(
+        update={"one_time_password": one_time_password}
+    )
 
 
 @router.get("/{user_id}", response_model=UserRead, responses=problems(401, 403, 404))
-def users_get(session: DbSession, principal: Reader, user_id: uuid.UUID, response: Response) -> UserRead:
+def users_get(
+    session: DbSession, principal: Reader, user_id: uuid.UUID, response: Response
+) -> UserRead:
     user = service.get(session, user_id)
     set_etag(response, user)
     return UserRead.model_validate(user)

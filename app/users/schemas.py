@@ -42,5 +42,3 @@ class UserCreated(UserRead):
     one_time_password: str | None = Field(
         default=None, description="Shown once, when the password was generated"
     )
-
-

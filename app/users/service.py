@@ -54,7 +54,9 @@ def create(session: Session, data: UserCreate) -> tuple[UserAccount, str | None]
     return user, one_time
 
 
-def list_users(session: Session, page: PageParams, centre_id: uuid.UUID | None) -> tuple[list[Any], str | None]:
+def list_users(
+    session: Session, page: PageParams, centre_id: uuid.UUID | None
+) -> tuple[list[Any], str | None]:
     stmt = select(UserAccount)
     if centre_id is not None:
         stmt = stmt.where(UserAccount.centres.any(Centre.id == centre_id))
@@ -69,7 +71,11 @@ def get(session: Session, user_id: uuid.UUID) -> UserAccount:
 
 
 def update(
-    session: Session, user_id: uuid.UUID, data: UserUpdate, if_match: str | None, actor_id: uuid.UUID
+    session: Session,
+    user_id: uuid.UUID,
+    data: UserUpdate,
+    if_match: str | None,
+    actor_id: uuid.UUID,
 ) -> UserAccount:
     user = get(session, user_id)
     check_version(user, if_match)
@@ -82,7 +88,9 @@ def update(
     _check_centres(role, centre_ids)
     if user.id == actor_id and (changes.get("is_active") is False or role != user.role):
         raise Conflict("You cannot deactivate yourself or change your own role")
-    if user.role == Role.naccc_staff and (role != Role.naccc_staff or changes.get("is_active") is False):
+    if user.role == Role.naccc_staff and (
+        role != Role.naccc_staff or changes.get("is_active") is False
+    ):
         _keep_an_administrator(session, user)
     if "centre_ids" in changes:
         user.centres = _centres(session, centre_ids)
@@ -99,7 +107,9 @@ def update(
 
 def _keep_an_administrator(session: Session, leaving: UserAccount) -> None:
     others = session.scalar(
-        select(func.count()).select_from(UserAccount).where(
+        select(func.count())
+        .select_from(UserAccount)
+        .where(
             UserAccount.role == Role.naccc_staff,
             UserAccount.is_active.is_(True),
             UserAccount.id != leaving.id,
