@@ -25,6 +25,8 @@ from app.errors import install_handlers
 from app.health import router as health_router
 from app.inspector_grants.router import router as grants_router
 from app.openapi import install_openapi
+from app.retention.router import public_router as public_retention_router
+from app.retention.router import router as retention_router
 from app.security.encryption import keyring
 from app.service_clients.router import router as clients_router
 from app.users.router import router as users_router
@@ -37,6 +39,8 @@ API_ROUTERS = [
     clients_router,
     grants_router,
     audit_router,
+    retention_router,
+    public_retention_router,
 ]
 
 

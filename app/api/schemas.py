@@ -14,6 +14,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    Strict,
     StringConstraints,
 )
 
@@ -37,6 +38,9 @@ def _text_only(value: object) -> object:
     return value
 
 
+# JSON numbers and booleans only: "12" or "true" as strings are refused, as the schema says.
+Int = Annotated[int, Strict()]
+Flag = Annotated[bool, Strict()]
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_text_only)]
 Day = Annotated[date, BeforeValidator(_text_only)]
 
