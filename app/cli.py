@@ -115,10 +115,16 @@ def openapi_document() -> str:
     from cryptography.fernet import Fernet
 
     from app.main import create_app
+    from app.security.encryption import keyring
 
     settings = Settings(env="test", jwt_secret="openapi", database_url="sqlite://")
     settings.encryption_keys = [Fernet.generate_key().decode()]
-    return json.dumps(create_app(settings).openapi(), indent=2, sort_keys=True) + "\n"
+    previous_keys = keyring.snapshot()
+    try:
+        document = create_app(settings).openapi()
+    finally:
+        keyring.restore(previous_keys)
+    return json.dumps(document, indent=2, sort_keys=True) + "\n"
 
 
 def cmd_openapi(args: argparse.Namespace) -> None:

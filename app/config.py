@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from enum import StrEnum
 from functools import lru_cache
@@ -72,6 +73,8 @@ class Settings(BaseSettings):
 
     def prepare(self) -> Settings:
         """Fill the dev defaults (database file, generated keys) or refuse to run in prod."""
+        if self.bootstrap_password is not None and len(self.bootstrap_password) < 12:
+            raise ConfigError("CCR_BOOTSTRAP_PASSWORD must have at least 12 characters")
         if self.env == Env.prod:
             missing = []
             if self.jwt_algorithm == "HS256" and not self.jwt_secret:
@@ -103,8 +106,10 @@ class Settings(BaseSettings):
             return path.read_text().strip()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         value = make()  # type: ignore[operator]
-        path.write_text(value)
-        path.chmod(0o600)
+        # Created owner-only, never readable by others even for a moment.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value)
         log.warning(
             "generated a development %s in %s; set CCR_* variables in production", name, path
         )

@@ -25,6 +25,8 @@ from app.errors import install_handlers
 from app.health import router as health_router
 from app.inspector_grants.router import router as grants_router
 from app.openapi import install_openapi
+from app.policy.router import public_router as public_policy_router
+from app.policy.router import router as policy_router
 from app.retention.router import public_router as public_retention_router
 from app.retention.router import router as retention_router
 from app.security.encryption import keyring
@@ -41,6 +43,8 @@ API_ROUTERS = [
     audit_router,
     retention_router,
     public_retention_router,
+    policy_router,
+    public_policy_router,
 ]
 
 

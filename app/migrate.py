@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def alembic_config(database_url: str | None = None) -> Config:
     config = Config(str(ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(ROOT / "migrations"))
+    # Called from code: keep the caller's logging instead of alembic.ini's.
+    config.attributes["configure_logger"] = False
     if database_url:
         config.attributes["database_url"] = database_url
     return config

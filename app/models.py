@@ -6,6 +6,7 @@ from app.auth.models import LoginThrottle
 from app.centres.models import Centre
 from app.db import Base
 from app.inspector_grants.models import InspectorGrant
+from app.policy.models import PrivacyPolicy
 from app.retention.models import RetentionRule
 from app.service_clients.models import ServiceClient
 from app.users.models import UserAccount, user_centre
@@ -17,6 +18,7 @@ __all__ = [
     "IdempotencyRecord",
     "InspectorGrant",
     "LoginThrottle",
+    "PrivacyPolicy",
     "RetentionRule",
     "ServiceClient",
     "UserAccount",

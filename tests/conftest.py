@@ -27,7 +27,9 @@ from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from tests.factories import World
 
-PG_ADMIN_URL = os.environ.get("CCR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "CCR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 TEST_KEYS = [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -79,8 +81,8 @@ class FreshDatabase:
             with admin.connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{self.name}"'))
             admin.dispose()
-            self.url = make_url(PG_ADMIN_URL).set(database=self.name).render_as_string(
-                hide_password=False
+            self.url = (
+                make_url(PG_ADMIN_URL).set(database=self.name).render_as_string(hide_password=False)
             )
 
     def drop(self) -> None:

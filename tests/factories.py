@@ -79,7 +79,8 @@ class World:
 def make_centre(session: Session, code: str | None = None, **fields: Any) -> Centre:
     centre = Centre(
         name=fields.pop("name", f"Centre {code}"),
-        code=code or uuid.uuid4().hex[:6].upper().translate(str.maketrans("0123456789", "GHIJKLMNOP")),
+        code=code
+        or uuid.uuid4().hex[:6].upper().translate(str.maketrans("0123456789", "GHIJKLMNOP")),
         **fields,
     )
     session.add(centre)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from app.cli import openapi_document  # noqa: F401  (builds an app without a database)
@@ -55,7 +54,9 @@ def test_inspectors_may_write_nothing() -> None:
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("row", ROWS, ids=[r.id for r in ROWS])
-def test_route_answers_role_as_the_matrix_says(client: TestClient, world: World, row: Row, role: str) -> None:
+def test_route_answers_role_as_the_matrix_says(
+    client: TestClient, world: World, row: Row, role: str
+) -> None:
     response = _send(client, world, row, row.call(world), role)
     assert response.status_code == row.expected(role), response.text
     if response.status_code >= 400:
@@ -66,7 +67,9 @@ def test_route_answers_role_as_the_matrix_says(client: TestClient, world: World,
 
 @pytest.mark.parametrize("role", ["centre_staff", "inspector"])
 @pytest.mark.parametrize("row", CROSS_CENTRE_ROWS, ids=[r.id for r in CROSS_CENTRE_ROWS])
-def test_another_centres_object_is_not_found(client: TestClient, world: World, row: Row, role: str) -> None:
+def test_another_centres_object_is_not_found(
+    client: TestClient, world: World, row: Row, role: str
+) -> None:
     assert row.other_centre is not None
     response = _send(client, world, row, row.other_centre(world), role)
     assert response.status_code == 404, response.text

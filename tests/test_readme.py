@@ -12,7 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def _make_dry_run(target: str) -> list[str]:
     result = subprocess.run(
         ["make", "--dry-run", "--always-make", target],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return result.stdout.splitlines()
 

@@ -149,7 +149,10 @@ class AuditedRoute(APIRoute):
                     response = replay.response
                 except Exception as exc:
                     await run_in_threadpool(session.rollback)
-                    if isinstance(exc, DataError):
+                    if isinstance(exc, IntegrityError):
+                        # A unique or foreign key rule broken by a concurrent request.
+                        exc = Conflict("The change conflicts with existing data")
+                    elif isinstance(exc, DataError):
                         # A value the database cannot store (out of range, bad encoding).
                         exc = Unprocessable(
                             "A value cannot be stored; check lengths and characters"

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -38,10 +39,24 @@ def _text_only(value: object) -> object:
     return value
 
 
+def _json_integer(value: object) -> object:
+    # JSON Schema's integer: 12 and 12.0, never "12" or true.
+    if isinstance(value, bool | str | bytes):
+        raise ValueError("expected an integer")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 # JSON numbers and booleans only: "12" or "true" as strings are refused, as the schema says.
-Int = Annotated[int, Strict()]
+# Bounds go before the validator, or they do not reach the schema:
+# `Annotated[int, Field(ge=1, le=12), JSON_INTEGER]`.
+JSON_INTEGER = BeforeValidator(_json_integer)
+Int = Annotated[int, JSON_INTEGER]
 Flag = Annotated[bool, Strict()]
-Timestamp = Annotated[AwareDatetime, BeforeValidator(_text_only)]
+Timestamp = Annotated[
+    AwareDatetime, BeforeValidator(_text_only), AfterValidator(lambda v: v.astimezone(UTC))
+]
 Day = Annotated[date, BeforeValidator(_text_only)]
 
 

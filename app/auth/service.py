@@ -154,23 +154,20 @@ def login(
         _audit_login(session, "login_locked", actor_type=actor_type, request_id=request_id)
         return LoginResult(LoginOutcome.locked, retry_after=retry_after)
 
-    subject: ServiceClient | UserAccount | None = None
+    account: ServiceClient | UserAccount | None
     if is_client:
-        client = session.scalars(
+        account = session.scalars(
             select(ServiceClient).where(ServiceClient.client_id == identifier)
         ).one_or_none()
-        if (
-            verify_secret(secret, client.secret_hash if client else None)
-            and client
-            and client.is_active
-        ):
-            subject = client
+        hashed = account.secret_hash if account else None
     else:
-        user = session.scalars(
+        account = session.scalars(
             select(UserAccount).where(UserAccount.email == identifier)
         ).one_or_none()
-        if verify_secret(secret, user.password_hash if user else None) and user and user.is_active:
-            subject = user
+        hashed = account.password_hash if account else None
+    # Verify even for an unknown account, so that timing does not tell which accounts exist.
+    secret_ok = verify_secret(secret, hashed)
+    subject = account if account is not None and secret_ok and account.is_active else None
 
     if subject is None:
         _record_failure(session, settings, keys)
@@ -178,8 +175,10 @@ def login(
             session,
             "login_failed",
             actor_type=actor_type,
+            # The id of an existing account that was tried; never the name that was typed.
+            actor_id=account.id if account is not None else None,
             request_id=request_id,
-            reason="bad_credentials",
+            reason="inactive" if account is not None and secret_ok else "bad_credentials",
         )
         return LoginResult(LoginOutcome.bad_credentials)
 

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field, Strict, StringConstraints
+from pydantic import Field, StringConstraints
 
-from app.api.schemas import Email, Name, RecordRead, ShortText, StrictModel
+from app.api.schemas import JSON_INTEGER, Email, Name, RecordRead, ShortText, StrictModel
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,8}$")]
-Month = Annotated[int, Strict(), Field(ge=1, le=12)]
-Day = Annotated[int, Strict(), Field(ge=1, le=31)]
+Month = Annotated[int, Field(ge=1, le=12), JSON_INTEGER]
+Day = Annotated[int, Field(ge=1, le=31), JSON_INTEGER]
 
 
 class CentreCreate(StrictModel):

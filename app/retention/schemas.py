@@ -3,12 +3,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, Strict
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas import StrictModel
+from app.api.schemas import JSON_INTEGER, StrictModel
 
 PeriodMonths = Annotated[
-    int, Strict(), Field(ge=1, le=1200, description="Whole months; a year is 12")
+    int, Field(ge=1, le=1200, description="Whole months; a year is 12"), JSON_INTEGER
 ]
 
 

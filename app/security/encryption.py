@@ -18,6 +18,12 @@ class KeyRing:
             raise ValueError("at least one encryption key is needed")
         self._fernet = MultiFernet([Fernet(k.encode()) for k in keys])
 
+    def snapshot(self) -> MultiFernet | None:
+        return self._fernet
+
+    def restore(self, fernet: MultiFernet | None) -> None:
+        self._fernet = fernet
+
     @property
     def fernet(self) -> MultiFernet:
         if self._fernet is None:

@@ -31,6 +31,7 @@ class Perm(StrEnum):
     retention_read = "retention:read"
     retention_admin = "retention:admin"
     holds_write = "legal_holds:write"
+    policy_read = "policy:read"
     policy_write = "policy:write"
     stats_read = "stats:read"
 
@@ -40,6 +41,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.centre_staff: frozenset(
         {
             Perm.centres_read,
+            Perm.policy_read,
             Perm.records_read,
             Perm.records_write,
             Perm.staff_read,
@@ -56,7 +58,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     ),
     # Inspections view family and HR files of one centre; nothing else, and nothing written.
     Role.inspector: frozenset(
-        {Perm.centres_read, Perm.records_read, Perm.staff_read, Perm.stats_read}
+        {Perm.centres_read, Perm.policy_read, Perm.records_read, Perm.staff_read, Perm.stats_read}
     ),
 }
 

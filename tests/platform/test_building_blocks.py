@@ -26,7 +26,9 @@ def test_unknown_route_is_a_404_problem(client: TestClient, world: World) -> Non
     _is_problem(client.get("/api/v1/nothing-here", headers=world.headers("naccc_staff")), 404)
 
 
-def test_wrong_method_is_405_listing_every_method_of_the_path(client: TestClient, world: World) -> None:
+def test_wrong_method_is_405_listing_every_method_of_the_path(
+    client: TestClient, world: World
+) -> None:
     response = client.put("/api/v1/centres", headers=world.headers("naccc_staff"))
     _is_problem(response, 405)
     assert response.headers["allow"] == "GET, POST"
@@ -41,7 +43,9 @@ def test_malformed_json_is_a_400_problem(client: TestClient, world: World) -> No
     assert _is_problem(response, 400)["errors"][0]["type"] == "json_invalid"
 
 
-def test_validation_problem_names_fields_and_never_echoes_input(client: TestClient, world: World) -> None:
+def test_validation_problem_names_fields_and_never_echoes_input(
+    client: TestClient, world: World
+) -> None:
     response = client.post(
         "/api/v1/users",
         json={"email": "not-an-address-jane.doe", "full_name": "Jane Doe", "role": "centre_staff"},
@@ -54,7 +58,8 @@ def test_validation_problem_names_fields_and_never_echoes_input(client: TestClie
 
 def test_unknown_body_fields_are_refused(client: TestClient, world: World) -> None:
     response = client.post(
-        "/api/v1/centres", json={"name": "A", "code": "ZZ", "colour": "red"},
+        "/api/v1/centres",
+        json={"name": "A", "code": "ZZ", "colour": "red"},
         headers=world.headers("naccc_staff"),
     )
     assert ["body", "colour"] in [e["loc"] for e in _is_problem(response, 422)["errors"]]
@@ -63,7 +68,8 @@ def test_unknown_body_fields_are_refused(client: TestClient, world: World) -> No
 def test_body_over_the_limit_is_413_by_content_length(client: TestClient, world: World) -> None:
     limit = client.app.state.settings.max_body_bytes
     response = client.post(
-        "/api/v1/centres", content=b"x" * (limit + 1),
+        "/api/v1/centres",
+        content=b"x" * (limit + 1),
         headers={**world.headers("naccc_staff"), "Content-Type": "application/json"},
     )
     _is_problem(response, 413)
@@ -77,7 +83,8 @@ def test_streamed_body_over_the_limit_is_413(client: TestClient, world: World) -
             yield b"x" * 65536
 
     response = client.post(
-        "/api/v1/centres", content=chunks(),
+        "/api/v1/centres",
+        content=chunks(),
         headers={**world.headers("naccc_staff"), "Content-Type": "application/json"},
     )
     _is_problem(response, 413)
@@ -91,12 +98,16 @@ def test_reads_carry_an_etag_and_writes_need_the_current_version(
     assert client.get(url, headers=admin).headers["etag"] == '"1"'
     _is_problem(client.patch(url, json={"name": "X"}, headers=admin), 428)
     _is_problem(client.patch(url, json={"name": "X"}, headers={**admin, "If-Match": '"7"'}), 412)
-    _is_problem(client.patch(url, json={"name": "X"}, headers={**admin, "If-Match": "garbage"}), 412)
+    _is_problem(
+        client.patch(url, json={"name": "X"}, headers={**admin, "If-Match": "garbage"}), 412
+    )
     ok = client.patch(url, json={"name": "Renamed"}, headers={**admin, "If-Match": '"1"'})
     assert ok.status_code == 200 and ok.headers["etag"] == '"2"'
 
 
-def test_two_writers_from_one_version_only_the_first_wins(client: TestClient, world: World, db) -> None:
+def test_two_writers_from_one_version_only_the_first_wins(
+    client: TestClient, world: World, db
+) -> None:
     url = f"/api/v1/centres/{world.centre_a.id}"
     admin = {**world.headers("naccc_staff"), "If-Match": '"1"'}
     first = client.patch(url, json={"name": "First"}, headers=admin)
@@ -104,7 +115,11 @@ def test_two_writers_from_one_version_only_the_first_wins(client: TestClient, wo
     assert first.status_code == 200
     _is_problem(second, 412)
     current = client.get(url, headers=world.headers("naccc_staff")).json()
-    assert (current["name"], current["accreditation_number"], current["version"]) == ("First", None, 2)
+    assert (current["name"], current["accreditation_number"], current["version"]) == (
+        "First",
+        None,
+        2,
+    )
 
 
 def test_idempotency_key_replays_the_first_response(client: TestClient, world: World, db) -> None:
@@ -120,7 +135,12 @@ def test_idempotency_key_replays_the_first_response(client: TestClient, world: W
 
 def test_idempotency_key_with_another_body_is_422(client: TestClient, world: World) -> None:
     headers = {**world.headers("naccc_staff"), "Idempotency-Key": "create-centre-2"}
-    assert client.post("/api/v1/centres", json={"name": "A", "code": "KEYA"}, headers=headers).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/centres", json={"name": "A", "code": "KEYA"}, headers=headers
+        ).status_code
+        == 201
+    )
     response = client.post("/api/v1/centres", json={"name": "B", "code": "KEYB"}, headers=headers)
     assert _is_problem(response, 422)["type"].endswith("/idempotency-key-reused")
 
@@ -129,9 +149,12 @@ def test_idempotency_keys_belong_to_one_principal(client: TestClient, world: Wor
     other_admin = world.token_for(world.admin)  # same principal, new token: still a replay
     headers = {"Idempotency-Key": "shared-key"}
     body = {"name": "P", "code": "PRIN"}
-    first = client.post("/api/v1/centres", json=body, headers={**world.headers("naccc_staff"), **headers})
-    again = client.post("/api/v1/centres", json=body,
-                        headers={"Authorization": f"Bearer {other_admin}", **headers})
+    first = client.post(
+        "/api/v1/centres", json=body, headers={**world.headers("naccc_staff"), **headers}
+    )
+    again = client.post(
+        "/api/v1/centres", json=body, headers={"Authorization": f"Bearer {other_admin}", **headers}
+    )
     assert again.json()["id"] == first.json()["id"]
 
 
@@ -142,7 +165,9 @@ def test_keyset_pagination_walks_every_item_once(client: TestClient, world: Worl
     seen, cursor = [], None
     while True:
         params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
-        page = client.get("/api/v1/centres", params=params, headers=world.headers("naccc_staff")).json()
+        page = client.get(
+            "/api/v1/centres", params=params, headers=world.headers("naccc_staff")
+        ).json()
         assert len(page["items"]) <= 2
         seen += [c["id"] for c in page["items"]]
         cursor = page["next_cursor"]
@@ -160,12 +185,15 @@ def test_invalid_cursor_and_page_size_are_422(client: TestClient, world: World) 
 
 
 def test_duplicate_unique_value_is_409(client: TestClient, world: World) -> None:
-    response = client.post("/api/v1/centres", json={"name": "Dup", "code": "AA"},
-                           headers=world.headers("naccc_staff"))
+    response = client.post(
+        "/api/v1/centres", json={"name": "Dup", "code": "AA"}, headers=world.headers("naccc_staff")
+    )
     _is_problem(response, 409)
 
 
-def test_security_headers_and_no_store_on_every_api_response(client: TestClient, world: World) -> None:
+def test_security_headers_and_no_store_on_every_api_response(
+    client: TestClient, world: World
+) -> None:
     for headers in (world.headers("inspector"), {}):
         response = client.get("/api/v1/centres", headers=headers)
         assert response.headers["cache-control"] == "no-store"
@@ -175,8 +203,13 @@ def test_security_headers_and_no_store_on_every_api_response(client: TestClient,
 
 
 def test_request_id_is_kept_when_safe_and_replaced_otherwise(client: TestClient) -> None:
-    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"] == "abc-123"
-    replaced = client.get("/healthz", headers={"X-Request-ID": "bad id\n<script>"}).headers["x-request-id"]
+    assert (
+        client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["x-request-id"]
+        == "abc-123"
+    )
+    replaced = client.get("/healthz", headers={"X-Request-ID": "bad id\n<script>"}).headers[
+        "x-request-id"
+    ]
     assert replaced != "bad id\n<script>" and len(replaced) == 32
 
 
@@ -184,7 +217,9 @@ def test_cors_is_off_by_default_and_follows_settings(app: FastAPI, connection) -
     with TestClient(app) as plain:
         response = plain.get("/healthz", headers={"Origin": "https://front.example.org"})
         assert "access-control-allow-origin" not in response.headers
-    settings = settings_for(app.state.settings.database_url, cors_origins=["https://front.example.org"])
+    settings = settings_for(
+        app.state.settings.database_url, cors_origins=["https://front.example.org"]
+    )
     with TestClient(create_app(settings, app.state.engine)) as cors:
         preflight = cors.options(
             "/api/v1/centres",
@@ -198,12 +233,15 @@ def test_cors_is_off_by_default_and_follows_settings(app: FastAPI, connection) -
         assert "access-control-allow-origin" not in other.headers
 
 
-def test_a_failing_request_writes_nothing_but_its_audit_row(client: TestClient, world: World, db) -> None:
+def test_a_failing_request_writes_nothing_but_its_audit_row(
+    client: TestClient, world: World, db
+) -> None:
     from app.audit.models import AuditEvent
 
     before = db.scalar(select(func.count()).select_from(Centre))
     response = client.patch(
-        f"/api/v1/centres/{world.centre_a.id}", json={"name": "Nope", "year_end_month": 2, "year_end_day": 30},
+        f"/api/v1/centres/{world.centre_a.id}",
+        json={"name": "Nope", "year_end_month": 2, "year_end_day": 30},
         headers={**world.headers("naccc_staff"), "If-Match": '"1"'},
     )
     _is_problem(response, 422)

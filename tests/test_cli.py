@@ -1,0 +1,118 @@
+"""First start: migrate, then one naccc_staff account, its password printed once (§8)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from app.cli import migrate_and_bootstrap, openapi_document
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker
+from app.main import create_app
+from app.security.encryption import keyring
+from app.users.models import UserAccount
+from tests.conftest import TEST_KEYS, FreshDatabase, settings_for
+
+PASSWORD_LINE = re.compile(r"^\s*password:\s*(\S+)\s*$", re.MULTILINE)
+EMAIL_LINE = re.compile(r"^\s*email:\s*(\S+)\s*$", re.MULTILINE)
+
+
+@pytest.fixture(autouse=True)
+def no_bootstrap_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.upper().startswith("CCR_BOOTSTRAP_"):
+            monkeypatch.delenv(name)
+
+
+def _accounts(url: str) -> list[UserAccount]:
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            return list(session.scalars(select(UserAccount)).all())
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _client(settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings)
+    try:
+        with TestClient(app) as client:
+            yield client
+    finally:
+        app.state.engine.dispose()
+
+
+def _login(client: TestClient, username: str, password: str) -> int:
+    response = client.post(
+        "/api/v1/auth/token",
+        data={"grant_type": "password", "username": username, "password": password},
+    )
+    if response.status_code == 200:
+        token = response.json()["access_token"]
+        me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.status_code == 200
+        assert me.json()["role"] == "naccc_staff"
+    return response.status_code
+
+
+def test_first_run_creates_one_naccc_staff_account_and_prints_its_password_once(
+    fresh_database: FreshDatabase, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = settings_for(fresh_database.url)
+    migrate_and_bootstrap(settings)
+    first = capsys.readouterr().out
+    passwords = PASSWORD_LINE.findall(first)
+    emails = EMAIL_LINE.findall(first)
+    assert len(passwords) == 1, first
+    assert len(emails) == 1, first
+
+    accounts = _accounts(fresh_database.url)
+    assert [(a.role, a.email, a.is_active) for a in accounts] == [("naccc_staff", emails[0], True)]
+    assert passwords[0] not in accounts[0].password_hash, "stored in clear"
+    with _client(settings) as client:
+        assert _login(client, emails[0], passwords[0]) == 200
+
+        migrate_and_bootstrap(settings)
+        second = capsys.readouterr().out
+        assert passwords[0] not in second
+        assert not PASSWORD_LINE.search(second), second
+        assert [a.id for a in _accounts(fresh_database.url)] == [accounts[0].id]
+        assert _login(client, emails[0], passwords[0]) == 200, "the second run kept the password"
+
+
+def test_bootstrap_email_and_password_from_settings_are_used_and_not_printed(
+    fresh_database: FreshDatabase, capsys: pytest.CaptureFixture[str]
+) -> None:
+    password = "a long bootstrap password"
+    settings = settings_for(
+        fresh_database.url, bootstrap_email="First.Admin@example.com", bootstrap_password=password
+    )
+    migrate_and_bootstrap(settings)
+    out = capsys.readouterr().out
+    assert password not in out
+    assert not PASSWORD_LINE.search(out), out
+
+    accounts = _accounts(fresh_database.url)
+    assert [(a.role, a.email) for a in accounts] == [("naccc_staff", "first.admin@example.com")]
+    with _client(settings) as client:
+        assert _login(client, "first.admin@example.com", password) == 200
+        assert _login(client, "first.admin@example.com", "not the password") == 401
+
+
+def test_openapi_document_is_deterministic_and_leaves_the_keyring_alone() -> None:
+    keyring.configure(TEST_KEYS)
+    before = keyring.snapshot()
+    first, second = openapi_document(), openapi_document()
+    assert keyring.snapshot() is before
+    assert first == second
+    document = json.loads(first)
+    assert document["openapi"].startswith("3.1")
+    assert "/api/v1/auth/token" in document["paths"]
