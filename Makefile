@@ -21,11 +21,12 @@ run: install
 	$(BIN)/ccr serve
 
 test: install
+	$(BIN)/ruff check app tests migrations
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check app tests migrations bench scripts
-	$(BIN)/ruff format --check app tests migrations bench scripts
+	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff format --check app tests migrations
 	$(BIN)/mypy app
 
 openapi: install
