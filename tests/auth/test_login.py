@@ -20,6 +20,7 @@ from app.db import utcnow
 from app.security.passwords import hash_secret
 from app.users.models import UserAccount
 from tests.factories import World, bearer, make_user
+from tests.helpers import assert_problem
 
 API = "/api/v1"
 TOKEN = f"{API}/auth/token"
@@ -27,18 +28,6 @@ ME = f"{API}/auth/me"
 PASSWORD = "correct horse battery staple"
 # Hashed once: argon2 is deliberately slow.
 PASSWORD_HASH = hash_secret(PASSWORD)
-
-
-def assert_problem(
-    response: httpx.Response, status: int, slug: str | None = None
-) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    if slug is not None:
-        assert body["type"].endswith("/" + slug), body
-    return body
 
 
 def password_login(client: TestClient, username: str, password: str) -> httpx.Response:

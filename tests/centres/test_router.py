@@ -10,21 +10,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import World
+from tests.helpers import assert_problem
 
 API = "/api/v1"
 CENTRES = f"{API}/centres"
-
-
-def assert_problem(
-    response: httpx.Response, status: int, slug: str | None = None
-) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    if slug is not None:
-        assert body["type"].endswith("/" + slug), body
-    return body
 
 
 def create(client: TestClient, world: World, **body: Any) -> httpx.Response:

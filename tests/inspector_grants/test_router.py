@@ -5,28 +5,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from app.db import utcnow
 from tests.factories import World, bearer, make_grant
+from tests.helpers import assert_problem
 
 API = "/api/v1"
 GRANTS = f"{API}/inspector-grants"
-
-
-def assert_problem(
-    response: httpx.Response, status: int, slug: str | None = None
-) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    if slug is not None:
-        assert body["type"].endswith("/" + slug), body
-    return body
 
 
 def parse_time(value: str) -> datetime:

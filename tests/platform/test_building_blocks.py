@@ -10,27 +10,18 @@ from app.centres.models import Centre
 from app.main import create_app
 from tests.conftest import settings_for
 from tests.factories import World, make_centre
-
-PROBLEM = "application/problem+json"
-
-
-def _is_problem(response, status: int) -> dict:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["status"] == status and body["type"].startswith("https://") and body["title"]
-    return body
+from tests.helpers import assert_problem
 
 
 def test_unknown_route_is_a_404_problem(client: TestClient, world: World) -> None:
-    _is_problem(client.get("/api/v1/nothing-here", headers=world.headers("naccc_staff")), 404)
+    assert_problem(client.get("/api/v1/nothing-here", headers=world.headers("naccc_staff")), 404)
 
 
 def test_wrong_method_is_405_listing_every_method_of_the_path(
     client: TestClient, world: World
 ) -> None:
     response = client.put("/api/v1/centres", headers=world.headers("naccc_staff"))
-    _is_problem(response, 405)
+    assert_problem(response, 405)
     assert response.headers["allow"] == "GET, POST"
 
 
@@ -40,7 +31,7 @@ def test_malformed_json_is_a_400_problem(client: TestClient, world: World) -> No
         content=b'{"name": "x", ',
         headers={**world.headers("naccc_staff"), "Content-Type": "application/json"},
     )
-    assert _is_problem(response, 400)["errors"][0]["type"] == "json_invalid"
+    assert assert_problem(response, 400)["errors"][0]["type"] == "json_invalid"
 
 
 def test_validation_problem_names_fields_and_never_echoes_input(
@@ -51,7 +42,7 @@ def test_validation_problem_names_fields_and_never_echoes_input(
         json={"email": "not-an-address-jane.doe", "full_name": "Jane Doe", "role": "centre_staff"},
         headers=world.headers("naccc_staff"),
     )
-    body = _is_problem(response, 422)
+    body = assert_problem(response, 422)
     assert ["body", "email"] in [e["loc"] for e in body["errors"]]
     assert "jane.doe" not in response.text and "Jane Doe" not in response.text
 
@@ -62,7 +53,7 @@ def test_unknown_body_fields_are_refused(client: TestClient, world: World) -> No
         json={"name": "A", "code": "ZZ", "colour": "red"},
         headers=world.headers("naccc_staff"),
     )
-    assert ["body", "colour"] in [e["loc"] for e in _is_problem(response, 422)["errors"]]
+    assert ["body", "colour"] in [e["loc"] for e in assert_problem(response, 422)["errors"]]
 
 
 def test_body_over_the_limit_is_413_by_content_length(client: TestClient, world: World) -> None:
@@ -72,7 +63,7 @@ def test_body_over_the_limit_is_413_by_content_length(client: TestClient, world:
         content=b"x" * (limit + 1),
         headers={**world.headers("naccc_staff"), "Content-Type": "application/json"},
     )
-    _is_problem(response, 413)
+    assert_problem(response, 413)
 
 
 def test_streamed_body_over_the_limit_is_413(client: TestClient, world: World) -> None:
@@ -87,7 +78,7 @@ def test_streamed_body_over_the_limit_is_413(client: TestClient, world: World) -
         content=chunks(),
         headers={**world.headers("naccc_staff"), "Content-Type": "application/json"},
     )
-    _is_problem(response, 413)
+    assert_problem(response, 413)
 
 
 def test_reads_carry_an_etag_and_writes_need_the_current_version(
@@ -96,9 +87,9 @@ def test_reads_carry_an_etag_and_writes_need_the_current_version(
     url = f"/api/v1/centres/{world.centre_a.id}"
     admin = world.headers("naccc_staff")
     assert client.get(url, headers=admin).headers["etag"] == '"1"'
-    _is_problem(client.patch(url, json={"name": "X"}, headers=admin), 428)
-    _is_problem(client.patch(url, json={"name": "X"}, headers={**admin, "If-Match": '"7"'}), 412)
-    _is_problem(
+    assert_problem(client.patch(url, json={"name": "X"}, headers=admin), 428)
+    assert_problem(client.patch(url, json={"name": "X"}, headers={**admin, "If-Match": '"7"'}), 412)
+    assert_problem(
         client.patch(url, json={"name": "X"}, headers={**admin, "If-Match": "garbage"}), 412
     )
     ok = client.patch(url, json={"name": "Renamed"}, headers={**admin, "If-Match": '"1"'})
@@ -113,7 +104,7 @@ def test_two_writers_from_one_version_only_the_first_wins(
     first = client.patch(url, json={"name": "First"}, headers=admin)
     second = client.patch(url, json={"name": "Second", "accreditation_number": "N1"}, headers=admin)
     assert first.status_code == 200
-    _is_problem(second, 412)
+    assert_problem(second, 412)
     current = client.get(url, headers=world.headers("naccc_staff")).json()
     assert (current["name"], current["accreditation_number"], current["version"]) == (
         "First",
@@ -142,7 +133,7 @@ def test_idempotency_key_with_another_body_is_422(client: TestClient, world: Wor
         == 201
     )
     response = client.post("/api/v1/centres", json={"name": "B", "code": "KEYB"}, headers=headers)
-    assert _is_problem(response, 422)["type"].endswith("/idempotency-key-reused")
+    assert assert_problem(response, 422)["type"].endswith("/idempotency-key-reused")
 
 
 def test_idempotency_keys_belong_to_one_principal(client: TestClient, world: World, db) -> None:
@@ -179,16 +170,16 @@ def test_keyset_pagination_walks_every_item_once(client: TestClient, world: Worl
 def test_invalid_cursor_and_page_size_are_422(client: TestClient, world: World) -> None:
     admin = world.headers("naccc_staff")
     response = client.get("/api/v1/centres", params={"cursor": "bm90LWEtY3Vyc29y"}, headers=admin)
-    assert _is_problem(response, 422)["type"].endswith("/invalid-cursor")
-    _is_problem(client.get("/api/v1/centres", params={"limit": 201}, headers=admin), 422)
-    _is_problem(client.get("/api/v1/centres", params={"limit": 0}, headers=admin), 422)
+    assert assert_problem(response, 422)["type"].endswith("/invalid-cursor")
+    assert_problem(client.get("/api/v1/centres", params={"limit": 201}, headers=admin), 422)
+    assert_problem(client.get("/api/v1/centres", params={"limit": 0}, headers=admin), 422)
 
 
 def test_duplicate_unique_value_is_409(client: TestClient, world: World) -> None:
     response = client.post(
         "/api/v1/centres", json={"name": "Dup", "code": "AA"}, headers=world.headers("naccc_staff")
     )
-    _is_problem(response, 409)
+    assert_problem(response, 409)
 
 
 def test_security_headers_and_no_store_on_every_api_response(
@@ -244,7 +235,7 @@ def test_a_failing_request_writes_nothing_but_its_audit_row(
         json={"name": "Nope", "year_end_month": 2, "year_end_day": 30},
         headers={**world.headers("naccc_staff"), "If-Match": '"1"'},
     )
-    _is_problem(response, 422)
+    assert_problem(response, 422)
     db.expire_all()
     assert db.get(Centre, world.centre_a.id).name == "Centre AA"
     assert db.scalar(select(func.count()).select_from(Centre)) == before

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -14,21 +13,10 @@ from app.security import tokens
 from app.security.passwords import verify_secret
 from app.service_clients.models import ServiceClient
 from tests.factories import World, bearer
+from tests.helpers import assert_problem
 
 API = "/api/v1"
 CLIENTS = f"{API}/service-clients"
-
-
-def assert_problem(
-    response: httpx.Response, status: int, slug: str | None = None
-) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    if slug is not None:
-        assert body["type"].endswith("/" + slug), body
-    return body
 
 
 def create_client(client: TestClient, world: World, permissions: list[str]) -> dict[str, Any]:

@@ -15,22 +15,11 @@ from app.security import tokens
 from app.security.passwords import verify_secret
 from app.users.models import UserAccount
 from tests.factories import World, bearer, make_user
+from tests.helpers import assert_problem
 
 API = "/api/v1"
 USERS = f"{API}/users"
 PASSWORD = "a long enough password"
-
-
-def assert_problem(
-    response: httpx.Response, status: int, slug: str | None = None
-) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body = response.json()
-    assert body["status"] == status
-    if slug is not None:
-        assert body["type"].endswith("/" + slug), body
-    return body
 
 
 def user_body(world: World, **changes: Any) -> dict[str, Any]:
