@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -11,8 +12,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _make_dry_run(target: str) -> list[str]:
     result = subprocess.run(
-        ["make", "--dry-run", "--always-make", target],
+        ["make", "--dry-run", "--always-make", "--no-print-directory", target],
         cwd=ROOT,
+        # Run as a top-level make even when the suite itself runs under `make test`.
+        env={k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")},
         capture_output=True,
         text=True,
         check=True,
