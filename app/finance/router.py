@@ -36,7 +36,10 @@ def finance_records_list(
 
 
 @router.post(
-    "", status_code=201, response_model=FinanceRecordRead, responses=problems(401, 403),
+    "",
+    status_code=201,
+    response_model=FinanceRecordRead,
+    responses=problems(401, 403),
     dependencies=[Idempotent],
 )
 def finance_records_create(

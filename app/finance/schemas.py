@@ -27,7 +27,7 @@ def _amount(value: object) -> object:
     if isinstance(value, Decimal):
         return value
     if not isinstance(value, str) or not _AMOUNT.match(value):
-        raise ValueError("expected a decimal string with at most 2 places, e.g. \"125.50\"")
+        raise ValueError('expected a decimal string with at most 2 places, e.g. "125.50"')
     return Decimal(value)
 
 
@@ -38,7 +38,7 @@ Amount = Annotated[
         {
             "type": "string",
             "pattern": AMOUNT_PATTERN,
-            "description": "Pounds as a decimal string, at most 2 places (e.g. `\"125.50\"`)",
+            "description": 'Pounds as a decimal string, at most 2 places (e.g. `"125.50"`)',
             "examples": ["125.50"],
         }
     ),
