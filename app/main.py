@@ -18,12 +18,15 @@ from app.auth.router import router as auth_router
 from app.centres.router import router as centres_router
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
+from app.documents.router import router as documents_router
 from app.errors import install_handlers
+from app.finance.router import router as finance_router
 from app.health import router as health_router
 from app.inspector_grants.router import router as grants_router
 from app.openapi import install_openapi
 from app.security.encryption import keyring
 from app.service_clients.router import router as clients_router
+from app.staff.router import router as staff_router
 from app.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -34,6 +37,9 @@ API_ROUTERS = [
     clients_router,
     grants_router,
     audit_router,
+    staff_router,
+    finance_router,
+    documents_router,
 ]
 
 
