@@ -120,17 +120,19 @@ def staff_hr_files_create(
     staff_id: uuid.UUID,
     response: Response,
     title: Annotated[str, Form(min_length=1, max_length=200, pattern=NO_NUL)],
+    # Optional but not nullable: a multipart form has no null, only an absent part.
     note: Annotated[
-        str | None,
+        str,
         Form(max_length=20_000, pattern=NO_NUL, description="The note (encrypted at rest)"),
-    ] = None,
+    ] = None,  # type: ignore[assignment]
     file: Annotated[
-        UploadFile | None,
+        UploadFile,
         File(description="A document (PDF, PNG, JPEG, DOCX or UTF-8 text; at most 10 MiB)"),
-    ] = None,
+    ] = None,  # type: ignore[assignment]
 ) -> HRFileEntryRead:
     """An HR-file entry: multipart with a `title` and either a `note` or a `file`, not both.
     A DBS certificate is refused (record its facts at `dbs-checks`)."""
+    note = note or None  # an empty text input is no note
     if file is not None and not file.filename and file.size == 0:
         file = None  # a form's empty file input
     upload = Upload(file.filename, file.content_type, file.file) if file is not None else None
