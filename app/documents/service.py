@@ -6,7 +6,8 @@ Rules:
 - Type: detected from the content's magic bytes (PDF `%PDF-`, PNG, JPEG, DOCX = a ZIP with a
   `word/` entry, plain text = valid UTF-8 without NUL). Anything else is 415. A declared type
   (the part's Content-Type) must agree with the detected one (a PNG declared as a PDF is 415);
-  `application/octet-stream` or no type counts as undeclared. The detected type is stored.
+  `application/octet-stream` or no type counts as undeclared, `image/jpg` is JPEG, and any
+  `text/*` is plain text when the bytes are. The detected type is stored.
 - DBS: the policy says a Disclosure and Barring Service certificate is not kept, only its date,
   number, decision and outcome (`staff/{id}/dbs-checks`). An upload is refused (422,
   `dbs-certificate-refused`) when its kind mentions DBS, when its filename or title names a DBS or
@@ -138,11 +139,20 @@ def check_not_dbs(
             raise _refuse_dbs("The file reads like a DBS certificate", "file")
 
 
-def _declared(content_type: str | None) -> str | None:
+# Names clients use for the same types.
+_ALIASES = {"image/jpg": JPEG, "image/pjpeg": JPEG, "application/x-pdf": PDF}
+
+
+def _declared(content_type: str | None, detected: str) -> str | None:
+    """The declared type, normalised; None when the client did not really declare one."""
     if not content_type:
         return None
     base = content_type.split(";", 1)[0].strip().lower()
-    return None if base in ("", OCTET_STREAM) else base
+    if base in ("", OCTET_STREAM):
+        return None
+    if detected == TEXT and base.startswith("text/"):
+        return TEXT  # CSV, Markdown...: kept and served as plain text
+    return _ALIASES.get(base, base)
 
 
 def create(
@@ -179,7 +189,7 @@ def create(
         raise UnsupportedMediaType(
             "Only PDF, PNG, JPEG, DOCX and plain-text (UTF-8) files are accepted"
         )
-    declared = _declared(upload.declared_type)
+    declared = _declared(upload.declared_type, detected)
     if declared is not None and declared != detected:
         raise UnsupportedMediaType(
             f"The file was declared as {declared[:100]} but its content is {detected}"

@@ -184,3 +184,20 @@ def test_a_retried_upload_with_the_same_key_is_stored_once(
     )
     assert other.status_code == 422
     assert _count(db, Document) == 1
+
+
+def test_common_aliases_of_a_declared_type_are_accepted(
+    client: TestClient, world: World, db
+) -> None:
+    staff = make_staff(db, world.centre_a)
+    db.commit()
+    jpeg = _upload(client, world, staff.id, b"\xff\xd8\xff\xe0\x00\x10JFIF", "image/jpg", "p.jpg")
+    assert jpeg.status_code == 201, jpeg.text
+    csv = _upload(client, world, staff.id, b"date,hours\n2026-01-01,3\n", "text/csv", "hours.csv")
+    assert csv.status_code == 201, csv.text
+    assert csv.json()["document"]["content_type"] == "text/plain"
+    content = client.get(
+        f"/api/v1/documents/{csv.json()['document']['id']}/content",
+        headers=world.headers("centre_staff"),
+    )
+    assert content.headers["content-type"] == "text/plain; charset=utf-8"
