@@ -132,16 +132,16 @@ def staff_hr_files_create(
 ) -> HRFileEntryRead:
     """An HR-file entry: multipart with a `title` and either a `note` or a `file`, not both.
     A DBS certificate is refused (record its facts at `dbs-checks`)."""
-    note = note or None  # an empty text input is no note
-    if file is not None and not file.filename and file.size == 0:
-        file = None  # a form's empty file input
-    upload = Upload(file.filename, file.content_type, file.file) if file is not None else None
+    upload = None
+    # A form's empty file input (no name, no bytes) is no file, and an empty text input no note.
+    if file is not None and (file.filename or file.size):
+        upload = Upload(file.filename, file.content_type, file.file)
     entry = service.create_hr_entry(
         session,
         principal,
         staff_id,
         title=title,
-        note=note,
+        note=note or None,
         upload=upload,
         max_upload_bytes=request.app.state.settings.max_upload_bytes,
     )

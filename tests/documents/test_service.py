@@ -103,3 +103,27 @@ def test_content_disposition_is_an_attachment_with_a_safe_name() -> None:
     fallback = header.split('filename="', 1)[1].split('"', 1)[0]
     assert all(ch.isalnum() or ch in "._ ()-" for ch in fallback)
     assert "filename*=UTF-8''%C3%A9vil%22%3B%20filename%3Dx.exe%5C.pdf" in header
+
+
+def test_no_owner_can_store_a_document_of_a_dbs_kind() -> None:
+    import uuid
+
+    from app.security.permissions import ROLE_PERMISSIONS, Role
+    from app.security.principals import Principal, PrincipalKind
+
+    principal = Principal(
+        uuid.uuid4(), PrincipalKind.user, Role.naccc_staff, ROLE_PERMISSIONS[Role.naccc_staff], None
+    )
+    upload = service.Upload("scan.pdf", "application/pdf", io.BytesIO(PDF_BYTES))
+    with pytest.raises(Unprocessable) as refused:
+        service.create(
+            None,  # type: ignore[arg-type]  (refused before the database is touched)
+            principal,
+            centre_id=uuid.uuid4(),
+            owner={"staff_member_id": uuid.uuid4()},
+            kind="dbs_certificate",
+            upload=upload,
+            max_bytes=1024,
+        )
+    assert refused.value.slug == "dbs-certificate-refused"
+    assert upload.stream.tell() == 0  # not even read

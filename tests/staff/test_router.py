@@ -309,3 +309,12 @@ def test_parental_leave_dates_are_checked(client: TestClient, world: World, staf
         headers=headers,
     )
     assert far.status_code == 422
+
+
+def test_an_unknown_query_parameter_is_refused(client: TestClient, world: World) -> None:
+    headers = world.headers("centre_staff")
+    misspelt = client.get("/api/v1/staff", params={"centre": "x"}, headers=headers)
+    assert misspelt.status_code == 422
+    assert misspelt.json()["errors"][0]["loc"] == ["query", "centre"]
+    declared = {"limit": 5, "current": "true", "engagement": "paid"}
+    assert client.get("/api/v1/staff", params=declared, headers=headers).status_code == 200
