@@ -229,6 +229,11 @@ def create_hr_entry(
 # DBS checks
 
 
+def _check_certificate_date(issued_on: date | None) -> None:
+    if issued_on is not None and issued_on > today():
+        raise _rule("certificate_issued_on cannot be in the future", "certificate_issued_on")
+
+
 def _check_certificate_unique(
     session: Session, centre_id: uuid.UUID, number: str, except_id: uuid.UUID | None = None
 ) -> None:
@@ -252,6 +257,7 @@ def create_dbs_check(
 ) -> DBSCheck:
     staff = get_staff(session, principal, staff_id)
     _check_days({"certificate_issued_on": data.certificate_issued_on})
+    _check_certificate_date(data.certificate_issued_on)
     _check_certificate_unique(session, staff.centre_id, data.certificate_number)
     check = DBSCheck(centre_id=staff.centre_id, staff_member_id=staff.id, **data.model_dump())
     session.add(check)
@@ -279,6 +285,7 @@ def update_dbs_check(
     changes = data.model_dump(exclude_unset=True)
     _refuse_nulls(changes, tuple(DBSCheckUpdate.model_fields))
     _check_days(changes)
+    _check_certificate_date(changes.get("certificate_issued_on"))
     if "certificate_number" in changes:
         _check_certificate_unique(session, check.centre_id, changes["certificate_number"], check.id)
     for field, value in changes.items():

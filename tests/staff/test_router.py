@@ -318,3 +318,15 @@ def test_an_unknown_query_parameter_is_refused(client: TestClient, world: World)
     assert misspelt.json()["errors"][0]["loc"] == ["query", "centre"]
     declared = {"limit": 5, "current": "true", "engagement": "paid"}
     assert client.get("/api/v1/staff", params=declared, headers=headers).status_code == 200
+
+
+def test_a_certificate_cannot_be_dated_in_the_future(
+    client: TestClient, world: World, staff
+) -> None:
+    response = client.post(
+        f"/api/v1/staff/{staff.id}/dbs-checks",
+        json={**DBS, "certificate_issued_on": "2199-01-01"},
+        headers=world.headers("centre_staff"),
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "certificate_issued_on"]
