@@ -21,7 +21,9 @@ from app.auth.router import router as auth_router
 from app.centres.router import router as centres_router
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
+from app.documents.router import router as documents_router
 from app.errors import install_handlers
+from app.finance.router import router as finance_router
 from app.health import router as health_router
 from app.inspector_grants.router import router as grants_router
 from app.openapi import install_openapi
@@ -31,6 +33,7 @@ from app.retention.router import public_router as public_retention_router
 from app.retention.router import router as retention_router
 from app.security.encryption import keyring
 from app.service_clients.router import router as clients_router
+from app.staff.router import router as staff_router
 from app.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -45,6 +48,9 @@ API_ROUTERS = [
     public_retention_router,
     policy_router,
     public_policy_router,
+    staff_router,
+    finance_router,
+    documents_router,
 ]
 
 

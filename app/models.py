@@ -5,22 +5,31 @@ from app.audit.models import AuditEvent
 from app.auth.models import LoginThrottle
 from app.centres.models import Centre
 from app.db import Base
+from app.documents.models import Document
+from app.finance.models import FinanceRecord
 from app.inspector_grants.models import InspectorGrant
 from app.policy.models import PrivacyPolicy
 from app.retention.models import RetentionRule
 from app.service_clients.models import ServiceClient
+from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 from app.users.models import UserAccount, user_centre
 
 __all__ = [
     "AuditEvent",
     "Base",
     "Centre",
+    "DBSCheck",
+    "Document",
+    "FinanceRecord",
+    "HRFileEntry",
     "IdempotencyRecord",
     "InspectorGrant",
     "LoginThrottle",
+    "ParentalLeave",
     "PrivacyPolicy",
     "RetentionRule",
     "ServiceClient",
+    "StaffMember",
     "UserAccount",
     "user_centre",
 ]

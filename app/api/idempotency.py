@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request, Response
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from app.api.models import IdempotencyRecord
 from app.db import get_session, utcnow
@@ -54,7 +55,7 @@ async def idempotency_key(
 ) -> None:
     if key is None:
         return
-    body_sha256 = hashlib.sha256(await request.body()).hexdigest()
+    body_sha256 = await _body_sha256(request)
     stored = session.scalars(
         select(IdempotencyRecord).where(
             IdempotencyRecord.principal_id == principal.id,
@@ -89,6 +90,28 @@ async def idempotency_key(
 
 
 Idempotent = Depends(idempotency_key)
+
+
+async def _body_sha256(request: Request) -> str:
+    """The body's digest. A multipart body was parsed (and its stream consumed) before the
+    dependencies run, so it is hashed from the parsed form: every field and file, in order."""
+    try:
+        return hashlib.sha256(await request.body()).hexdigest()
+    except RuntimeError:  # "Stream consumed": FastAPI read the form already
+        pass
+    digest = hashlib.sha256(b"multipart\0")
+    for name, value in (await request.form()).multi_items():
+        digest.update(name.encode() + b"\0")
+        if isinstance(value, UploadFile):
+            digest.update(f"file:{value.filename}:{value.content_type}\0".encode())
+            await value.seek(0)
+            while chunk := await value.read(64 * 1024):
+                digest.update(chunk)
+            await value.seek(0)
+        else:
+            digest.update(b"field:" + value.encode())
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
 def remember(session: Session, request: Request, response: Response) -> None:

@@ -134,12 +134,39 @@ def _status_of(exc: Exception) -> int:
     return 500
 
 
+def _query_names(dependant: Any) -> set[str]:
+    """Every query parameter a route declares, in itself and its dependencies."""
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+def _refuse_unknown_query(request: Request, allowed: set[str]) -> None:
+    """A query parameter the route does not declare is refused (422), as an unknown body field
+    is: a misspelt filter (`?centre=` for `?centre_id=`) must not silently list everything."""
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise RequestValidationError(
+            [
+                {
+                    "loc": ("query", name),
+                    "msg": "unknown query parameter",
+                    "type": "extra_forbidden",
+                }
+                for name in unknown[:20]
+            ]
+        )
+
+
 class AuditedRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
         route = self
+        allowed_query = _query_names(self.dependant)
 
         async def handler(request: Request) -> Response:
+            _refuse_unknown_query(request, allowed_query)
             session: Session = request.app.state.sessionmaker()
             request.state.db = session
             try:

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+import uuid
+
+from app.api.schemas import RecordRead
+from app.documents.models import DocumentKind
+
+
+class DocumentRead(RecordRead):
+    """A document's metadata; its bytes are at `GET /documents/{id}/content`."""
+
+    centre_id: uuid.UUID
+    staff_member_id: uuid.UUID | None
+    kind: DocumentKind
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_by_id: uuid.UUID
