@@ -23,3 +23,17 @@ def describe_months(months: int) -> str:
     if rest:
         parts.append(f"{rest} month{'s' if rest != 1 else ''}")
     return " ".join(parts) or "0 months"
+
+
+def due_cutoff(today: date, months: int) -> date:
+    """The latest trigger date whose `add_months(trigger, months)` is on or before `today`.
+
+    `add_months` never decreases as its start grows, so "due by today" is simply
+    `trigger <= due_cutoff(today, months)`: one comparison a database can index. When `today`
+    is a month's last day, every later day of the cutoff's month clamps onto it as well.
+    """
+    cutoff = add_months(today, -months)
+    if today.day == calendar.monthrange(today.year, today.month)[1]:
+        last = calendar.monthrange(cutoff.year, cutoff.month)[1]
+        cutoff = cutoff.replace(day=last)
+    return cutoff

@@ -112,3 +112,30 @@ def test_public_schedule_needs_no_token_and_shows_only_the_schedule(
     assert {"record", "condition", "kept_for", "after", "policy_text"} == set(rules[0])
     assert any(r["kept_for"] == "indefinitely" for r in rules)
     assert "Centre AA" not in response.text
+
+
+def test_due_cutoff_agrees_with_adding_the_period_to_every_date() -> None:
+    from datetime import timedelta
+
+    from app.retention.dates import due_cutoff
+
+    start = date(2023, 1, 1)
+    triggers = [start + timedelta(days=n) for n in range(0, 3 * 366)]
+    for today in (
+        date(2025, 2, 28),
+        date(2024, 2, 29),
+        date(2025, 3, 31),
+        date(2025, 3, 30),
+        date(2025, 1, 31),
+        date(2025, 12, 31),
+        date(2025, 6, 15),
+        date(2024, 3, 1),
+    ):
+        for months in (1, 12, 36, 60, 72, 216):
+            cutoff = due_cutoff(today, months)
+            for trigger in triggers:
+                assert (add_months(trigger, months) <= today) == (trigger <= cutoff), (
+                    today,
+                    months,
+                    trigger,
+                )
