@@ -13,6 +13,8 @@ from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from app.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware, RequestIdFilter
+from app.attendance.router import router as sessions_router
+from app.attendance.router import summaries_router as attendance_summaries_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.centres.router import router as centres_router
@@ -22,6 +24,8 @@ from app.errors import install_handlers
 from app.health import router as health_router
 from app.inspector_grants.router import router as grants_router
 from app.openapi import install_openapi
+from app.people.router import router as people_router
+from app.referrals.router import router as referrals_router
 from app.security.encryption import keyring
 from app.service_clients.router import router as clients_router
 from app.users.router import router as users_router
@@ -34,6 +38,10 @@ API_ROUTERS = [
     clients_router,
     grants_router,
     audit_router,
+    people_router,
+    referrals_router,
+    sessions_router,
+    attendance_summaries_router,
 ]
 
 

@@ -53,7 +53,11 @@ PARENT_ROLES = (PartyRole.resident_parent, PartyRole.non_resident_parent)
 # The adults who come to the centre: each needs a pre-visit before their first session. A
 # referrer is usually a professional (solicitor, social worker); a parent who referred
 # themselves is also a parent party.
-VISITING_ADULT_ROLES = (PartyRole.resident_parent, PartyRole.non_resident_parent, PartyRole.other_adult)
+VISITING_ADULT_ROLES = (
+    PartyRole.resident_parent,
+    PartyRole.non_resident_parent,
+    PartyRole.other_adult,
+)
 TERMINAL_STATUSES = (Status.closed, Status.declined, Status.withdrawn)
 
 
