@@ -83,8 +83,8 @@ def sessions_update(
     principal: Writer,
     session_id: uuid.UUID,
     body: SessionUpdate,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> SessionRead:
     contact = service.update_session(session, principal, session_id, body, if_match)
     set_etag(response, contact)
@@ -93,7 +93,7 @@ def sessions_update(
 
 @router.delete("/{session_id}", status_code=204, responses=problems(401, 403, 404, 409, 412, 428))
 def sessions_delete(
-    session: DbSession, principal: Writer, session_id: uuid.UUID, if_match: IfMatch
+    session: DbSession, principal: Writer, session_id: uuid.UUID, if_match: IfMatch = None
 ) -> Response:
     service.delete_session(session, principal, session_id, if_match)
     return Response(status_code=204)
@@ -158,8 +158,8 @@ def attendance_update(
     session_id: uuid.UUID,
     attendance_id: uuid.UUID,
     body: AttendanceUpdate,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> AttendanceRead:
     record = service.update_attendance(
         session, principal, session_id, attendance_id, body, if_match

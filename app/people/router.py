@@ -70,8 +70,8 @@ def people_update(
     principal: Writer,
     person_id: uuid.UUID,
     body: PersonUpdate,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> PersonRead:
     person = service.update(session, principal, person_id, body, if_match)
     set_etag(response, person)
@@ -80,7 +80,7 @@ def people_update(
 
 @router.delete("/{person_id}", status_code=204, responses=problems(401, 403, 404, 409, 412, 428))
 def people_delete(
-    session: DbSession, principal: Writer, person_id: uuid.UUID, if_match: IfMatch
+    session: DbSession, principal: Writer, person_id: uuid.UUID, if_match: IfMatch = None
 ) -> Response:
     service.delete(session, principal, person_id, if_match)
     return Response(status_code=204)

@@ -99,8 +99,8 @@ def referrals_update(
     principal: Writer,
     referral_id: uuid.UUID,
     body: ReferralUpdate,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> ReferralRead:
     return _read(service.update(session, principal, referral_id, body, if_match), response)
 
@@ -118,8 +118,8 @@ def referrals_decide(
     principal: Writer,
     referral_id: uuid.UUID,
     body: DecisionCreate,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> ReferralRead:
     return _read(service.decide(session, principal, referral_id, body, if_match), response)
 
@@ -136,8 +136,8 @@ def referrals_close(
     principal: Writer,
     referral_id: uuid.UUID,
     body: CloseRequest,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> ReferralRead:
     return _read(service.close(session, principal, referral_id, body, if_match), response)
 
@@ -246,8 +246,8 @@ def pre_visits_update(
     referral_id: uuid.UUID,
     pre_visit_id: uuid.UUID,
     body: PreVisitUpdate,
-    if_match: IfMatch,
     response: Response,
+    if_match: IfMatch = None,
 ) -> PreVisitRead:
     visit = service.update_pre_visit(session, principal, referral_id, pre_visit_id, body, if_match)
     set_etag(response, visit)

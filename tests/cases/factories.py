@@ -156,3 +156,14 @@ def family(
     if commit:
         session.commit()
     return Family(referral, resident, non_resident, child, parties, visits)
+
+
+def assert_problem(response: Any, status: int, slug: str | None = None) -> dict[str, Any]:
+    """The response is an RFC 9457 problem of this status (and type slug)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json", response.text
+    body = response.json()
+    assert body["status"] == status
+    if slug is not None:
+        assert body["type"].rsplit("/", 1)[-1] == slug, body
+    return body
