@@ -7,6 +7,7 @@ from fastapi import Query, Response
 
 from app.api.idempotency import Idempotent
 from app.api.pagination import Page, Paging
+from app.api.query import StrictQuery
 from app.api.responses import problems
 from app.api.routing import make_router
 from app.api.versioning import IfMatch, set_etag
@@ -16,7 +17,7 @@ from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
 
-router = make_router("people", prefix="/people")
+router = make_router("people", prefix="/people", dependencies=[StrictQuery])
 Reader = Annotated[Principal, allow(Perm.records_read)]
 Writer = Annotated[Principal, allow(Perm.records_write)]
 
