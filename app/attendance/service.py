@@ -131,6 +131,15 @@ def list_sessions(
     ):
         if value is not None:
             stmt = stmt.where(column == value)
+    for name, bound in (("starts_from", f.starts_from), ("starts_to", f.starts_to)):
+        if bound is not None and not EARLIEST_YEAR <= bound.year <= LATEST_YEAR:
+            # Also keeps 0001-01-01T00:00+05:00, which UTC cannot hold, away from the database.
+            raise Unprocessable(
+                f"{name} is out of range",
+                errors=[
+                    {"loc": ["query", name], "msg": "year out of range", "type": "value_error"}
+                ],
+            )
     if f.starts_from is not None:
         stmt = stmt.where(ContactSession.starts_at >= f.starts_from)
     if f.starts_to is not None:

@@ -238,3 +238,7 @@ def test_list_is_ordered_by_start_and_filtered(client: TestClient, world: World)
     ).json()
     assert [s["id"] for s in rest["items"]] == [str(later.id)] and rest["next_cursor"] is None
     assert_problem(client.get(URL, params={"starts_from": "soon"}, headers=headers), 422)
+    # Valid ISO 8601, but before year 1 in UTC: a rule problem, never a 500.
+    for bound in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"):
+        response = client.get(URL, params={"starts_from": bound}, headers=headers)
+        assert_problem(response, 422, "unprocessable")
