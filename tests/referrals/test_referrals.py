@@ -462,3 +462,16 @@ def test_parties_person_of_another_centre(client: TestClient, world: World) -> N
         **assert_problem(unknown, 422, "unprocessable"),
         "instance": other.json()["instance"],
     }
+
+
+def test_a_retried_create_gets_the_first_referral_again(client: TestClient, world: World) -> None:
+    headers = {**world.headers("centre_staff"), "Idempotency-Key": "referral-form-17"}
+    first = client.post(URL, json=_body(world), headers=headers)
+    retry = client.post(URL, json=_body(world), headers=headers)
+    assert first.status_code == retry.status_code == 201
+    assert retry.json() == first.json() and retry.headers["idempotent-replayed"] == "true"
+    listed = client.get(URL, headers=world.headers("centre_staff")).json()["items"]
+    assert len(listed) == 1
+    other_body = client.post(URL, json=_body(world, source="court"), headers=headers)
+    assert_problem(other_body, 422, "idempotency-key-reused")
+    assert _create(client, world).json()["reference"].endswith("-0002")
