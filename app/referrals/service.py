@@ -64,7 +64,7 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.active: {Status.closed, Status.withdrawn},
 }
 # What PATCH may do; the other transitions have their own operation.
-PATCH_TARGETS = {Status.active: "", Status.withdrawn: ""}
+PATCH_TARGETS = {Status.active, Status.withdrawn}
 OWN_OPERATION = {
     Status.pre_visit: "POST /referrals/{id}/decision (accepted)",
     Status.declined: "POST /referrals/{id}/decision (declined)",
