@@ -137,6 +137,19 @@ def _check_received_on(received_on: date) -> None:
         )
 
 
+def _check_received_before_events(session: Session, referral: Referral, received_on: date) -> None:
+    """A referral is received before its pre-visits and before it is closed."""
+    first_visit = session.scalar(
+        select(func.min(PreVisit.visited_on)).where(PreVisit.referral_id == referral.id)
+    )
+    for event, day in (("a pre-visit", first_visit), ("its closure", referral.closed_on)):
+        if day is not None and received_on > day:
+            raise Unprocessable(
+                f"received_on would be after {event} ({day.isoformat()})",
+                errors=field_error("received_on", f"after {event}"),
+            )
+
+
 def _require_open(referral: Referral, action: str) -> None:
     if referral.status in TERMINAL_STATUSES:
         raise Conflict(f"The referral is {referral.status}; {action} is no longer possible")
@@ -337,6 +350,7 @@ def update(
     received_on = changes.get("received_on", referral.received_on)
     if "received_on" in changes:
         _check_received_on(received_on)
+        _check_received_before_events(session, referral, received_on)
     if {"source", "srs_reference", "received_on"} & changes.keys():
         _check_source(source, srs_reference, received_on)
     if changes.get("contact_type") == "supported" and referral.contact_type != "supported":

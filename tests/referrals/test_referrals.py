@@ -475,3 +475,22 @@ def test_a_retried_create_gets_the_first_referral_again(client: TestClient, worl
     other_body = client.post(URL, json=_body(world, source="court"), headers=headers)
     assert_problem(other_body, 422, "idempotency-key-reused")
     assert _create(client, world).json()["reference"].endswith("-0002")
+
+
+def test_received_on_stays_before_pre_visits_and_closure(client: TestClient, world: World) -> None:
+    f = family(world.session, world.centre_a)  # pre-visits on 2026-01-12
+    closed = family(
+        world.session, world.centre_a, status="closed", pre_visits=False, closed_on=date(2026, 2, 1)
+    )
+    for referral, day in ((f.referral, "2026-01-13"), (closed.referral, "2026-02-02")):
+        response = client.patch(
+            f"{URL}/{referral.id}", json={"received_on": day}, headers=_headers(world)
+        )
+        assert assert_problem(response, 422, "unprocessable")["errors"][0]["loc"] == [
+            "body",
+            "received_on",
+        ]
+    ok = client.patch(
+        f"{URL}/{f.referral.id}", json={"received_on": "2026-01-12"}, headers=_headers(world)
+    )
+    assert ok.status_code == 200 and ok.json()["received_on"] == "2026-01-12"
