@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -47,6 +48,7 @@ class Live:
     maker: sessionmaker[Session]
     settings: Settings
     world: World
+    app: FastAPI
 
 
 @pytest.fixture
@@ -59,10 +61,30 @@ def live(fresh_database: FreshDatabase) -> Iterator[Live]:
     session = maker()
     world = World.build(session, settings)
     session.close()
-    live = Live(engine, maker, settings, world)
-    live.app = app  # type: ignore[attr-defined]
-    yield live
+    yield Live(engine, maker, settings, world, app)
     engine.dispose()
+
+
+def _wait_until_blocked(live: Live, backend: str, timeout: float = 15.0) -> None:
+    """Return once another transaction waits on a lock (PostgreSQL), so the race is real and
+    not an accident of thread start-up. SQLite writers wait in BEGIN IMMEDIATE, which only time
+    shows."""
+    if backend != "postgresql":
+        time.sleep(0.5)
+        return
+    deadline = time.monotonic() + timeout
+    with live.engine.connect() as conn:
+        while time.monotonic() < deadline:
+            waiting = conn.execute(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'"
+                )
+            ).scalar_one()
+            if waiting:
+                return
+            time.sleep(0.05)
+    raise AssertionError("the second transaction never waited for the lock")
 
 
 def _new(live: Live) -> ReferralCreate:
@@ -92,7 +114,7 @@ def test_concurrent_creations_get_distinct_consecutive_references(live: Live) ->
     assert sorted(references) == [f"AA-{year}-{i:04d}" for i in range(1, n + 1)]
 
 
-def test_a_second_creation_waits_for_the_first_to_commit(live: Live) -> None:
+def test_a_second_creation_waits_for_the_first_to_commit(live: Live, backend: str) -> None:
     """The counter row stays locked until the first transaction ends; the second then reads
     the committed value and never hands out the same number."""
     first = live.maker()
@@ -108,7 +130,8 @@ def test_a_second_creation_waits_for_the_first_to_commit(live: Live) -> None:
 
     thread = threading.Thread(target=second)
     thread.start()
-    assert not done.wait(0.5), "the second creation should wait for the first"
+    _wait_until_blocked(live, backend)
+    assert not done.is_set(), "the second creation should wait for the first"
     first.commit()
     first.close()
     thread.join(30)
@@ -163,7 +186,7 @@ def test_racing_writers_from_the_same_version(live: Live, backend: str) -> None:
 
     thread = threading.Thread(target=loser)
     thread.start()
-    time.sleep(0.5)
+    _wait_until_blocked(live, backend)
     winner.commit()
     winner.close()
     thread.join(30)
@@ -183,7 +206,7 @@ def test_two_http_clients_from_the_same_version(live: Live) -> None:
     bodies = [{"has_court_order": True}, {"cafcass_involved": True, "contact_type": "supported"}]
 
     def write(body: dict[str, object]) -> int:
-        with TestClient(live.app) as client:  # type: ignore[attr-defined]
+        with TestClient(live.app) as client:
             barrier.wait()
             headers = {**live.world.headers("naccc_staff"), "If-Match": '"1"'}
             return client.patch(url, json=body, headers=headers).status_code
