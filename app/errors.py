@@ -151,6 +151,10 @@ def _clean_errors(raw: list[Any]) -> list[dict[str, Any]]:
     return cleaned
 
 
+# Validation errors for values the schema allows but the service cannot hold.
+OUT_OF_RANGE = "out_of_range"
+RULE_ERROR_TYPES = frozenset({OUT_OF_RANGE})
+
 _STATUS_SLUGS = {
     400: ("bad-request", "Bad request"),
     401: ("unauthorized", "Authentication required"),
@@ -187,6 +191,15 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = _clean_errors(list(exc.errors()))
+        if errors and all(e["type"] in RULE_ERROR_TYPES for e in errors):
+            return problem_response(
+                422,
+                Unprocessable.slug,
+                Unprocessable.title,
+                "A value is out of range",
+                errors=errors,
+                instance=request.url.path,
+            )
         if any(e["type"] == "json_invalid" for e in errors):
             return problem_response(
                 400,

@@ -16,6 +16,8 @@ from app.api.middleware import (
     RequestContextMiddleware,
     install_request_id_on_log_records,
 )
+from app.attendance.router import router as sessions_router
+from app.attendance.router import summaries_router as attendance_summaries_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.centres.router import router as centres_router
@@ -27,8 +29,10 @@ from app.finance.router import router as finance_router
 from app.health import router as health_router
 from app.inspector_grants.router import router as grants_router
 from app.openapi import install_openapi
+from app.people.router import router as people_router
 from app.policy.router import public_router as public_policy_router
 from app.policy.router import router as policy_router
+from app.referrals.router import router as referrals_router
 from app.retention.router import public_router as public_retention_router
 from app.retention.router import router as retention_router
 from app.security.encryption import keyring
@@ -51,6 +55,10 @@ API_ROUTERS = [
     staff_router,
     finance_router,
     documents_router,
+    people_router,
+    referrals_router,
+    sessions_router,
+    attendance_summaries_router,
 ]
 
 

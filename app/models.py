@@ -1,6 +1,7 @@
 """Every table, imported once so that Alembic and the tests see the whole schema."""
 
 from app.api.models import IdempotencyRecord
+from app.attendance.models import Attendance, ContactSession
 from app.audit.models import AuditEvent
 from app.auth.models import LoginThrottle
 from app.centres.models import Centre
@@ -8,16 +9,20 @@ from app.db import Base
 from app.documents.models import Document
 from app.finance.models import FinanceRecord
 from app.inspector_grants.models import InspectorGrant
+from app.people.models import Person
 from app.policy.models import PrivacyPolicy
+from app.referrals.models import PreVisit, Referral, ReferralCounter, ReferralParty
 from app.retention.models import RetentionRule
 from app.service_clients.models import ServiceClient
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 from app.users.models import UserAccount, user_centre
 
 __all__ = [
+    "Attendance",
     "AuditEvent",
     "Base",
     "Centre",
+    "ContactSession",
     "DBSCheck",
     "Document",
     "FinanceRecord",
@@ -26,7 +31,12 @@ __all__ = [
     "InspectorGrant",
     "LoginThrottle",
     "ParentalLeave",
+    "Person",
+    "PreVisit",
     "PrivacyPolicy",
+    "Referral",
+    "ReferralCounter",
+    "ReferralParty",
     "RetentionRule",
     "ServiceClient",
     "StaffMember",

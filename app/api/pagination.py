@@ -74,7 +74,7 @@ def _decode(cursor: str, columns: list[Any]) -> list[Any]:
             raise ValueError
         decoded: list[Any] = []
         for column, value in zip(columns, values, strict=True):
-            python_type = getattr(column.type, "impl", column.type).python_type
+            python_type = column.type.python_type
             if python_type is datetime:
                 parsed = datetime.fromisoformat(value)
                 if parsed.tzinfo is None:

@@ -18,6 +18,9 @@ from pydantic import (
     Strict,
     StringConstraints,
 )
+from pydantic_core import PydanticCustomError
+
+from app.errors import OUT_OF_RANGE
 
 # PostgreSQL text cannot hold NUL characters: the contract refuses them everywhere.
 NO_NUL = r"^[^\x00]*$"
@@ -54,9 +57,18 @@ def _json_integer(value: object) -> object:
 JSON_INTEGER = BeforeValidator(_json_integer)
 Int = Annotated[int, JSON_INTEGER]
 Flag = Annotated[bool, Strict()]
-Timestamp = Annotated[
-    AwareDatetime, BeforeValidator(_text_only), AfterValidator(lambda v: v.astimezone(UTC))
-]
+
+
+def _to_utc(value: datetime) -> datetime:
+    try:
+        return value.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00+05:00 has no UTC equivalent
+        raise PydanticCustomError(
+            OUT_OF_RANGE, "the time is outside the range this service stores"
+        ) from exc
+
+
+Timestamp = Annotated[AwareDatetime, BeforeValidator(_text_only), AfterValidator(_to_utc)]
 Day = Annotated[date, BeforeValidator(_text_only)]
 
 

@@ -241,3 +241,17 @@ def test_a_failing_request_writes_nothing_but_its_audit_row(
     assert db.scalar(select(func.count()).select_from(Centre)) == before
     last = db.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).one()
     assert (last.action, last.status_code) == ("centres_update", 422)
+
+
+def test_a_timestamp_with_no_utc_equivalent_is_a_rule_problem(
+    client: TestClient, world: World
+) -> None:
+    response = client.get(
+        "/api/v1/audit-events",
+        params={"occurred_from": "0001-01-01T00:00:00+05:00"},
+        headers=world.headers("naccc_staff"),
+    )
+    assert assert_problem(response, 422, "unprocessable")["errors"][0]["loc"] == [
+        "query",
+        "occurred_from",
+    ]

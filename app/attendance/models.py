@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, TimestampedMixin
+from app.security.encryption import EncryptedText
+
+
+class SessionStatus(StrEnum):
+    scheduled = "scheduled"
+    held = "held"
+    cancelled = "cancelled"
+
+
+class AttendanceStatus(StrEnum):
+    attended = "attended"
+    absent = "absent"
+    late = "late"
+
+
+class AbsenceReason(StrEnum):
+    illness = "illness"
+    transport = "transport"
+    child_unwilling = "child_unwilling"
+    no_show = "no_show"
+    cancelled_by_family = "cancelled_by_family"
+    other = "other"
+
+
+class ContactSession(TimestampedMixin, Base):
+    __tablename__ = "contact_session"
+    __label__ = "Session"
+
+    centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("centre.id"), index=True)
+    referral_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("referral.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    ends_at: Mapped[datetime] = mapped_column()
+    status: Mapped[str] = mapped_column(String(12), default=SessionStatus.scheduled.value)
+    # Supervised contact only (notes for a report); encrypted at rest.
+    notes: Mapped[str | None] = mapped_column(EncryptedText)
+
+
+class Attendance(TimestampedMixin, Base):
+    __tablename__ = "attendance"
+    __label__ = "Attendance"
+    __table_args__ = (UniqueConstraint("session_id", "person_id"),)
+
+    centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("centre.id"), index=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("contact_session.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10))
+    absence_reason: Mapped[str | None] = mapped_column(String(20))
+    absence_detail: Mapped[str | None] = mapped_column(String(1000))

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints
+
+from app.api.schemas import LongText, RecordRead, StrictModel, Timestamp
+from app.attendance.models import AbsenceReason, AttendanceStatus, SessionStatus
+
+AbsenceDetail = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00]*$")]
+
+
+class SessionCreate(StrictModel):
+    referral_id: uuid.UUID = Field(description="An active referral of the caller's centres")
+    starts_at: Timestamp = Field(
+        description="On a later day (Europe/London) than every visiting adult's pre-visit"
+    )
+    ends_at: Timestamp
+    status: SessionStatus = SessionStatus.scheduled
+    notes: LongText | None = Field(
+        default=None,
+        description="Supervised contact only (422 for supported contact); encrypted at rest",
+    )
+
+
+class SessionUpdate(StrictModel):
+    starts_at: Timestamp | None = None
+    ends_at: Timestamp | None = None
+    status: SessionStatus | None = Field(
+        default=None, description="`scheduled` → `held` or `cancelled`; anything else is 409"
+    )
+    notes: LongText | None = None
+
+
+class SessionRead(RecordRead):
+    centre_id: uuid.UUID
+    referral_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    status: SessionStatus
+    notes: str | None
+
+
+class AttendanceCreate(StrictModel):
+    person_id: uuid.UUID = Field(description="A party of the session's referral")
+    status: AttendanceStatus
+    absence_reason: AbsenceReason | None = Field(
+        default=None, description="Required when absent; only then"
+    )
+    absence_detail: AbsenceDetail | None = Field(
+        default=None, description="Required when the reason is `other`"
+    )
+
+
+class AttendanceUpdate(StrictModel):
+    status: AttendanceStatus | None = None
+    absence_reason: AbsenceReason | None = None
+    absence_detail: AbsenceDetail | None = None
+
+
+class AttendanceRead(RecordRead):
+    centre_id: uuid.UUID
+    session_id: uuid.UUID
+    person_id: uuid.UUID
+    status: AttendanceStatus
+    absence_reason: AbsenceReason | None
+    absence_detail: str | None
+
+
+class AbsenceCounts(BaseModel):
+    illness: int = 0
+    transport: int = 0
+    child_unwilling: int = 0
+    no_show: int = 0
+    cancelled_by_family: int = 0
+    other: int = 0
+
+
+class AttendanceCounts(BaseModel):
+    attended: int = Field(description="Sessions attended, late arrivals included")
+    late: int = Field(description="Of those attended, how many late")
+    absences: int
+    absences_by_reason: AbsenceCounts
+
+
+class PersonCounts(AttendanceCounts):
+    person_id: uuid.UUID
+
+
+class PersonAttendanceSummary(PersonCounts):
+    centre_id: uuid.UUID
+    referral_id: uuid.UUID | None = Field(description="The referral the summary is limited to")
+
+
+class SessionCounts(BaseModel):
+    scheduled: int = 0
+    held: int = 0
+    cancelled: int = 0
+
+
+class ReferralAttendanceSummary(AttendanceCounts):
+    referral_id: uuid.UUID
+    centre_id: uuid.UUID
+    sessions: SessionCounts
+    people: list[PersonCounts] = Field(description="Every party, and anyone else recorded")

@@ -1,0 +1,210 @@
+"""People (data subjects): the rules of creating, reading, changing and deleting them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import exists, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.api.pagination import PageParams, paginate
+from app.api.versioning import check_version
+from app.centres.models import Centre
+from app.errors import Conflict, Unprocessable
+from app.people.models import Person
+from app.people.schemas import PersonCreate, PersonUpdate
+from app.security.principals import Principal
+from app.security.scoping import get_scoped, require_centre, scoped
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def today() -> date:
+    """Today in England and Wales (the centres' calendar)."""
+    return datetime.now(LONDON).date()
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day of a timestamp in England and Wales."""
+    return moment.astimezone(LONDON).date()
+
+
+def field_error(field: str, msg: str, kind: str = "value_error") -> list[dict[str, Any]]:
+    return [{"loc": ["body", field], "msg": msg, "type": kind}]
+
+
+def require_existing_centre(session: Session, principal: Principal, centre_id: uuid.UUID) -> Centre:
+    """A centre named in a body: one the caller sees and that exists (same answer otherwise)."""
+    require_centre(principal, centre_id)
+    centre = session.get(Centre, centre_id)
+    if centre is None:
+        raise Unprocessable(
+            "Unknown centre", errors=field_error("centre_id", "unknown centre", "not_found")
+        )
+    return centre
+
+
+def ensure_processing_allowed(person: Person) -> None:
+    """Writes touching a person are refused while processing is restricted or after erasure.
+
+    The subject-request work will let a caller name a lawful purpose (§5); until then a
+    restricted person is never written to.
+    """
+    if person.erased_at is not None:
+        raise Conflict("This person's details were erased; their records cannot be changed")
+    if person.processing_restricted:
+        raise Conflict("Processing of this person's data is restricted")
+
+
+def flush_or_conflict(session: Session, detail: str) -> None:
+    """Flush; a unique constraint lost to a concurrent request is a 409, never a 500."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise Conflict(detail) from exc
+
+
+def _check_birth_date(value: date | None) -> None:
+    if value is not None and value > today():
+        raise Unprocessable(
+            "date_of_birth is in the future",
+            errors=field_error("date_of_birth", "must not be in the future"),
+        )
+
+
+def create(session: Session, principal: Principal, data: PersonCreate) -> Person:
+    require_existing_centre(session, principal, data.centre_id)
+    _check_birth_date(data.date_of_birth)
+    values = data.model_dump()
+    values["email"] = str(data.email) if data.email else None
+    person = Person(**values)
+    session.add(person)
+    session.flush()
+    return person
+
+
+@dataclass(frozen=True)
+class PersonFilters:
+    centre_id: uuid.UUID | None = None
+    referral_id: uuid.UUID | None = None
+    processing_restricted: bool | None = None
+    erased: bool | None = None
+
+
+def list_people(
+    session: Session, principal: Principal, page: PageParams, filters: PersonFilters
+) -> tuple[list[Any], str | None]:
+    from app.referrals.models import ReferralParty
+
+    stmt = scoped(select(Person), Person, principal)
+    if filters.centre_id is not None:
+        stmt = stmt.where(Person.centre_id == filters.centre_id)
+    if filters.referral_id is not None:
+        stmt = stmt.where(
+            exists().where(
+                ReferralParty.person_id == Person.id,
+                ReferralParty.referral_id == filters.referral_id,
+            )
+        )
+    if filters.processing_restricted is not None:
+        stmt = stmt.where(Person.processing_restricted.is_(filters.processing_restricted))
+    if filters.erased is True:
+        stmt = stmt.where(Person.erased_at.is_not(None))
+    elif filters.erased is False:
+        stmt = stmt.where(Person.erased_at.is_(None))
+    return paginate(session, stmt, page, [Person.created_at, Person.id])
+
+
+def get(session: Session, principal: Principal, person_id: uuid.UUID) -> Person:
+    return get_scoped(session, Person, person_id, principal)
+
+
+def person_in_centre(
+    session: Session,
+    principal: Principal,
+    person_id: uuid.UUID,
+    centre_id: uuid.UUID,
+    field: str = "person_id",
+) -> Person:
+    """A person named in a body must belong to the record's centre. Unknown, invisible and
+    another centre's person all get the same answer, so nothing leaks."""
+    person = session.get(Person, person_id)
+    if (
+        person is None
+        or person.centre_id != centre_id
+        or not principal.can_see_centre(person.centre_id)
+    ):
+        raise Unprocessable(
+            "Unknown person in this centre",
+            errors=field_error(field, "no such person in the record's centre", "not_found"),
+        )
+    return person
+
+
+def _is_child_party(session: Session, person: Person) -> bool:
+    from app.referrals.models import PartyRole, ReferralParty
+
+    return bool(
+        session.scalar(
+            select(
+                exists().where(
+                    ReferralParty.person_id == person.id,
+                    ReferralParty.role == PartyRole.child.value,
+                )
+            )
+        )
+    )
+
+
+def update(
+    session: Session,
+    principal: Principal,
+    person_id: uuid.UUID,
+    data: PersonUpdate,
+    if_match: str | None,
+) -> Person:
+    person = get(session, principal, person_id)
+    check_version(person, if_match)
+    ensure_processing_allowed(person)
+    changes = data.model_dump(exclude_unset=True)
+    if "full_name" in changes and changes["full_name"] is None:
+        raise Unprocessable(
+            "full_name cannot be null", errors=field_error("full_name", "cannot be null", "missing")
+        )
+    if "date_of_birth" in changes:
+        _check_birth_date(changes["date_of_birth"])
+        if changes["date_of_birth"] is None and _is_child_party(session, person):
+            raise Unprocessable(
+                "A child party needs a date of birth",
+                errors=field_error("date_of_birth", "required for a child party", "missing"),
+            )
+    if changes.get("email") is not None:
+        changes["email"] = str(changes["email"])
+    for field, value in changes.items():
+        setattr(person, field, value)
+    session.flush()
+    return person
+
+
+def delete(
+    session: Session, principal: Principal, person_id: uuid.UUID, if_match: str | None
+) -> None:
+    """Only a person entered by mistake: anyone named in a record stays (erasure is a request)."""
+    from app.attendance.models import Attendance
+    from app.referrals.models import PreVisit, ReferralParty
+
+    person = get(session, principal, person_id)
+    check_version(person, if_match)
+    for model in (ReferralParty, PreVisit, Attendance):
+        if session.scalar(select(exists().where(model.person_id == person.id))):
+            raise Conflict(
+                "This person is named in case records; remove them there first, or file an "
+                "erasure request"
+            )
+    session.delete(person)
+    flush_or_conflict(session, "This person is named in other records")
