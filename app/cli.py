@@ -1,4 +1,4 @@
-"""The `ccr` command: serve, migrate, create-user, openapi."""
+"""The `ccr` command: serve, migrate, create-user, sweep, openapi."""
 
 from __future__ import annotations
 
@@ -111,6 +111,40 @@ def cmd_create_user(args: argparse.Namespace) -> None:
         print(f"one-time password (shown once): {one_time}")
 
 
+def cmd_sweep(args: argparse.Namespace) -> None:
+    """Run one retention sweep now, under the same lock as the scheduler and the API."""
+    from app.retention import engine as sweep_engine
+    from app.retention.models import Sweep
+    from app.security.encryption import keyring
+    from app.time import today_in_london
+
+    settings = _settings()
+    keyring.configure(settings.encryption_keys)
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        options = sweep_engine.SweepOptions(
+            today=today_in_london(), dry_run=args.dry_run, trigger="cli"
+        )
+        sweep_id = sweep_engine.run(engine, sessions, options)
+        with sessions() as session:
+            sweep = session.get(Sweep, sweep_id)
+            assert sweep is not None
+            print(
+                json.dumps(
+                    {
+                        "id": str(sweep.id),
+                        "status": sweep.status,
+                        "dry_run": sweep.dry_run,
+                        "counts": sweep.counts,
+                    },
+                    sort_keys=True,
+                )
+            )
+    finally:
+        engine.dispose()
+
+
 def openapi_document() -> str:
     from cryptography.fernet import Fernet
 
@@ -157,6 +191,10 @@ def main(argv: list[str] | None = None) -> None:
     create_user.add_argument("--centre", action="append", default=[], help="centre code (repeat)")
     create_user.add_argument("--ask-password", action="store_true", help="prompt for a password")
     create_user.set_defaults(func=cmd_create_user)
+
+    sweep = commands.add_parser("sweep", help="run one retention sweep now")
+    sweep.add_argument("--dry-run", action="store_true", help="count what is due; delete nothing")
+    sweep.set_defaults(func=cmd_sweep)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI contract")
     openapi.add_argument("--output", default=str(OPENAPI_PATH), help="path, or - for stdout")

@@ -53,7 +53,7 @@ class Settings(BaseSettings):
     encryption_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    scheduler_enabled: bool = False
+    scheduler_enabled: bool = True
     sweep_cron: str = "30 2 * * *"
 
     bootstrap_email: str | None = None

@@ -33,6 +33,8 @@ from app.people.router import router as people_router
 from app.policy.router import public_router as public_policy_router
 from app.policy.router import router as policy_router
 from app.referrals.router import router as referrals_router
+from app.retention import scheduler as retention_scheduler
+from app.retention.router import holds_router
 from app.retention.router import public_router as public_retention_router
 from app.retention.router import router as retention_router
 from app.security.encryption import keyring
@@ -49,6 +51,7 @@ API_ROUTERS = [
     grants_router,
     audit_router,
     retention_router,
+    holds_router,
     public_retention_router,
     policy_router,
     public_policy_router,
@@ -88,7 +91,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
+        if not settings.scheduler_enabled:
+            yield
+            return
+        scheduler, leadership = retention_scheduler.start(
+            app.state.engine, app.state.sessionmaker, settings.sweep_cron
+        )
+        try:
+            yield
+        finally:
+            scheduler.shutdown(wait=False)
+            leadership.resign()
 
     app = FastAPI(
         title="Contact Centre Records (ccr)",

@@ -12,7 +12,7 @@ from app.inspector_grants.models import InspectorGrant
 from app.people.models import Person
 from app.policy.models import PrivacyPolicy
 from app.referrals.models import PreVisit, Referral, ReferralCounter, ReferralParty
-from app.retention.models import RetentionRule
+from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
 from app.service_clients.models import ServiceClient
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 from app.users.models import UserAccount, user_centre
@@ -24,11 +24,13 @@ __all__ = [
     "Centre",
     "ContactSession",
     "DBSCheck",
+    "Disposal",
     "Document",
     "FinanceRecord",
     "HRFileEntry",
     "IdempotencyRecord",
     "InspectorGrant",
+    "LegalHold",
     "LoginThrottle",
     "ParentalLeave",
     "Person",
@@ -40,6 +42,8 @@ __all__ = [
     "RetentionRule",
     "ServiceClient",
     "StaffMember",
+    "Sweep",
+    "SweepLock",
     "UserAccount",
     "user_centre",
 ]

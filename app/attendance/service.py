@@ -35,11 +35,12 @@ from app.attendance.schemas import (
 from app.errors import Conflict, NotFound, Unprocessable
 from app.people import service as people_service
 from app.people.models import Person
-from app.people.service import field_error, flush_or_conflict, local_day
+from app.people.service import field_error, flush_or_conflict
 from app.referrals import service as referrals_service
 from app.referrals.models import ContactType, Referral, ReferralParty, Status
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, scoped
+from app.time import local_day
 
 SESSION_MOVES = {SessionStatus.scheduled: {SessionStatus.held, SessionStatus.cancelled}}
 EARLIEST_YEAR, LATEST_YEAR = 1970, 2200

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
@@ -20,18 +19,7 @@ from app.people.models import Person
 from app.people.schemas import PersonCreate, PersonUpdate
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, require_centre, scoped
-
-LONDON = ZoneInfo("Europe/London")
-
-
-def today() -> date:
-    """Today in England and Wales (the centres' calendar)."""
-    return datetime.now(LONDON).date()
-
-
-def local_day(moment: datetime) -> date:
-    """The calendar day of a timestamp in England and Wales."""
-    return moment.astimezone(LONDON).date()
+from app.time import today_in_london as today
 
 
 def field_error(field: str, msg: str, kind: str = "value_error") -> list[dict[str, Any]]:

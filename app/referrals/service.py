@@ -29,7 +29,7 @@ from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
 from app.people import service as people_service
 from app.people.models import Person
-from app.people.service import field_error, flush_or_conflict, today
+from app.people.service import field_error, flush_or_conflict
 from app.referrals.models import (
     PARENT_ROLES,
     TERMINAL_STATUSES,
@@ -54,6 +54,7 @@ from app.referrals.schemas import (
 )
 from app.security.principals import Principal, PrincipalKind
 from app.security.scoping import get_scoped, scoped
+from app.time import today_in_london as today
 
 # NACCC's Safe Referral System took no new applications after this day.
 SRS_LAST_DAY = date(2024, 2, 23)

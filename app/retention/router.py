@@ -1,17 +1,38 @@
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
-from fastapi import Path, Response
+from fastapi import BackgroundTasks, Path, Query, Request, Response
+from sqlalchemy import select
 
+from app.api.idempotency import Idempotent
+from app.api.pagination import MAX_PAGE_SIZE, Page, Paging, paginate
 from app.api.responses import problems
 from app.api.routing import make_router
+from app.api.schemas import Timestamp
 from app.api.versioning import IfMatch, set_etag
-from app.retention import service
-from app.retention.schemas import PublicSchedule, RuleRead, RuleUpdate
+from app.errors import NotFound
+from app.retention import engine, holds, service
+from app.retention.models import Disposal, Sweep
+from app.retention.schemas import (
+    DisposalRead,
+    DueItem,
+    DueRead,
+    DueRule,
+    HoldCreate,
+    HoldRead,
+    PublicSchedule,
+    RuleRead,
+    RuleUpdate,
+    SweepCreate,
+    SweepRead,
+)
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
+from app.security.scoping import scoped
+from app.time import today_in_london
 
 router = make_router("retention", prefix="/retention")
 public_router = make_router("public", prefix="/public")
@@ -52,3 +73,143 @@ def retention_rules_update(
 def public_retention_schedule(session: DbSession) -> PublicSchedule:
     """How long the centre keeps each kind of record, for anyone (no token)."""
     return PublicSchedule(rules=[service.public(rule) for rule in service.list_rules(session)])
+
+
+holds_router = make_router("legal-holds", prefix="/legal-holds")
+HoldWriter = Annotated[Principal, allow(Perm.holds_write)]
+
+
+@router.get("/due", response_model=DueRead, responses=problems(401, 403))
+def retention_due(
+    session: DbSession,
+    principal: Reader,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Records shown per rule")] = 50,
+) -> DueRead:
+    """What a sweep run now would dispose of, per rule, with due dates; changes nothing."""
+    today = today_in_london()
+    due = engine.preview(session, today, principal.centre_ids, limit)
+    return DueRead(
+        as_of=today,
+        rules=[
+            DueRule(
+                rule_key=d.rule_key,
+                total=d.total,
+                items=[
+                    DueItem(
+                        record_type=r.record_type,
+                        record_id=r.record_id,
+                        centre_id=r.centre_id,
+                        trigger_on=r.trigger_on,
+                        due_on=r.due_on,
+                    )
+                    for r in d.records
+                ],
+            )
+            for d in due
+        ],
+    )
+
+
+@router.post(
+    "/sweeps",
+    status_code=202,
+    response_model=SweepRead,
+    responses=problems(401, 403),
+    dependencies=[Idempotent],
+)
+def retention_sweeps_create(
+    request: Request,
+    session: DbSession,
+    principal: Admin,
+    body: SweepCreate,
+    background: BackgroundTasks,
+) -> SweepRead:
+    """Queue a sweep now (or a dry run, which only counts). It runs once this request has
+    committed; follow it at `GET retention/sweeps/{id}`."""
+    options = engine.SweepOptions(
+        today=today_in_london(), dry_run=body.dry_run, trigger="api", requested_by_id=principal.id
+    )
+    sweep = engine.create(session, options)
+    background.add_task(
+        engine.execute, request.app.state.engine, request.app.state.sessionmaker, sweep.id, options
+    )
+    return SweepRead.model_validate(sweep)
+
+
+@router.get("/sweeps", response_model=Page[SweepRead], responses=problems(401, 403))
+def retention_sweeps_list(session: DbSession, principal: Reader, page: Paging) -> Page[SweepRead]:
+    items, cursor = paginate(session, select(Sweep), page, [Sweep.started_at, Sweep.id])
+    return Page(items=[SweepRead.model_validate(s) for s in items], next_cursor=cursor)
+
+
+@router.get("/sweeps/{sweep_id}", response_model=SweepRead, responses=problems(401, 403, 404))
+def retention_sweeps_get(session: DbSession, principal: Reader, sweep_id: uuid.UUID) -> SweepRead:
+    sweep = session.get(Sweep, sweep_id)
+    if sweep is None:
+        raise NotFound("Sweep not found")
+    return SweepRead.model_validate(sweep)
+
+
+@router.get("/disposals", response_model=Page[DisposalRead], responses=problems(401, 403))
+def retention_disposals_list(
+    session: DbSession,
+    principal: Reader,
+    page: Paging,
+    sweep_id: Annotated[uuid.UUID | None, Query()] = None,
+    record_type: Annotated[str | None, Query(max_length=30, pattern=r"^[a-z_]+$")] = None,
+    rule_key: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_]+$")] = None,
+    disposed_from: Annotated[Timestamp | None, Query()] = None,
+    disposed_to: Annotated[Timestamp | None, Query()] = None,
+) -> Page[DisposalRead]:
+    stmt = scoped(select(Disposal), Disposal, principal)
+    filters = [
+        (Disposal.sweep_id, sweep_id),
+        (Disposal.record_type, record_type),
+        (Disposal.rule_key, rule_key),
+    ]
+    for column, value in filters:
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if disposed_from is not None:
+        stmt = stmt.where(Disposal.disposed_at >= disposed_from)
+    if disposed_to is not None:
+        stmt = stmt.where(Disposal.disposed_at < disposed_to)
+    items, cursor = paginate(session, stmt, page, [Disposal.disposed_at, Disposal.id])
+    return Page(items=[DisposalRead.model_validate(d) for d in items], next_cursor=cursor)
+
+
+@holds_router.get("", response_model=Page[HoldRead], responses=problems(401, 403))
+def legal_holds_list(
+    session: DbSession,
+    principal: Reader,
+    page: Paging,
+    active: Annotated[bool | None, Query()] = None,
+    record_id: Annotated[uuid.UUID | None, Query()] = None,
+    person_id: Annotated[uuid.UUID | None, Query()] = None,
+) -> Page[HoldRead]:
+    items, cursor = holds.list_holds(
+        session, principal, page, active=active, record_id=record_id, person_id=person_id
+    )
+    return Page(items=[holds.read(h) for h in items], next_cursor=cursor)
+
+
+@holds_router.post(
+    "",
+    status_code=201,
+    response_model=HoldRead,
+    responses=problems(401, 403),
+    dependencies=[Idempotent],
+)
+def legal_holds_create(session: DbSession, principal: HoldWriter, body: HoldCreate) -> HoldRead:
+    return holds.read(holds.place(session, principal, body))
+
+
+@holds_router.get("/{hold_id}", response_model=HoldRead, responses=problems(401, 403, 404))
+def legal_holds_get(session: DbSession, principal: Reader, hold_id: uuid.UUID) -> HoldRead:
+    return holds.read(holds.get(session, principal, hold_id))
+
+
+@holds_router.delete("/{hold_id}", response_model=HoldRead, responses=problems(401, 403, 404))
+def legal_holds_release(session: DbSession, principal: HoldWriter, hold_id: uuid.UUID) -> HoldRead:
+    """Release the hold; it stays in the history."""
+    return holds.read(holds.release(session, principal, hold_id))

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+import uuid
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.api.schemas import JSON_INTEGER, StrictModel
+from app.api.schemas import JSON_INTEGER, NO_NUL, Flag, StrictModel
 
+# The record types the schedule disposes of (app.retention.sources.SOURCES).
+HeldRecordType = Literal["referral", "staff_member", "parental_leave", "finance_record"]
 PeriodMonths = Annotated[
     int, Field(ge=1, le=1200, description="Whole months; a year is 12"), JSON_INTEGER
 ]
@@ -41,3 +44,82 @@ class PublicRule(BaseModel):
 
 class PublicSchedule(BaseModel):
     rules: list[PublicRule]
+
+
+class HoldCreate(StrictModel):
+    """A hold on one record (`record_type` + `record_id`) or on a person (`person_id`)."""
+
+    record_type: HeldRecordType | None = None
+    record_id: uuid.UUID | None = None
+    person_id: uuid.UUID | None = None
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NO_NUL)]
+
+
+class HoldRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    centre_id: uuid.UUID
+    record_type: str | None
+    record_id: uuid.UUID | None
+    person_id: uuid.UUID | None
+    reason: str
+    placed_by_id: uuid.UUID
+    placed_at: datetime
+    released_at: datetime | None
+    released_by_id: uuid.UUID | None
+    active: bool
+
+
+class DueItem(BaseModel):
+    record_type: str
+    record_id: uuid.UUID
+    centre_id: uuid.UUID
+    trigger_on: date
+    due_on: date
+
+
+class DueRule(BaseModel):
+    rule_key: str
+    total: int
+    items: list[DueItem]
+
+
+class DueRead(BaseModel):
+    as_of: date
+    rules: list[DueRule]
+
+
+class SweepCreate(StrictModel):
+    dry_run: Flag = False
+
+
+class SweepRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    trigger: str
+    dry_run: bool
+    as_of: date
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    requested_by_id: uuid.UUID | None
+    counts: dict[str, int]
+    batches: int
+    error: str | None
+
+
+class DisposalRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    sweep_id: uuid.UUID
+    centre_id: uuid.UUID
+    record_type: str
+    record_id: uuid.UUID
+    rule_key: str
+    trigger_on: date | None
+    due_on: date | None
+    disposed_at: datetime
+    facts: dict[str, Any]

@@ -12,9 +12,8 @@ HR notes are personal data: they are never logged and never appear in problem de
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -38,14 +37,9 @@ from app.staff.schemas import (
     StaffCreate,
     StaffUpdate,
 )
+from app.time import today_in_london as today
 
-LONDON = ZoneInfo("Europe/London")
 T = TypeVar("T", DBSCheck, ParentalLeave, HRFileEntry)
-
-
-def today() -> date:
-    """The centre's today (all centres are in England and Wales)."""
-    return datetime.now(LONDON).date()
 
 
 def _rule(message: str, field: str, kind: str = "value_error") -> Unprocessable:

@@ -1,0 +1,448 @@
+"""The retention engine: what is due, and the sweep that disposes of it.
+
+A sweep works in batches, each in its own transaction: it logs the batch's records in the
+disposal log, deletes them and their attachments with set-based statements, deletes the people
+no remaining record refers to, and commits. A crash loses at most the batch in hand, which the
+next run does again; a record is never logged twice (the log is unique per record). One sweep
+runs at a time across processes: a PostgreSQL advisory lock, or a lease row on SQLite.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import Base, utcnow
+from app.people.models import Person
+from app.retention.dates import add_months, due_cutoff
+from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
+from app.retention.sources import SOURCES, Source, trigger_for
+
+log = logging.getLogger(__name__)
+
+SWEEP_LOCK_KEY = 0x63637273  # "ccrs": the PostgreSQL advisory lock of the sweep
+LEASE = timedelta(minutes=10)
+DEFAULT_BATCH = 500
+
+# Extra person filters that freeze a subject's records (e.g. an open access request). Each
+# returns a select of person ids; the subject-request domain adds its own.
+FROZEN_PEOPLE: list[Callable[[], Any]] = []
+
+
+def _active_person_holds() -> Any:
+    return select(LegalHold.person_id).where(
+        LegalHold.released_at.is_(None), LegalHold.person_id.is_not(None)
+    )
+
+
+def frozen_people() -> Any:
+    """Every person whose records must not be disposed of now (held or frozen)."""
+    selects = [_active_person_holds(), *(provider() for provider in FROZEN_PEOPLE)]
+    first, *rest = selects
+    return first.union(*rest) if rest else first
+
+
+def not_held(source: Source) -> ColumnElement[bool]:
+    """The record has no active hold of its own and no linked person is held or frozen."""
+    model = source.model
+    own_hold = exists().where(
+        LegalHold.released_at.is_(None),
+        LegalHold.record_type == source.record_type,
+        LegalHold.record_id == model.id,
+    )
+    conditions = [~own_hold]
+    frozen = frozen_people()
+    for people in source.people(lambda column: column == model.id):
+        conditions.append(~exists(people.where(people.selected_columns[0].in_(frozen))))
+    return and_(*conditions)
+
+
+@dataclass(frozen=True)
+class DueRecord:
+    record_type: str
+    record_id: uuid.UUID
+    centre_id: uuid.UUID
+    rule_key: str
+    trigger_on: date
+    due_on: date
+    facts: dict[str, Any]
+
+
+def load_rules(session: Session) -> dict[str, RetentionRule]:
+    return {rule.key: rule for rule in session.scalars(select(RetentionRule))}
+
+
+def due_statement(
+    source: Source, rule: RetentionRule, today: date, centre_ids: frozenset[uuid.UUID] | None
+) -> Any:
+    """Records of `source` that `rule` makes due by `today`, not held, oldest first."""
+    if rule.action != "dispose" or not rule.period_months:
+        return None
+    trigger = trigger_for(source, rule.key)
+    model = source.model
+    stmt = select(
+        model.id.label("record_id"),
+        model.centre_id.label("centre_id"),
+        trigger.label("trigger_on"),
+        *(expr.label(name) for name, expr in source.facts.items()),
+    ).where(
+        source.rules[rule.key],
+        *source.eligible,
+        trigger.is_not(None),
+        trigger <= due_cutoff(today, rule.period_months),
+        not_held(source),
+    )
+    if centre_ids is not None:
+        stmt = stmt.where(model.centre_id.in_(centre_ids))
+    return stmt.order_by(trigger, model.id)
+
+
+def _due_records(rows: Any, source: Source, rule: RetentionRule) -> list[DueRecord]:
+    records = []
+    for row in rows:
+        mapping = row._mapping
+        facts = {name: _plain(mapping[name]) for name in source.facts}
+        records.append(
+            DueRecord(
+                record_type=source.record_type,
+                record_id=mapping["record_id"],
+                centre_id=mapping["centre_id"],
+                rule_key=rule.key,
+                trigger_on=mapping["trigger_on"],
+                due_on=add_months(mapping["trigger_on"], rule.period_months or 0),
+                facts=facts,
+            )
+        )
+    return records
+
+
+def _plain(value: Any) -> Any:
+    # Dates are kept to the month: enough for statistics, not a way back to a person.
+    if isinstance(value, date):
+        return value.strftime("%Y-%m")
+    return value
+
+
+@dataclass
+class RuleDue:
+    rule_key: str
+    total: int
+    records: list[DueRecord]
+
+
+def preview(
+    session: Session,
+    today: date,
+    centre_ids: frozenset[uuid.UUID] | None,
+    limit: int,
+) -> list[RuleDue]:
+    """What a sweep run now would dispose, per rule (up to `limit` records each); no change."""
+    rules = load_rules(session)
+    result = []
+    for source in SOURCES:
+        for key in source.rules:
+            rule = rules.get(key)
+            if rule is None:
+                continue
+            stmt = due_statement(source, rule, today, centre_ids)
+            if stmt is None:
+                continue
+            total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+            rows = session.execute(stmt.limit(limit)).all()
+            result.append(RuleDue(key, int(total or 0), _due_records(rows, source, rule)))
+    return result
+
+
+# --- people no record needs any more ------------------------------------------------------
+
+
+def _person_references() -> list[Any]:
+    """Every column of every table that refers to a person (found from the foreign keys)."""
+    person_id = Person.__table__.c.id
+    columns = []
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if any(fk.column is person_id for fk in column.foreign_keys):
+                columns.append(column)
+    return columns
+
+
+def delete_unneeded_people(
+    session: Session, candidates: list[uuid.UUID]
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """Delete the candidates that no remaining record refers to and nobody holds; returns the
+    (person id, centre id) of each deleted person."""
+    if not candidates:
+        return []
+    conditions: list[ColumnElement[bool]] = [
+        Person.id.in_(candidates),
+        Person.id.not_in(frozen_people()),
+    ]
+    for column in _person_references():
+        conditions.append(~exists().where(column == Person.id))
+    doomed = [
+        (row.id, row.centre_id)
+        for row in session.execute(select(Person.id, Person.centre_id).where(*conditions))
+    ]
+    if doomed:
+        ids = [person_id for person_id, _ in doomed]
+        session.execute(delete(Person).where(Person.id.in_(ids)))
+    return doomed
+
+
+# --- locking ----------------------------------------------------------------------------
+
+
+@contextmanager
+def sweep_lock(engine: Engine, sessions: sessionmaker[Session], holder: str) -> Iterator[bool]:
+    """Yields True while this process holds the sweep lock, False if another one does."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            acquired = bool(
+                connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": SWEEP_LOCK_KEY})
+            )
+            connection.commit()
+            try:
+                yield acquired
+            finally:
+                if acquired:
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SWEEP_LOCK_KEY})
+                    connection.commit()
+        return
+    acquired = _take_lease(sessions, holder)
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with sessions() as session:
+                session.execute(
+                    delete(SweepLock).where(SweepLock.name == "sweep", SweepLock.holder == holder)
+                )
+                session.commit()
+
+
+def _take_lease(sessions: sessionmaker[Session], holder: str) -> bool:
+    now = utcnow()
+    with sessions() as session:
+        taken = session.execute(
+            update(SweepLock)
+            .where(
+                SweepLock.name == "sweep",
+                or_(SweepLock.expires_at < now, SweepLock.holder == holder),
+            )
+            .values(holder=holder, expires_at=now + LEASE)
+        ).rowcount  # type: ignore[attr-defined]
+        if not taken:
+            try:
+                session.add(SweepLock(name="sweep", holder=holder, expires_at=now + LEASE))
+                session.flush()
+            except IntegrityError:
+                session.rollback()
+                return False
+        session.commit()
+        return True
+
+
+def renew_lease(session: Session, engine: Engine, holder: str) -> None:
+    if engine.dialect.name != "postgresql":
+        session.execute(
+            update(SweepLock)
+            .where(SweepLock.name == "sweep", SweepLock.holder == holder)
+            .values(expires_at=utcnow() + LEASE)
+        )
+
+
+# --- the sweep ----------------------------------------------------------------------------
+
+
+@dataclass
+class SweepOptions:
+    today: date
+    dry_run: bool = False
+    trigger: str = "api"
+    requested_by_id: uuid.UUID | None = None
+    slot: str | None = None
+    batch_size: int = DEFAULT_BATCH
+    # Called with each batch's number just before it commits (tests inject failures here).
+    on_batch: Callable[[int], None] | None = None
+
+
+def create(session: Session, options: SweepOptions, status: str = "queued") -> Sweep:
+    """Record a sweep run in the caller's transaction (a scheduled run claims its slot)."""
+    sweep = Sweep(
+        slot=options.slot,
+        trigger=options.trigger,
+        dry_run=options.dry_run,
+        as_of=options.today,
+        status=status,
+        requested_by_id=options.requested_by_id,
+        counts={},
+    )
+    session.add(sweep)
+    session.flush()
+    return sweep
+
+
+def run(engine: Engine, sessions: sessionmaker[Session], options: SweepOptions) -> uuid.UUID | None:
+    """Record and run one sweep (CLI, scheduler); None when another process has its slot."""
+    with sessions() as session:
+        try:
+            sweep_id = create(session, options).id
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            return None
+    execute(engine, sessions, sweep_id, options)
+    return sweep_id
+
+
+def execute(
+    engine: Engine, sessions: sessionmaker[Session], sweep_id: uuid.UUID, options: SweepOptions
+) -> None:
+    """Run a recorded sweep under the lock; another runner holding it makes this one `skipped`."""
+    holder = uuid.uuid4().hex
+    with sweep_lock(engine, sessions, holder) as acquired:
+        if not acquired:
+            _finish(sessions, sweep_id, "skipped")
+            return
+        _finish(sessions, sweep_id, "running", finished=False)
+        try:
+            counts, batches = _dispose_all(sessions, options, sweep_id, engine, holder)
+        except Exception as exc:
+            _finish(sessions, sweep_id, "failed", error=type(exc).__name__)
+            log.exception("retention sweep %s failed", sweep_id)
+            raise
+        _finish(sessions, sweep_id, "completed", counts=counts, batches=batches)
+
+
+def _finish(
+    sessions: sessionmaker[Session],
+    sweep_id: uuid.UUID,
+    status: str,
+    *,
+    finished: bool = True,
+    counts: dict[str, int] | None = None,
+    batches: int | None = None,
+    error: str | None = None,
+) -> None:
+    with sessions() as session:
+        sweep = session.get(Sweep, sweep_id)
+        assert sweep is not None
+        sweep.status = status
+        sweep.finished_at = utcnow() if finished else None
+        sweep.error = error
+        if counts is not None:
+            sweep.counts = counts
+        if batches is not None:
+            sweep.batches = batches
+        session.commit()
+
+
+def _dispose_all(
+    sessions: sessionmaker[Session],
+    options: SweepOptions,
+    sweep_id: uuid.UUID,
+    engine: Engine,
+    holder: str,
+) -> tuple[dict[str, int], int]:
+    with sessions() as session:
+        rules = load_rules(session)
+    counts: dict[str, int] = {}
+    batches = 0
+    for source in SOURCES:
+        for key in source.rules:
+            rule = rules.get(key)
+            if rule is None or due_statement(source, rule, options.today, None) is None:
+                continue
+            counts.setdefault(key, 0)
+            if options.dry_run:
+                with sessions() as session:
+                    stmt = due_statement(source, rule, options.today, None).order_by(None)
+                    counts[key] = int(
+                        session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+                    )
+                continue
+            while True:
+                with sessions() as session:
+                    stmt = due_statement(source, rule, options.today, None)
+                    rows = session.execute(stmt.limit(options.batch_size)).all()
+                    if not rows:
+                        break
+                    records = _due_records(rows, source, rule)
+                    _dispose_batch(session, source, records, sweep_id)
+                    counts[key] += len(records)
+                    batches += 1
+                    sweep = session.get(Sweep, sweep_id)
+                    assert sweep is not None
+                    sweep.counts = dict(counts)
+                    sweep.batches = batches
+                    renew_lease(session, engine, holder)
+                    if options.on_batch is not None:
+                        options.on_batch(batches)
+                    session.commit()
+    return counts, batches
+
+
+def _dispose_batch(
+    session: Session, source: Source, records: list[DueRecord], sweep_id: uuid.UUID
+) -> None:
+    ids = [r.record_id for r in records]
+    people: list[uuid.UUID] = []
+    for select_people in source.people(lambda column: column.in_(ids)):
+        people.extend(session.scalars(select_people))
+    attachments = source.delete_attachments(session, ids)
+    session.execute(delete(source.model).where(source.model.id.in_(ids)))
+    now = utcnow()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "sweep_id": sweep_id,
+            "centre_id": r.centre_id,
+            "record_type": r.record_type,
+            "record_id": r.record_id,
+            "rule_key": r.rule_key,
+            "trigger_on": r.trigger_on,
+            "due_on": r.due_on,
+            "disposed_at": now,
+            "facts": {**r.facts, "attachments": {k: v for k, v in attachments.items() if v}},
+        }
+        for r in records
+    ]
+    # A person goes when the last record that needed them does, under that record's rule.
+    for person_id, centre_id in delete_unneeded_people(session, sorted(set(people), key=str)):
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "sweep_id": sweep_id,
+                "centre_id": centre_id,
+                "record_type": "person",
+                "record_id": person_id,
+                "rule_key": records[0].rule_key,
+                "trigger_on": None,
+                "due_on": None,
+                "disposed_at": now,
+                "facts": {},
+            }
+        )
+    session.execute(insert(Disposal), rows)
