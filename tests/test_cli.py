@@ -116,3 +116,59 @@ def test_openapi_document_is_deterministic_and_leaves_the_keyring_alone() -> Non
     document = json.loads(first)
     assert document["openapi"].startswith("3.1")
     assert "/api/v1/auth/token" in document["paths"]
+
+
+def test_ccr_sweep_runs_one_sweep_and_reports_counts(
+    fresh_database: FreshDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from datetime import date
+
+    from app import migrate
+    from app.cli import main
+    from app.config import get_settings
+    from app.referrals.models import Referral
+    from tests.factories import make_centre
+
+    migrate.upgrade(fresh_database.url)
+    engine = make_engine(fresh_database.url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            centre = make_centre(session, "SW")
+            session.add(
+                Referral(
+                    centre_id=centre.id,
+                    reference="SW-2019-0001",
+                    source="self",
+                    contact_type="supported",
+                    received_on=date(2019, 1, 1),
+                    status="closed",
+                    closed_on=date(2019, 2, 1),
+                )
+            )
+            session.commit()
+    finally:
+        engine.dispose()
+    monkeypatch.setenv("CCR_DATABASE_URL", fresh_database.url)
+    monkeypatch.setenv("CCR_JWT_SECRET", "x" * 40)
+    monkeypatch.setenv("CCR_ENCRYPTION_KEYS", ",".join(TEST_KEYS))
+    get_settings.cache_clear()
+    try:
+        main(["sweep", "--dry-run"])
+        dry = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        main(["sweep"])
+        real = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    finally:
+        get_settings.cache_clear()
+        keyring.configure(TEST_KEYS)
+    assert (dry["dry_run"], dry["status"], dry["counts"]["referral_no_court"]) == (
+        True,
+        "completed",
+        1,
+    )
+    assert (real["dry_run"], real["status"], real["counts"]["referral_no_court"]) == (
+        False,
+        "completed",
+        1,
+    )
