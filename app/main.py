@@ -40,6 +40,7 @@ from app.retention.router import router as retention_router
 from app.security.encryption import keyring
 from app.service_clients.router import router as clients_router
 from app.staff.router import router as staff_router
+from app.subject_requests.router import router as subject_requests_router
 from app.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -52,6 +53,7 @@ API_ROUTERS = [
     audit_router,
     retention_router,
     holds_router,
+    subject_requests_router,
     public_retention_router,
     policy_router,
     public_policy_router,

@@ -15,6 +15,7 @@ from app.referrals.models import PreVisit, Referral, ReferralCounter, ReferralPa
 from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
 from app.service_clients.models import ServiceClient
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
+from app.subject_requests.models import SubjectRequest
 from app.users.models import UserAccount, user_centre
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "RetentionRule",
     "ServiceClient",
     "StaffMember",
+    "SubjectRequest",
     "Sweep",
     "SweepLock",
     "UserAccount",

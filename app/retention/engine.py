@@ -38,16 +38,13 @@ from app.people.models import Person
 from app.retention.dates import add_months, due_cutoff
 from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
 from app.retention.sources import SOURCES, Source, trigger_for
+from app.subject_requests.models import frozen_subjects
 
 log = logging.getLogger(__name__)
 
 SWEEP_LOCK_KEY = 0x63637273  # "ccrs": the PostgreSQL advisory lock of the sweep
 LEASE = timedelta(minutes=10)
 DEFAULT_BATCH = 500
-
-# Extra person filters that freeze a subject's records (e.g. an open access request). Each
-# returns a select of person ids; the subject-request domain adds its own.
-FROZEN_PEOPLE: list[Callable[[], Any]] = []
 
 
 def _active_person_holds() -> Any:
@@ -57,10 +54,9 @@ def _active_person_holds() -> Any:
 
 
 def frozen_people() -> Any:
-    """Every person whose records must not be disposed of now (held or frozen)."""
-    selects = [_active_person_holds(), *(provider() for provider in FROZEN_PEOPLE)]
-    first, *rest = selects
-    return first.union(*rest) if rest else first
+    """Every person whose records must not be disposed of now: held, or the subject of an open
+    access or portability request."""
+    return _active_person_holds().union(frozen_subjects())
 
 
 def not_held(source: Source) -> ColumnElement[bool]:

@@ -1,0 +1,172 @@
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import Query, Response
+
+from app.api.idempotency import Idempotent
+from app.api.pagination import Page, Paging
+from app.api.responses import problems
+from app.api.routing import make_router
+from app.api.versioning import IfMatch, set_etag
+from app.security.dependencies import DbSession, allow
+from app.security.permissions import Perm
+from app.security.principals import Principal
+from app.subject_requests import service
+from app.subject_requests.models import SubjectRequest
+from app.subject_requests.schemas import (
+    Extend,
+    KindName,
+    Pause,
+    Refuse,
+    RequestCreate,
+    RequestRead,
+    Resume,
+    VerifyIdentity,
+)
+
+router = make_router("subject-requests", prefix="/subject-requests")
+Reader = Annotated[Principal, allow(Perm.requests_read)]
+Writer = Annotated[Principal, allow(Perm.requests_write)]
+ACTION_PROBLEMS = problems(401, 403, 404, 409, 412, 428)
+StatusName = Annotated[
+    str,
+    Query(
+        pattern=r"^(received|awaiting_identity|awaiting_clarification|in_progress|completed|refused|withdrawn)$"
+    ),
+]
+
+
+def _answer(request: SubjectRequest, response: Response) -> RequestRead:
+    set_etag(response, request)
+    return service.read(request)
+
+
+@router.get("", response_model=Page[RequestRead], responses=problems(401, 403))
+def subject_requests_list(
+    session: DbSession,
+    principal: Reader,
+    page: Paging,
+    status: StatusName | None = None,
+    kind: Annotated[KindName | None, Query()] = None,
+    subject_id: Annotated[uuid.UUID | None, Query()] = None,
+    overdue: Annotated[bool | None, Query()] = None,
+    due_within: Annotated[
+        int | None, Query(ge=0, le=366, description="Open requests due within N days")
+    ] = None,
+) -> Page[RequestRead]:
+    filters = service.Filters(status, kind, subject_id, overdue, due_within)
+    items, cursor = service.list_requests(session, principal, page, filters)
+    return Page(items=[service.read(r) for r in items], next_cursor=cursor)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=RequestRead,
+    responses=problems(401, 403),
+    dependencies=[Idempotent],
+)
+def subject_requests_create(
+    session: DbSession, principal: Writer, body: RequestCreate, response: Response
+) -> RequestRead:
+    return _answer(service.create(session, principal, body), response)
+
+
+@router.get("/{request_id}", response_model=RequestRead, responses=problems(401, 403, 404))
+def subject_requests_get(
+    session: DbSession, principal: Reader, request_id: uuid.UUID, response: Response
+) -> RequestRead:
+    return _answer(service.get(session, principal, request_id), response)
+
+
+@router.post("/{request_id}/verify-identity", response_model=RequestRead, responses=ACTION_PROBLEMS)
+def subject_requests_verify_identity(
+    session: DbSession,
+    principal: Writer,
+    request_id: uuid.UUID,
+    body: VerifyIdentity,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestRead:
+    """The clock starts at the later of receipt and identity verification."""
+    request = service.verify_identity(session, principal, request_id, body.verified_on, if_match)
+    return _answer(request, response)
+
+
+@router.post("/{request_id}/pause", response_model=RequestRead, responses=ACTION_PROBLEMS)
+def subject_requests_pause(
+    session: DbSession,
+    principal: Writer,
+    request_id: uuid.UUID,
+    body: Pause,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestRead:
+    """Wait for clarification; the clock stops and the due date moves by the days paused."""
+    request = service.pause(session, principal, request_id, body.reason, body.paused_on, if_match)
+    return _answer(request, response)
+
+
+@router.post("/{request_id}/resume", response_model=RequestRead, responses=ACTION_PROBLEMS)
+def subject_requests_resume(
+    session: DbSession,
+    principal: Writer,
+    request_id: uuid.UUID,
+    response: Response,
+    body: Resume | None = None,
+    if_match: IfMatch = None,
+) -> RequestRead:
+    """Clarification received: the clock runs again (the due date moved by the days paused)."""
+    resumed_on = body.resumed_on if body else None
+    request = service.resume(session, principal, request_id, resumed_on, if_match)
+    return _answer(request, response)
+
+
+@router.post("/{request_id}/extend", response_model=RequestRead, responses=ACTION_PROBLEMS)
+def subject_requests_extend(
+    session: DbSession,
+    principal: Writer,
+    request_id: uuid.UUID,
+    body: Extend,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestRead:
+    """Three months instead of one, with a reason, before the original due date."""
+    return _answer(service.extend(session, principal, request_id, body.reason, if_match), response)
+
+
+@router.post("/{request_id}/complete", response_model=RequestRead, responses=ACTION_PROBLEMS)
+def subject_requests_complete(
+    session: DbSession,
+    principal: Writer,
+    request_id: uuid.UUID,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestRead:
+    """Restriction: the subject is restricted. Objection: left out of statistics from now on."""
+    return _answer(service.complete(session, principal, request_id, if_match), response)
+
+
+@router.post("/{request_id}/refuse", response_model=RequestRead, responses=ACTION_PROBLEMS)
+def subject_requests_refuse(
+    session: DbSession,
+    principal: Writer,
+    request_id: uuid.UUID,
+    body: Refuse,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestRead:
+    return _answer(service.refuse(session, principal, request_id, body.reason, if_match), response)
+
+
+@router.post("/{request_id}/withdraw", response_model=RequestRead, responses=ACTION_PROBLEMS)
+def subject_requests_withdraw(
+    session: DbSession,
+    principal: Writer,
+    request_id: uuid.UUID,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestRead:
+    return _answer(service.withdraw(session, principal, request_id, if_match), response)

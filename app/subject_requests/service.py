@@ -1,0 +1,305 @@
+"""Subject requests: the status machine, the statutory clock, and what completion does."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.api.pagination import PageParams, paginate
+from app.api.versioning import check_version
+from app.db import utcnow
+from app.errors import Conflict, Unprocessable
+from app.people.models import Person
+from app.security.principals import Principal
+from app.security.scoping import get_scoped, scoped
+from app.subject_requests import deadlines
+from app.subject_requests.models import (
+    OPEN_STATUSES,
+    Kind,
+    Status,
+    SubjectRequest,
+)
+from app.subject_requests.schemas import RequestCreate, RequestRead
+from app.time import today_in_london
+
+
+def clock_start(request: SubjectRequest) -> date:
+    return deadlines.clock_start(request.received_on, request.identity_verified_on)
+
+
+def paused_days(request: SubjectRequest, today: date) -> int:
+    ongoing = (today - request.paused_on).days if request.paused_on else 0
+    return request.paused_days + max(ongoing, 0)
+
+
+def due_on(request: SubjectRequest, today: date) -> date:
+    return deadlines.due_on(
+        clock_start(request), extended=request.extended, paused_days=paused_days(request, today)
+    )
+
+
+def is_open(request: SubjectRequest) -> bool:
+    return request.status in OPEN_STATUSES
+
+
+def read(request: SubjectRequest, today: date | None = None) -> RequestRead:
+    today = today or today_in_london()
+    due = due_on(request, today) if is_open(request) else request.due_on
+    overdue = is_open(request) and request.status != Status.awaiting_clarification and today > due
+    columns = {c.key: getattr(request, c.key) for c in SubjectRequest.__table__.columns}
+    return RequestRead.model_validate(
+        {
+            **columns,
+            "clock_started_on": clock_start(request),
+            "due_on": due,
+            "days_left": (due - today).days,
+            "overdue": overdue,
+        }
+    )
+
+
+def _bad(field: str, message: str) -> Unprocessable:
+    return Unprocessable(
+        message, errors=[{"loc": ["body", field], "msg": message, "type": "value_error"}]
+    )
+
+
+def _refresh_due(request: SubjectRequest) -> None:
+    request.due_on = deadlines.due_on(
+        clock_start(request), extended=request.extended, paused_days=request.paused_days
+    )
+
+
+def create(session: Session, principal: Principal, data: RequestCreate) -> SubjectRequest:
+    try:
+        subject = get_scoped(session, Person, data.subject_id, principal)
+    except Exception as exc:
+        raise _bad("subject_id", "Unknown person") from exc
+    today = today_in_london()
+    if data.received_on > today:
+        raise _bad("received_on", "received_on is in the future")
+    if data.requester != "subject" and not data.requester_basis:
+        raise _bad("requester_basis", "Say on what basis a parent or representative asks")
+    verified = data.identity_verified_on
+    if verified is not None and not (data.received_on <= verified <= today):
+        raise _bad(
+            "identity_verified_on", "Identity is verified on or after receipt, not later than today"
+        )
+    request = SubjectRequest(
+        centre_id=subject.centre_id,
+        subject_id=subject.id,
+        kind=data.kind,
+        status=Status.in_progress if verified else Status.received,
+        requester=data.requester,
+        requester_basis=data.requester_basis,
+        channel=data.channel,
+        received_on=data.received_on,
+        identity_verified_on=verified,
+        paused_days=0,
+        extended=False,
+    )
+    _refresh_due(request)
+    session.add(request)
+    session.flush()
+    return request
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str | None = None
+    kind: str | None = None
+    subject_id: uuid.UUID | None = None
+    overdue: bool | None = None
+    due_within: int | None = None
+
+
+def list_requests(
+    session: Session, principal: Principal, page: PageParams, filters: Filters
+) -> tuple[list[Any], str | None]:
+    stmt = scoped(select(SubjectRequest), SubjectRequest, principal)
+    today = today_in_london()
+    running = SubjectRequest.status.in_(
+        [s.value for s in OPEN_STATUSES if s != Status.awaiting_clarification]
+    )
+    if filters.status is not None:
+        stmt = stmt.where(SubjectRequest.status == filters.status)
+    if filters.kind is not None:
+        stmt = stmt.where(SubjectRequest.kind == filters.kind)
+    if filters.subject_id is not None:
+        stmt = stmt.where(SubjectRequest.subject_id == filters.subject_id)
+    if filters.overdue is True:
+        stmt = stmt.where(running, SubjectRequest.due_on < today)
+    elif filters.overdue is False:
+        stmt = stmt.where(~(running & (SubjectRequest.due_on < today)))
+    if filters.due_within is not None:
+        stmt = stmt.where(
+            running, SubjectRequest.due_on <= today + timedelta(days=filters.due_within)
+        )
+    return paginate(session, stmt, page, [SubjectRequest.created_at, SubjectRequest.id])
+
+
+def get(session: Session, principal: Principal, request_id: uuid.UUID) -> SubjectRequest:
+    return get_scoped(session, SubjectRequest, request_id, principal)
+
+
+def _transition(
+    session: Session,
+    principal: Principal,
+    request_id: uuid.UUID,
+    if_match: str | None,
+    allowed: tuple[Status, ...],
+    action: str,
+) -> SubjectRequest:
+    request = get(session, principal, request_id)
+    check_version(request, if_match)
+    if request.status not in allowed:
+        raise Conflict(f"A request that is {request.status} cannot be {action}")
+    return request
+
+
+def verify_identity(
+    session: Session,
+    principal: Principal,
+    request_id: uuid.UUID,
+    verified_on: date,
+    if_match: str | None,
+) -> SubjectRequest:
+    request = _transition(
+        session,
+        principal,
+        request_id,
+        if_match,
+        (Status.received, Status.awaiting_identity),
+        "verified",
+    )
+    if not (request.received_on <= verified_on <= today_in_london()):
+        raise _bad("verified_on", "Identity is verified on or after receipt, not later than today")
+    request.identity_verified_on = verified_on
+    request.status = Status.in_progress
+    _refresh_due(request)
+    session.flush()
+    return request
+
+
+def pause(
+    session: Session,
+    principal: Principal,
+    request_id: uuid.UUID,
+    reason: str,
+    paused_on: date | None,
+    if_match: str | None,
+) -> SubjectRequest:
+    """Wait for clarification: the clock stops until `resume`."""
+    request = _transition(
+        session,
+        principal,
+        request_id,
+        if_match,
+        (Status.received, Status.awaiting_identity, Status.in_progress),
+        "paused",
+    )
+    day = paused_on or today_in_london()
+    if not (request.received_on <= day <= today_in_london()):
+        raise _bad("paused_on", "A pause starts on or after receipt, not later than today")
+    request.status = Status.awaiting_clarification
+    request.paused_on = day
+    request.pause_reason = reason
+    session.flush()
+    return request
+
+
+def resume(
+    session: Session,
+    principal: Principal,
+    request_id: uuid.UUID,
+    resumed_on: date | None,
+    if_match: str | None,
+) -> SubjectRequest:
+    request = _transition(
+        session, principal, request_id, if_match, (Status.awaiting_clarification,), "resumed"
+    )
+    day = resumed_on or today_in_london()
+    assert request.paused_on is not None
+    if not (request.paused_on <= day <= today_in_london()):
+        raise _bad("resumed_on", "A request resumes on or after its pause, not later than today")
+    request.paused_days += (day - request.paused_on).days
+    request.paused_on = None
+    request.status = Status.in_progress if request.identity_verified_on else Status.received
+    _refresh_due(request)
+    session.flush()
+    return request
+
+
+def extend(
+    session: Session, principal: Principal, request_id: uuid.UUID, reason: str, if_match: str | None
+) -> SubjectRequest:
+    """Three months instead of one (complex or numerous requests), only before the due date."""
+    request = _transition(session, principal, request_id, if_match, OPEN_STATUSES, "extended")
+    if request.extended:
+        raise Conflict("The request was extended already")
+    today = today_in_london()
+    if today > due_on(request, today):
+        raise Conflict("The deadline has passed: an extension must be made before it")
+    request.extended = True
+    request.extension_reason = reason
+    _refresh_due(request)
+    session.flush()
+    return request
+
+
+def _close(request: SubjectRequest, status: Status) -> None:
+    today = today_in_london()
+    request.paused_days = paused_days(request, today)
+    request.paused_on = None
+    _refresh_due(request)
+    request.status = status
+    request.closed_on = today
+
+
+def complete(
+    session: Session, principal: Principal, request_id: uuid.UUID, if_match: str | None
+) -> SubjectRequest:
+    request = _transition(
+        session, principal, request_id, if_match, (Status.in_progress,), "completed"
+    )
+    subject = session.get(Person, request.subject_id)
+    assert subject is not None
+    if request.kind in (Kind.erasure, Kind.rectification):
+        raise Conflict(
+            f"Completing a {request.kind} request changes the subject's records; that step is "
+            "not available in this version — refuse or keep the request open"
+        )
+    if request.kind == Kind.restriction:
+        subject.processing_restricted = True
+        subject.processing_restricted_since = utcnow()
+        subject.processing_restricted_basis = f"subject request {request.id}"
+    elif request.kind == Kind.objection:
+        subject.objected = True
+        subject.objected_at = utcnow()
+    _close(request, Status.completed)
+    session.flush()
+    return request
+
+
+def refuse(
+    session: Session, principal: Principal, request_id: uuid.UUID, reason: str, if_match: str | None
+) -> SubjectRequest:
+    request = _transition(session, principal, request_id, if_match, OPEN_STATUSES, "refused")
+    request.refusal_reason = reason
+    _close(request, Status.refused)
+    session.flush()
+    return request
+
+
+def withdraw(
+    session: Session, principal: Principal, request_id: uuid.UUID, if_match: str | None
+) -> SubjectRequest:
+    request = _transition(session, principal, request_id, if_match, OPEN_STATUSES, "withdrawn")
+    _close(request, Status.withdrawn)
+    session.flush()
+    return request

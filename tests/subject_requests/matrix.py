@@ -1,0 +1,90 @@
+"""Matrix rows of the subject-request routes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from app.subject_requests.models import SubjectRequest
+from tests.cases.factories import make_person
+from tests.factories import World
+from tests.matrix import Call, Row
+
+READ = {"naccc_staff": 200, "centre_staff": 200, "inspector": 403}
+WRITE = {"naccc_staff": 200, "centre_staff": 200, "inspector": 403}
+CREATE = {"naccc_staff": 201, "centre_staff": 201, "inspector": 403}
+
+
+def _request(
+    w: World, centre: str = "a", status: str = "in_progress", **fields: object
+) -> SubjectRequest:
+    target = w.centre_a if centre == "a" else w.centre_b
+    person = make_person(w.session, target)
+    request = SubjectRequest(
+        centre_id=target.id,
+        subject_id=person.id,
+        kind=fields.pop("kind", "access"),
+        status=status,
+        requester="subject",
+        channel="email",
+        received_on=date(2026, 11, 2),
+        identity_verified_on=date(2026, 11, 2) if status == "in_progress" else None,
+        due_on=date(2026, 12, 2),
+        **fields,
+    )
+    w.session.add(request)
+    w.session.commit()
+    return request
+
+
+def _action(action: str, body: dict | None = None, status: str = "in_progress", **fields: object):
+    def call(w: World, centre: str = "a") -> Call:
+        request = _request(w, centre, status, **fields)
+        return Call({"request_id": request.id}, json=body, headers={"If-Match": '"1"'})
+
+    return call
+
+
+def _row(
+    action: str, body: dict | None = None, status: str = "in_progress", **fields: object
+) -> Row:
+    make = _action(action, body, status, **fields)
+    return Row(
+        "POST",
+        f"/api/v1/subject-requests/{{request_id}}/{action}",
+        WRITE,
+        lambda w: make(w),
+        other_centre=lambda w: make(w, "b"),
+    )
+
+
+def _new(w: World) -> Call:
+    person = make_person(w.session, w.centre_a)
+    w.session.commit()
+    return Call(
+        json={
+            "subject_id": str(person.id),
+            "kind": "access",
+            "channel": "email",
+            "received_on": "2026-11-02",
+        }
+    )
+
+
+ROWS = [
+    Row("GET", "/api/v1/subject-requests", READ),
+    Row("POST", "/api/v1/subject-requests", CREATE, _new),
+    Row(
+        "GET",
+        "/api/v1/subject-requests/{request_id}",
+        READ,
+        lambda w: Call({"request_id": _request(w).id}),
+        other_centre=lambda w: Call({"request_id": _request(w, "b").id}),
+    ),
+    _row("verify-identity", {"verified_on": "2026-11-03"}, status="received"),
+    _row("pause", {"reason": "which records?"}),
+    _row("resume", {}, status="awaiting_clarification", paused_on=date(2026, 11, 5)),
+    _row("extend", {"reason": "complex"}),
+    _row("complete", kind="objection"),
+    _row("refuse", {"reason": "unfounded"}),
+    _row("withdraw"),
+]
