@@ -18,6 +18,7 @@ from app.attendance.models import Attendance, ContactSession
 from app.centres.models import Centre
 from app.people.models import Person
 from app.referrals.models import PreVisit, Referral, ReferralParty
+from tests.helpers import assert_problem as assert_problem  # the case tests import it here
 
 RECEIVED = date(2026, 1, 5)
 VISITED = date(2026, 1, 12)
@@ -156,14 +157,3 @@ def family(
     if commit:
         session.commit()
     return Family(referral, resident, non_resident, child, parties, visits)
-
-
-def assert_problem(response: Any, status: int, slug: str | None = None) -> dict[str, Any]:
-    """The response is an RFC 9457 problem of this status (and type slug)."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json", response.text
-    body = response.json()
-    assert body["status"] == status
-    if slug is not None:
-        assert body["type"].rsplit("/", 1)[-1] == slug, body
-    return body
