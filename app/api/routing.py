@@ -65,6 +65,8 @@ def _entry(
         centre_id = resource_id
     if len(path_params) > 1:
         details["path"] = path_params
+    if principal.lawful_purpose is not None:
+        details["lawful_purpose"] = principal.lawful_purpose.value
     if centre_id is None and principal.centre_ids is not None and len(principal.centre_ids) == 1:
         centre_id = next(iter(principal.centre_ids))
     return audit_service.AuditEntry(

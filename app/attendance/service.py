@@ -271,7 +271,7 @@ def create_attendance(
         )
     person = session.get(Person, data.person_id)
     assert person is not None
-    people_service.ensure_processing_allowed(person)
+    people_service.ensure_processing_allowed(person, principal)
     reason = data.absence_reason.value if data.absence_reason else None
     _check_attendance(contact, data.status.value, reason, data.absence_detail)
     if session.scalar(
@@ -318,7 +318,7 @@ def update_attendance(
     contact = get_session(session, principal, session_id)
     person = session.get(Person, record.person_id)
     assert person is not None
-    people_service.ensure_processing_allowed(person)
+    people_service.ensure_processing_allowed(person, principal)
     changes = data.model_dump(exclude_unset=True)
     if "status" in changes and changes["status"] is None:
         raise Unprocessable(

@@ -37,16 +37,16 @@ def require_existing_centre(session: Session, principal: Principal, centre_id: u
     return centre
 
 
-def ensure_processing_allowed(person: Person) -> None:
-    """Writes touching a person are refused while processing is restricted or after erasure.
-
-    The subject-request work will let a caller name a lawful purpose (§5); until then a
-    restricted person is never written to.
-    """
+def ensure_processing_allowed(person: Person, principal: Principal) -> None:
+    """Writes touching a person are refused after erasure, and while processing is restricted
+    unless the caller names a lawful purpose (`X-Lawful-Purpose`, recorded in the audit row)."""
     if person.erased_at is not None:
         raise Conflict("This person's details were erased; their records cannot be changed")
-    if person.processing_restricted:
-        raise Conflict("Processing of this person's data is restricted")
+    if person.processing_restricted and principal.lawful_purpose is None:
+        raise Conflict(
+            "Processing of this person's data is restricted; name a lawful purpose in "
+            "X-Lawful-Purpose (consent, legal_claims, protect_another_person, public_interest)"
+        )
 
 
 def flush_or_conflict(session: Session, detail: str) -> None:
@@ -158,7 +158,7 @@ def update(
 ) -> Person:
     person = get(session, principal, person_id)
     check_version(person, if_match)
-    ensure_processing_allowed(person)
+    ensure_processing_allowed(person, principal)
     changes = data.model_dump(exclude_unset=True)
     if "full_name" in changes and changes["full_name"] is None:
         raise Unprocessable(

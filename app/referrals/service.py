@@ -465,7 +465,7 @@ def add_party(
     referral = get(session, principal, referral_id)
     _require_open(referral, "adding a party")
     person = people_service.person_in_centre(session, principal, data.person_id, referral.centre_id)
-    people_service.ensure_processing_allowed(person)
+    people_service.ensure_processing_allowed(person, principal)
     if data.role == PartyRole.child and person.date_of_birth is None:
         raise Unprocessable(
             "A child party needs a date of birth; add it to the person first",
@@ -574,7 +574,7 @@ def create_pre_visit(
         )
     person = session.get(Person, data.person_id)
     assert person is not None  # a party's person exists (foreign key)
-    people_service.ensure_processing_allowed(person)
+    people_service.ensure_processing_allowed(person, principal)
     _check_visited_on(referral, data.visited_on)
     if session.scalar(
         select(
@@ -614,7 +614,7 @@ def update_pre_visit(
     _require_open(referral, "changing a pre-visit")
     person = session.get(Person, visit.person_id)
     assert person is not None
-    people_service.ensure_processing_allowed(person)
+    people_service.ensure_processing_allowed(person, principal)
     changes = data.model_dump(exclude_unset=True)
     for field in PreVisitUpdate.model_fields:
         if field != "concerns" and field in changes and changes[field] is None:

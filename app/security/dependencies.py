@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -14,7 +15,7 @@ from app.db import get_session
 from app.errors import Forbidden, Unauthorized
 from app.security import tokens
 from app.security.permissions import Perm
-from app.security.principals import Principal
+from app.security.principals import LawfulPurpose, Principal
 
 bearer_scheme = HTTPBearer(
     auto_error=False,
@@ -29,6 +30,13 @@ def authenticate(
     request: Request,
     session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    lawful_purpose: Annotated[
+        LawfulPurpose | None,
+        Header(
+            alias="X-Lawful-Purpose",
+            description="Ground for writing to a person whose processing is restricted; audited",
+        ),
+    ] = None,
 ) -> Principal | None:
     """The caller, or None without a token. A bad token, or one whose holder lost access, is 401."""
     if credentials is None:
@@ -40,6 +48,8 @@ def authenticate(
     principal = auth_service.principal_for(session, claims)
     if principal is None:
         raise Unauthorized("The token's holder no longer has access")
+    if lawful_purpose is not None:
+        principal = replace(principal, lawful_purpose=lawful_purpose)
     request.state.principal = principal
     return principal
 

@@ -9,6 +9,15 @@ from enum import StrEnum
 from app.security.permissions import Perm, Role
 
 
+class LawfulPurpose(StrEnum):
+    """Grounds on which a restricted person's data may still be processed (§5)."""
+
+    consent = "consent"
+    legal_claims = "legal_claims"
+    protect_another_person = "protect_another_person"
+    public_interest = "public_interest"
+
+
 class PrincipalKind(StrEnum):
     user = "user"
     service_client = "service_client"
@@ -23,6 +32,8 @@ class Principal:
     permissions: frozenset[Perm]
     # None: every centre (NACCC); otherwise the centres this principal may see.
     centre_ids: frozenset[uuid.UUID] | None
+    # Named by the caller (`X-Lawful-Purpose`) to write to a restricted person; audited.
+    lawful_purpose: LawfulPurpose | None = None
 
     @property
     def sees_all_centres(self) -> bool:

@@ -216,3 +216,41 @@ def test_an_open_access_request_freezes_its_subjects_records(
     engine.run(app.state.engine, app.state.sessionmaker, options)
     db.expire_all()
     assert db.get(Referral, referral_id) is None
+
+
+def test_a_restricted_person_is_written_to_only_with_a_lawful_purpose(
+    client: TestClient, world: World, subject: Person, db: Session
+) -> None:
+    from sqlalchemy import select
+
+    from app.audit.models import AuditEvent
+
+    request = file(client, world, subject, kind="restriction", identity_verified_on="2026-01-01")
+    assert act(client, world, request, "complete").status_code == 200
+    staff = world.headers("centre_staff")
+    url = f"/api/v1/people/{subject.id}"
+    person = client.get(url, headers=staff)
+    assert person.status_code == 200 and person.json()["processing_restricted"] is True
+    headers = {**staff, "If-Match": person.headers["etag"]}
+    refused = assert_problem(
+        client.patch(url, json={"phone": "01223 111111"}, headers=headers), 409
+    )
+    assert "restricted" in refused["detail"]
+    assert_problem(
+        client.patch(
+            url,
+            json={"phone": "01223 111111"},
+            headers={**headers, "X-Lawful-Purpose": "curiosity"},
+        ),
+        422,
+    )
+    allowed = client.patch(
+        url, json={"phone": "01223 111111"}, headers={**headers, "X-Lawful-Purpose": "legal_claims"}
+    )
+    assert allowed.status_code == 200, allowed.text
+    event = db.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "people_update", AuditEvent.status_code == 200
+        )
+    ).one()
+    assert event.details["lawful_purpose"] == "legal_claims"
