@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from app.retention import engine
+from app.people.models import Person
+from app.retention import blocks, engine
 from app.retention.blocks import retention_blocks
 from app.retention.models import LegalHold, RetentionRule
 from app.retention.schemas import RetentionBlock
@@ -179,6 +180,22 @@ def test_a_held_referral_or_a_held_party_stops_the_clock_until_released(
     assert [as_json(b) for b in retention_blocks(db, [own, via_party])] == [due, due]
 
 
+def test_a_frozen_party_holds_the_referral(
+    monkeypatch: pytest.MonkeyPatch, db: Session, world: World
+) -> None:
+    """A person frozen by another domain (e.g. an open access request) counts as held."""
+    referral = closed_referral(db, world, date(2025, 1, 10))
+    subject = make_person(db, world.centre_a)
+    add_party(db, referral, subject, "child")
+    db.flush()
+    monkeypatch.setattr(
+        engine, "FROZEN_PEOPLE", [lambda: select(Person.id).where(Person.id == subject.id)]
+    )
+    [found] = retention_blocks(db, [referral])
+    assert as_json(found) == block("referral_no_court", date(2025, 1, 10), None, "held")
+    assert_sweep_agrees(db, world, referral, found)
+
+
 def test_an_edited_period_shows_at_once_with_calendar_months(db: Session, world: World) -> None:
     rule = db.get(RetentionRule, "referral_no_court")
     assert rule is not None
@@ -320,6 +337,18 @@ def test_finance_records_are_due_six_years_after_their_last_year_end(
     ] == expected
     for r, found in zip(records, retention_blocks(db, records), strict=True):
         assert_sweep_agrees(db, world, r, found)
+
+
+def test_a_type_under_a_keep_rule_needs_only_its_spec(
+    monkeypatch: pytest.MonkeyPatch, db: Session, world: World
+) -> None:
+    """How incidents join: one `Spec` with the keep rule (a person stands in for an incident)."""
+    monkeypatch.setitem(
+        blocks.SPECS, Person, blocks.Spec(Person, "incident", fixed_rule="safeguarding")
+    )
+    people = [make_person(db, world.centre_a), make_person(db, world.centre_a)]
+    expected = block("safeguarding", None, None, "kept_indefinitely")
+    assert [as_json(b) for b in retention_blocks(db, people)] == [expected, expected]
 
 
 def test_a_keep_rule_keeps_indefinitely(db: Session, world: World) -> None:
