@@ -12,6 +12,7 @@ from app.api.routing import make_router
 from app.api.versioning import IfMatch, set_etag
 from app.finance import service
 from app.finance.schemas import FinanceRecordCreate, FinanceRecordRead, FinanceRecordUpdate
+from app.retention.blocks import read_many, read_one
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -32,7 +33,7 @@ def finance_records_list(
     items, cursor = service.list_records(
         session, principal, page, centre_id=centre_id, hmrc_enquiry_open=hmrc_enquiry_open
     )
-    return Page(items=[FinanceRecordRead.model_validate(r) for r in items], next_cursor=cursor)
+    return Page(items=read_many(session, FinanceRecordRead, items), next_cursor=cursor)
 
 
 @router.post(
@@ -47,7 +48,7 @@ def finance_records_create(
 ) -> FinanceRecordRead:
     record = service.create(session, principal, body)
     set_etag(response, record)
-    return FinanceRecordRead.model_validate(record)
+    return read_one(session, FinanceRecordRead, record)
 
 
 @router.get("/{record_id}", response_model=FinanceRecordRead, responses=problems(401, 403, 404))
@@ -56,7 +57,7 @@ def finance_records_get(
 ) -> FinanceRecordRead:
     record = service.get(session, principal, record_id)
     set_etag(response, record)
-    return FinanceRecordRead.model_validate(record)
+    return read_one(session, FinanceRecordRead, record)
 
 
 @router.patch(
@@ -72,4 +73,4 @@ def finance_records_update(
 ) -> FinanceRecordRead:
     record = service.update(session, principal, record_id, body, if_match)
     set_etag(response, record)
-    return FinanceRecordRead.model_validate(record)
+    return read_one(session, FinanceRecordRead, record)

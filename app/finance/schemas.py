@@ -17,6 +17,7 @@ from pydantic import (
 
 from app.api.schemas import Day, Name, RecordRead, StrictModel
 from app.finance.dates import accounting_periods
+from app.retention.schemas import Retention
 
 AMOUNT_PATTERN = r"^-?(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
 _AMOUNT = re.compile(AMOUNT_PATTERN)
@@ -89,6 +90,7 @@ class FinanceRecordRead(RecordRead):
         description="End of the last financial year the record relates to (retention clock)"
     )
     hmrc_enquiry_open: bool
+    retention: Retention
 
     @computed_field(description="The financial years the record relates to")  # type: ignore[prop-decorator]
     @property

@@ -4,6 +4,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import Query, Response
+from sqlalchemy.orm import Session
 
 from app.api.idempotency import Idempotent
 from app.api.pagination import Page, Paging
@@ -25,6 +26,7 @@ from app.referrals.schemas import (
     ReferralRead,
     ReferralUpdate,
 )
+from app.retention.blocks import read_many, read_one
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -34,9 +36,9 @@ Reader = Annotated[Principal, allow(Perm.records_read)]
 Writer = Annotated[Principal, allow(Perm.records_write)]
 
 
-def _read(referral: object, response: Response) -> ReferralRead:
+def _read(session: Session, referral: object, response: Response) -> ReferralRead:
     set_etag(response, referral)
-    return ReferralRead.model_validate(referral)
+    return read_one(session, ReferralRead, referral)
 
 
 @router.get("", response_model=Page[ReferralRead], responses=problems(401, 403))
@@ -66,7 +68,7 @@ def referrals_list(
         reference,
     )
     items, cursor = service.list_referrals(session, principal, page, filters)
-    return Page(items=[ReferralRead.model_validate(r) for r in items], next_cursor=cursor)
+    return Page(items=read_many(session, ReferralRead, items), next_cursor=cursor)
 
 
 @router.post(
@@ -79,14 +81,14 @@ def referrals_list(
 def referrals_create(
     session: DbSession, principal: Writer, body: ReferralCreate, response: Response
 ) -> ReferralRead:
-    return _read(service.create(session, principal, body), response)
+    return _read(session, service.create(session, principal, body), response)
 
 
 @router.get("/{referral_id}", response_model=ReferralRead, responses=problems(401, 403, 404))
 def referrals_get(
     session: DbSession, principal: Reader, referral_id: uuid.UUID, response: Response
 ) -> ReferralRead:
-    return _read(service.get(session, principal, referral_id), response)
+    return _read(session, service.get(session, principal, referral_id), response)
 
 
 @router.patch(
@@ -102,7 +104,7 @@ def referrals_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> ReferralRead:
-    return _read(service.update(session, principal, referral_id, body, if_match), response)
+    return _read(session, service.update(session, principal, referral_id, body, if_match), response)
 
 
 @router.post(
@@ -121,7 +123,7 @@ def referrals_decide(
     response: Response,
     if_match: IfMatch = None,
 ) -> ReferralRead:
-    return _read(service.decide(session, principal, referral_id, body, if_match), response)
+    return _read(session, service.decide(session, principal, referral_id, body, if_match), response)
 
 
 @router.post(
@@ -139,7 +141,7 @@ def referrals_close(
     response: Response,
     if_match: IfMatch = None,
 ) -> ReferralRead:
-    return _read(service.close(session, principal, referral_id, body, if_match), response)
+    return _read(session, service.close(session, principal, referral_id, body, if_match), response)
 
 
 @router.get(

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.api.schemas import Day, LongText, Name, RecordRead, StrictModel
 from app.referrals.models import ContactType, Outcome, PartyRole, Source, Status
+from app.retention.schemas import Retention
 
 # NACCC's Safe Referral System: `CR` + three groups of four capitals or digits, the groups
 # joined by hyphens, e.g. `CR1234-ABCD-5678`.
@@ -66,6 +67,7 @@ class ReferralRead(RecordRead):
     decided_at: datetime | None
     closed_on: date | None
     closure_reason: str | None
+    retention: Retention
 
 
 class DecisionCreate(StrictModel):

@@ -68,6 +68,14 @@ def not_held(source: Source) -> ColumnElement[bool]:
         LegalHold.record_id == model.id,
     )
     conditions = [~own_hold]
+    for record_type, column in source.held_through:
+        conditions.append(
+            ~exists().where(
+                LegalHold.released_at.is_(None),
+                LegalHold.record_type == record_type,
+                LegalHold.record_id == column,
+            )
+        )
     frozen = frozen_people()
     for people in source.people(lambda column: column == model.id):
         conditions.append(~exists(people.where(people.selected_columns[0].in_(frozen))))

@@ -40,6 +40,8 @@ class Source:
     person_links: tuple[Callable[[Match], Select[Any]], ...] = ()
     # Anonymous facts kept in the disposal log (column label → expression).
     facts: dict[str, Any] = field(default_factory=dict)
+    # Holds on another record cover this one too: (that record's type, the column naming it).
+    held_through: tuple[tuple[str, Any], ...] = ()
     # Deletes the records' attachments, given their ids; returns counts per attachment type.
     delete_attachments: Callable[[Session, IdList], dict[str, int]] = lambda s, ids: {}
 
@@ -151,6 +153,7 @@ PARENTAL_LEAVE = Source(
         "parental_leave_disability": ParentalLeave.disability_allowance.is_(True),
     },
     trigger=ParentalLeave.child_birth_or_adoption_on,
+    held_through=(("staff_member", ParentalLeave.staff_member_id),),
     facts={"disability_allowance": ParentalLeave.disability_allowance},
 )
 

@@ -12,6 +12,7 @@ from app.api.routing import make_router
 from app.api.schemas import NO_NUL
 from app.api.versioning import IfMatch, set_etag
 from app.documents.service import Upload
+from app.retention.blocks import read_many, read_one
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -52,7 +53,7 @@ def staff_list(
     items, cursor = service.list_staff(
         session, principal, page, centre_id=centre_id, engagement=engagement, current=current
     )
-    return Page(items=[StaffRead.model_validate(s) for s in items], next_cursor=cursor)
+    return Page(items=read_many(session, StaffRead, items), next_cursor=cursor)
 
 
 @router.post(
@@ -67,7 +68,7 @@ def staff_create(
 ) -> StaffRead:
     staff = service.create_staff(session, principal, body)
     set_etag(response, staff)
-    return StaffRead.model_validate(staff)
+    return read_one(session, StaffRead, staff)
 
 
 @router.get("/{staff_id}", response_model=StaffRead, responses=problems(401, 403, 404))
@@ -76,7 +77,7 @@ def staff_get(
 ) -> StaffRead:
     staff = service.get_staff(session, principal, staff_id)
     set_etag(response, staff)
-    return StaffRead.model_validate(staff)
+    return read_one(session, StaffRead, staff)
 
 
 @router.patch("/{staff_id}", response_model=StaffRead, responses=problems(401, 403, 404, 412, 428))
@@ -90,7 +91,7 @@ def staff_update(
 ) -> StaffRead:
     staff = service.update_staff(session, principal, staff_id, body, if_match)
     set_etag(response, staff)
-    return StaffRead.model_validate(staff)
+    return read_one(session, StaffRead, staff)
 
 
 # HR file
@@ -103,7 +104,7 @@ def staff_hr_files_list(
     session: DbSession, principal: Reader, staff_id: uuid.UUID, page: Paging
 ) -> Page[HRFileEntryRead]:
     items, cursor = service.list_hr_entries(session, principal, staff_id, page)
-    return Page(items=[HRFileEntryRead.model_validate(e) for e in items], next_cursor=cursor)
+    return Page(items=read_many(session, HRFileEntryRead, items), next_cursor=cursor)
 
 
 @router.post(
@@ -146,7 +147,7 @@ def staff_hr_files_create(
         max_upload_bytes=request.app.state.settings.max_upload_bytes,
     )
     set_etag(response, entry)
-    return HRFileEntryRead.model_validate(entry)
+    return read_one(session, HRFileEntryRead, entry)
 
 
 # DBS checks
@@ -159,7 +160,7 @@ def staff_dbs_checks_list(
     session: DbSession, principal: Reader, staff_id: uuid.UUID, page: Paging
 ) -> Page[DBSCheckRead]:
     items, cursor = service.list_dbs_checks(session, principal, staff_id, page)
-    return Page(items=[DBSCheckRead.model_validate(c) for c in items], next_cursor=cursor)
+    return Page(items=read_many(session, DBSCheckRead, items), next_cursor=cursor)
 
 
 @router.post(
@@ -180,7 +181,7 @@ def staff_dbs_checks_create(
     a body carrying anything else (e.g. the certificate) is refused with 422."""
     check = service.create_dbs_check(session, principal, staff_id, body)
     set_etag(response, check)
-    return DBSCheckRead.model_validate(check)
+    return read_one(session, DBSCheckRead, check)
 
 
 @router.get(
@@ -197,7 +198,7 @@ def staff_dbs_checks_get(
 ) -> DBSCheckRead:
     check = service.get_dbs_check(session, principal, staff_id, check_id)
     set_etag(response, check)
-    return DBSCheckRead.model_validate(check)
+    return read_one(session, DBSCheckRead, check)
 
 
 @router.patch(
@@ -216,7 +217,7 @@ def staff_dbs_checks_update(
 ) -> DBSCheckRead:
     check = service.update_dbs_check(session, principal, staff_id, check_id, body, if_match)
     set_etag(response, check)
-    return DBSCheckRead.model_validate(check)
+    return read_one(session, DBSCheckRead, check)
 
 
 # Parental leave
@@ -231,7 +232,7 @@ def staff_parental_leave_list(
     session: DbSession, principal: Reader, staff_id: uuid.UUID, page: Paging
 ) -> Page[ParentalLeaveRead]:
     items, cursor = service.list_parental_leave(session, principal, staff_id, page)
-    return Page(items=[ParentalLeaveRead.model_validate(p) for p in items], next_cursor=cursor)
+    return Page(items=read_many(session, ParentalLeaveRead, items), next_cursor=cursor)
 
 
 @router.post(
@@ -250,7 +251,7 @@ def staff_parental_leave_create(
 ) -> ParentalLeaveRead:
     leave = service.create_parental_leave(session, principal, staff_id, body)
     set_etag(response, leave)
-    return ParentalLeaveRead.model_validate(leave)
+    return read_one(session, ParentalLeaveRead, leave)
 
 
 @router.get(
@@ -267,7 +268,7 @@ def staff_parental_leave_get(
 ) -> ParentalLeaveRead:
     leave = service.get_parental_leave(session, principal, staff_id, leave_id)
     set_etag(response, leave)
-    return ParentalLeaveRead.model_validate(leave)
+    return read_one(session, ParentalLeaveRead, leave)
 
 
 @router.patch(
@@ -286,4 +287,4 @@ def staff_parental_leave_update(
 ) -> ParentalLeaveRead:
     leave = service.update_parental_leave(session, principal, staff_id, leave_id, body, if_match)
     set_etag(response, leave)
-    return ParentalLeaveRead.model_validate(leave)
+    return read_one(session, ParentalLeaveRead, leave)

@@ -8,6 +8,7 @@ from pydantic import Field, StringConstraints, model_validator
 
 from app.api.schemas import Day, Email, Name, RecordRead, StrictModel
 from app.documents.schemas import DocumentRead
+from app.retention.schemas import Retention
 from app.staff.models import Engagement, VettingDecision, VettingOutcome
 
 Phone = Annotated[str, StringConstraints(pattern=r"^[0-9+() -]{3,40}$")]
@@ -52,6 +53,7 @@ class StaffRead(RecordRead):
         "member or any of their HR-file entries, DBS checks or parental leave is created or "
         "edited (reads do not count)"
     )
+    retention: Retention
 
 
 class HRFileEntryRead(RecordRead):
@@ -61,6 +63,7 @@ class HRFileEntryRead(RecordRead):
     note: str | None
     document: DocumentRead | None
     created_by_id: uuid.UUID
+    retention: Retention
 
 
 # Fields a client might use to send a certificate along: refused with a message that says why.
@@ -117,6 +120,7 @@ class DBSCheckRead(RecordRead):
     certificate_number: str
     vetting_decision: VettingDecision
     outcome: VettingOutcome
+    retention: Retention
 
 
 class ParentalLeaveCreate(StrictModel):
@@ -142,3 +146,4 @@ class ParentalLeaveRead(RecordRead):
     disability_allowance: bool
     starts_on: date
     ends_on: date | None
+    retention: Retention

@@ -308,3 +308,22 @@ def test_preview_lists_what_is_due_without_changing_anything(
     assert [r.record_id for r in due["referral_no_court"].records] == [referral.id]
     assert due["referral_no_court"].records[0].due_on == date(2021, 1, 1)
     assert exists(db, other_centre) and exists(db, referral)
+
+
+def test_a_hold_on_a_staff_member_holds_their_parental_leave(
+    app: FastAPI, db: Session, world: World
+) -> None:
+    staff = make_staff(db, world.centre_a, ended_on=date(2018, 1, 1))
+    leave = make_parental_leave(db, staff, child_birth_or_adoption_on=date(2015, 5, 1))
+    db.add(
+        LegalHold(
+            centre_id=world.centre_a.id,
+            record_type="staff_member",
+            record_id=staff.id,
+            reason="tribunal",
+            placed_by_id=world.admin.id,
+        )
+    )
+    db.commit()
+    sweep(app, date(2026, 1, 1))
+    assert exists(db, leave) and exists(db, staff)

@@ -92,6 +92,7 @@ def test_a_dbs_check_keeps_date_number_decision_and_outcome(
         "updated_at",
         "centre_id",
         "staff_member_id",
+        "retention",  # the schedule's block: rule and dates, nothing of the certificate
     }
 
 
