@@ -30,13 +30,14 @@ def authenticate(
     request: Request,
     session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    # Typed without None so that the contract does not offer "null" as a header value.
     lawful_purpose: Annotated[
-        LawfulPurpose | None,
+        LawfulPurpose,
         Header(
             alias="X-Lawful-Purpose",
             description="Ground for writing to a person whose processing is restricted; audited",
         ),
-    ] = None,
+    ] = None,  # type: ignore[assignment]
 ) -> Principal | None:
     """The caller, or None without a token. A bad token, or one whose holder lost access, is 401."""
     if credentials is None:
