@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from app.db import utcnow
 from tests.cases.factories import (
@@ -210,3 +210,24 @@ def test_the_register_has_no_delete(client: TestClient, world: World) -> None:
     world.session.commit()
     response = client.delete(f"{URL}/{disclosure.id}", headers=_headers(world, 1, "naccc_staff"))
     assert_problem(response, 405)
+
+
+def test_reads_and_writes_are_audited_with_ids_only(client: TestClient, world: World) -> None:
+    from app.audit.models import AuditEvent
+
+    person = make_person(world.session, world.centre_a, full_name="Unique Audited Name")
+    world.session.commit()
+    created = _create(client, world, [person]).json()
+    client.get(f"{URL}/{created['id']}", headers=_headers(world, None, "inspector"))
+    events = world.session.scalars(
+        select(AuditEvent).where(AuditEvent.resource_id == created["id"]).order_by(AuditEvent.seq)
+    ).all()
+    assert [(e.action, e.role) for e in events] == [
+        ("disclosures_create", "centre_staff"),
+        ("disclosures_get", "inspector"),
+    ]
+    assert all(e.centre_id == world.centre_a.id for e in events)
+    stored = repr(
+        [{c.key: getattr(e, c.key) for c in AuditEvent.__mapper__.column_attrs} for e in events]
+    )
+    assert "Unique Audited Name" not in stored and "Constabulary" not in stored
