@@ -201,3 +201,17 @@ def test_another_centres_owner_is_not_found(client: TestClient, world: World) ->
     assert_problem(_upload(client, world, url, PDF_BYTES), 404)
     assert_problem(client.get(url, headers=world.headers("centre_staff")), 404)
     assert _count(world) == before
+
+
+@pytest.mark.parametrize("owner", OWNERS)
+def test_another_centres_case_document_is_not_found(
+    client: TestClient, world: World, owner: str
+) -> None:
+    url, _ = _owner(world, owner, "b")
+    document = _upload(client, world, url, PDF_BYTES, role="naccc_staff").json()
+    for role in ("centre_staff", "inspector"):
+        for path in ("", "/content"):
+            response = client.get(
+                f"/api/v1/documents/{document['id']}{path}", headers=world.headers(role)
+            )
+            assert_problem(response, 404, "not-found")
