@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     inspector_grant_max_days: int = 14
+    # A formal written complaint is followed up within this many working days of receipt.
+    complaint_follow_up_working_days: int = Field(default=20, ge=1, le=260)
 
     _split = field_validator("encryption_keys", "cors_origins", mode="before")(_split_list)
 

@@ -21,12 +21,15 @@ from app.attendance.router import summaries_router as attendance_summaries_route
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.centres.router import router as centres_router
+from app.complaints.router import router as complaints_router
 from app.config import Settings, get_settings
 from app.db import make_engine, make_sessionmaker
+from app.disclosures.router import router as disclosures_router
 from app.documents.router import router as documents_router
 from app.errors import install_handlers
 from app.finance.router import router as finance_router
 from app.health import router as health_router
+from app.incidents.router import router as incidents_router
 from app.inspector_grants.router import router as grants_router
 from app.openapi import install_openapi
 from app.people.router import router as people_router
@@ -64,6 +67,9 @@ API_ROUTERS = [
     referrals_router,
     sessions_router,
     attendance_summaries_router,
+    incidents_router,
+    complaints_router,
+    disclosures_router,
 ]
 
 

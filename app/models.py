@@ -5,9 +5,12 @@ from app.attendance.models import Attendance, ContactSession
 from app.audit.models import AuditEvent
 from app.auth.models import LoginThrottle
 from app.centres.models import Centre
+from app.complaints.models import Complaint
 from app.db import Base
+from app.disclosures.models import Disclosure, DisclosurePerson
 from app.documents.models import Document
 from app.finance.models import FinanceRecord
+from app.incidents.models import Incident
 from app.inspector_grants.models import InspectorGrant
 from app.people.models import Person
 from app.policy.models import PrivacyPolicy
@@ -23,13 +26,17 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Centre",
+    "Complaint",
     "ContactSession",
     "DBSCheck",
+    "Disclosure",
+    "DisclosurePerson",
     "Disposal",
     "Document",
     "FinanceRecord",
     "HRFileEntry",
     "IdempotencyRecord",
+    "Incident",
     "InspectorGrant",
     "LegalHold",
     "LoginThrottle",

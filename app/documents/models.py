@@ -1,8 +1,8 @@
 """Documents: uploaded files, encrypted in the database, each attached to exactly one owner.
 
-An owner is a record of another domain, named by one nullable foreign-key column. Today the only
-owner is a staff member (`staff_member_id`, HR files); case records will add `referral_id`,
-`complaint_id` and `incident_id`. To add an owner: add the column here and to `OWNER_COLUMNS`,
+An owner is a record of another domain, named by one nullable foreign-key column: a staff member
+(`staff_member_id`, HR files), a referral (`referral_id`), a complaint (`complaint_id`) or an
+incident (`incident_id`). To add an owner: add the column here and to `OWNER_COLUMNS`,
 name its read permission in `app.documents.service.OWNER_READ_PERMISSIONS`, and in the
 migration add the column and re-create `ck_document_exactly_one_owner` from
 `exactly_one_owner_sql()`.
@@ -31,7 +31,14 @@ class DocumentKind(StrEnum):
     other = "other"
 
 
-OWNER_COLUMNS: tuple[str, ...] = ("staff_member_id",)
+OWNER_COLUMNS: tuple[str, ...] = (
+    "staff_member_id",
+    "referral_id",
+    "complaint_id",
+    "incident_id",
+)
+# Owners whose documents are case records (kinds other than `hr`).
+CASE_OWNER_COLUMNS: tuple[str, ...] = ("referral_id", "complaint_id", "incident_id")
 
 
 def exactly_one_owner_sql(columns: tuple[str, ...] = OWNER_COLUMNS) -> str:
@@ -49,6 +56,9 @@ class Document(TimestampedMixin, Base):
     staff_member_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("staff_member.id"), index=True
     )
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("referral.id"), index=True)
+    complaint_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("complaint.id"), index=True)
+    incident_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("incident.id"), index=True)
     kind: Mapped[str] = mapped_column(String(30))
     filename: Mapped[str] = mapped_column(String(255))
     # The type detected from the content's magic bytes, not the one the client declared.

@@ -11,12 +11,15 @@ import uuid
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import Response
+from fastapi import File, Form, Query, Request, Response, UploadFile
+from sqlalchemy.orm import Session
 
+from app.api.pagination import Page, PageParams
 from app.api.responses import problems
 from app.api.routing import make_router
 from app.api.versioning import set_etag
 from app.documents import service
+from app.documents.models import DocumentKind
 from app.documents.schemas import DocumentRead
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
@@ -70,3 +73,57 @@ def documents_get_content(
             "ETag": f'"{document.version}"',
         },
     )
+
+
+# --- uploads to case-record owners (`referrals|complaints|incidents/{id}/documents`) ---------
+
+DocumentFile = Annotated[
+    UploadFile,
+    File(
+        description="A PDF, PNG, JPEG, DOCX or UTF-8 text file of at most 10 MiB; its type is "
+        "detected from its content, and a declared type must agree"
+    ),
+]
+DocumentKindForm = Annotated[
+    DocumentKind, Form(description="What the document is (`hr` is for HR files only)")
+]
+KindFilter = Annotated[DocumentKind | None, Query()]
+UPLOAD_PROBLEMS = problems(401, 403, 404, 409, 413, 415)
+
+
+def upload_to_owner(
+    request: Request,
+    session: Session,
+    principal: Principal,
+    response: Response,
+    *,
+    centre_id: uuid.UUID,
+    owner: dict[str, uuid.UUID],
+    kind: DocumentKind,
+    file: UploadFile,
+) -> DocumentRead:
+    """Store an upload for an owner the caller has already found in its centre."""
+    document = service.create(
+        session,
+        principal,
+        centre_id=centre_id,
+        owner=owner,
+        kind=kind.value,
+        upload=service.Upload(file.filename, file.content_type, file.file),
+        max_bytes=request.app.state.settings.max_upload_bytes,
+    )
+    set_etag(response, document)
+    return DocumentRead.model_validate(document)
+
+
+def owner_page(
+    session: Session,
+    owner_column: str,
+    owner_id: uuid.UUID,
+    page: PageParams,
+    kind: DocumentKind | None,
+) -> Page[DocumentRead]:
+    items, cursor = service.list_for_owner(
+        session, owner_column, owner_id, page, kind.value if kind else None
+    )
+    return Page(items=[DocumentRead.model_validate(d) for d in items], next_cursor=cursor)

@@ -11,6 +11,9 @@ class DocumentRead(RecordRead):
 
     centre_id: uuid.UUID
     staff_member_id: uuid.UUID | None
+    referral_id: uuid.UUID | None
+    complaint_id: uuid.UUID | None
+    incident_id: uuid.UUID | None
     kind: DocumentKind
     filename: str
     content_type: str

@@ -14,6 +14,8 @@ Rules:
   CRB certificate (`DBS_NAME`: "dbs" or "crb" as a word, "disclosure certificate", "disclosure
   and barring"), or when its readable text (plain text, or an uncompressed PDF) carries the
   wording of a certificate ("Disclosure and Barring Service" together with "certificate").
+- Owners: a staff member (HR file, kind `hr`), a referral, a complaint or an incident (any kind
+  but `hr`). Case-record owners upload at `<owner>/{id}/documents` (multipart: `file`, `kind`).
 - Reading: the route needs `records:read` (a document is a case record by default) and the
   service also requires the owner's own read permission (`OWNER_READ_PERMISSIONS`): an HR
   document needs `staff:read` as well.
@@ -28,12 +30,13 @@ import unicodedata
 import uuid
 import zipfile
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, undefer
 
-from app.documents.models import OWNER_COLUMNS, Document, DocumentKind
+from app.api.pagination import PageParams, paginate
+from app.documents.models import CASE_OWNER_COLUMNS, OWNER_COLUMNS, Document, DocumentKind
 from app.errors import Forbidden, NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -45,7 +48,12 @@ PDF, PNG, JPEG, TEXT = "application/pdf", "image/png", "image/jpeg", "text/plain
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ALLOWED_TYPES = (PDF, PNG, JPEG, DOCX, TEXT)
 
-OWNER_READ_PERMISSIONS: dict[str, Perm] = {"staff_member_id": Perm.staff_read}
+OWNER_READ_PERMISSIONS: dict[str, Perm] = {
+    "staff_member_id": Perm.staff_read,
+    "referral_id": Perm.records_read,
+    "complaint_id": Perm.records_read,
+    "incident_id": Perm.records_read,
+}
 assert set(OWNER_READ_PERMISSIONS) == set(OWNER_COLUMNS)
 
 DBS_NAME = re.compile(
@@ -173,9 +181,11 @@ def create(
         raise ValueError(f"a document has exactly one owner of {OWNER_COLUMNS}")
     if "dbs" in kind.lower():
         raise _refuse_dbs("No document kind holds DBS certificates", "kind")
-    if kind not in DocumentKind.__members__:
+    if kind not in DocumentKind.__members__ or (
+        kind == DocumentKind.hr and next(iter(owner)) in CASE_OWNER_COLUMNS
+    ):
         raise Unprocessable(
-            "Unknown document kind",
+            "Unknown document kind (`hr` is for HR files only)",
             errors=[{"loc": ["body", "kind"], "msg": "unknown kind", "type": "enum"}],
         )
     data = read_bounded(upload.stream, max_bytes)
@@ -210,6 +220,21 @@ def create(
     session.add(document)
     session.flush()
     return document
+
+
+def list_for_owner(
+    session: Session,
+    owner_column: str,
+    owner_id: uuid.UUID,
+    page: PageParams,
+    kind: str | None = None,
+) -> tuple[list[Any], str | None]:
+    """The documents of one owner the caller has already found in its centre (metadata only)."""
+    column = getattr(Document, owner_column)
+    stmt = select(Document).where(column == owner_id)
+    if kind is not None:
+        stmt = stmt.where(Document.kind == kind)
+    return paginate(session, stmt, page, [Document.created_at, Document.id])
 
 
 def _require_owner_permission(principal: Principal, document: Document) -> None:

@@ -184,12 +184,22 @@ def delete(
 ) -> None:
     """Only a person entered by mistake: anyone named in a record stays (erasure is a request)."""
     from app.attendance.models import Attendance
+    from app.complaints.models import Complaint
+    from app.disclosures.models import DisclosurePerson
+    from app.incidents.models import Incident
     from app.referrals.models import PreVisit, ReferralParty
 
     person = get(session, principal, person_id)
     check_version(person, if_match)
-    for model in (ReferralParty, PreVisit, Attendance):
-        if session.scalar(select(exists().where(model.person_id == person.id))):
+    for column in (
+        ReferralParty.person_id,
+        PreVisit.person_id,
+        Attendance.person_id,
+        Incident.child_id,
+        Complaint.complainant_id,
+        DisclosurePerson.person_id,
+    ):
+        if session.scalar(select(exists().where(column == person.id))):
             raise Conflict(
                 "This person is named in case records; remove them there first, or file an "
                 "erasure request"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Query, Request, Response
 from sqlalchemy.orm import Session
 
 from app.api.idempotency import Idempotent
@@ -12,6 +12,16 @@ from app.api.responses import problems
 from app.api.routing import make_router
 from app.api.schemas import Day
 from app.api.versioning import IfMatch, set_etag
+from app.documents.models import DocumentKind
+from app.documents.router import (
+    UPLOAD_PROBLEMS,
+    DocumentFile,
+    DocumentKindForm,
+    KindFilter,
+    owner_page,
+    upload_to_owner,
+)
+from app.documents.schemas import DocumentRead
 from app.referrals import service
 from app.referrals.models import ContactType, PartyRole, Source, Status
 from app.referrals.schemas import (
@@ -254,3 +264,50 @@ def pre_visits_update(
     visit = service.update_pre_visit(session, principal, referral_id, pre_visit_id, body, if_match)
     set_etag(response, visit)
     return PreVisitRead.model_validate(visit)
+
+
+@router.get(
+    "/{referral_id}/documents",
+    response_model=Page[DocumentRead],
+    responses=problems(401, 403, 404),
+)
+def referral_documents_list(
+    session: DbSession,
+    principal: Reader,
+    referral_id: uuid.UUID,
+    page: Paging,
+    kind: KindFilter = None,
+) -> Page[DocumentRead]:
+    referral = service.get(session, principal, referral_id)
+    return owner_page(session, "referral_id", referral.id, page, kind)
+
+
+@router.post(
+    "/{referral_id}/documents",
+    status_code=201,
+    response_model=DocumentRead,
+    responses=UPLOAD_PROBLEMS,
+    dependencies=[Idempotent],
+)
+def referral_documents_upload(
+    request: Request,
+    session: DbSession,
+    principal: Writer,
+    referral_id: uuid.UUID,
+    response: Response,
+    file: DocumentFile,
+    kind: DocumentKindForm = DocumentKind.other,
+) -> DocumentRead:
+    """Attach a document — court order, referral form, correspondence... (multipart: `file`,
+    `kind`). Its type is detected from its content; encrypted at rest."""
+    referral = service.get(session, principal, referral_id)
+    return upload_to_owner(
+        request,
+        session,
+        principal,
+        response,
+        centre_id=referral.centre_id,
+        owner={"referral_id": referral.id},
+        kind=kind,
+        file=file,
+    )

@@ -1,7 +1,7 @@
 """Retention engine: legal holds, sweep runs, the disposal log, the SQLite sweep lease.
 
 Revision ID: 0600
-Revises: 0400
+Revises: 0500
 Create Date: 2026-11-28 13:24:23.829478
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0600"
-down_revision: str | None = "0400"
+down_revision: str | None = "0500"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,5 @@
-"""Builders for case records (people, referrals, parties, pre-visits, sessions, attendance).
+"""Builders for case records (people, referrals, parties, pre-visits, sessions, attendance,
+incidents, complaints, disclosures, case documents).
 
 They write straight to the database (no HTTP, no rules), so a test can set up exactly the state
 it needs; `family()` builds the usual case: an accepted referral with two reachable parents and
@@ -7,6 +8,7 @@ a child, both parents pre-visited, ready for sessions.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +18,10 @@ from sqlalchemy.orm import Session
 
 from app.attendance.models import Attendance, ContactSession
 from app.centres.models import Centre
+from app.complaints.models import Complaint
+from app.disclosures.models import Disclosure, DisclosurePerson
+from app.documents.models import Document
+from app.incidents.models import Incident
 from app.people.models import Person
 from app.referrals.models import PreVisit, Referral, ReferralParty
 from tests.helpers import assert_problem as assert_problem  # the case tests import it here
@@ -157,3 +163,83 @@ def family(
     if commit:
         session.commit()
     return Family(referral, resident, non_resident, child, parties, visits)
+
+
+# --- incidents, complaints, disclosures, case documents ----------------------------------
+
+OCCURRED_AT = datetime(2026, 1, 17, 11, 0, tzinfo=UTC)
+COMPLAINT_RECEIVED = date(2026, 2, 2)
+PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 17
+
+
+def make_incident(session: Session, centre: Centre, **fields: Any) -> Incident:
+    if "child_id" not in fields and fields.get("kind", "safeguarding") != "accident":
+        fields["child_id"] = make_child(session, centre).id
+    incident = Incident(
+        centre_id=centre.id,
+        kind=fields.pop("kind", "safeguarding"),
+        occurred_at=fields.pop("occurred_at", OCCURRED_AT),
+        description=fields.pop("description", "Child distressed at handover; father shouted"),
+        reported_by=fields.pop("reported_by", "Centre Coordinator"),
+        **fields,
+    )
+    session.add(incident)
+    session.flush()
+    return incident
+
+
+def make_complaint(session: Session, centre: Centre, **fields: Any) -> Complaint:
+    complaint = Complaint(
+        centre_id=centre.id,
+        about=fields.pop("about", "centre"),
+        kind=fields.pop("kind", "formal"),
+        channel=fields.pop("channel", "written"),
+        summary=fields.pop("summary", "The session started 40 minutes late"),
+        received_on=fields.pop("received_on", COMPLAINT_RECEIVED),
+        status=fields.pop("status", "received"),
+        **fields,
+    )
+    session.add(complaint)
+    session.flush()
+    return complaint
+
+
+def make_disclosure(
+    session: Session, centre: Centre, people: list[Person] | None = None, **fields: Any
+) -> Disclosure:
+    people = people if people is not None else [make_person(session, centre)]
+    disclosure = Disclosure(
+        centre_id=centre.id,
+        recipient_type=fields.pop("recipient_type", "police"),
+        recipient_name=fields.pop("recipient_name", "Cambridgeshire Constabulary"),
+        lawful_basis=fields.pop("lawful_basis", "safeguarding"),
+        shared=fields.pop("shared", "Incident report of 17 January"),
+        disclosed_at=fields.pop("disclosed_at", OCCURRED_AT + timedelta(days=1)),
+        disclosed_by=fields.pop("disclosed_by", "Centre Coordinator"),
+        recorded_by_id=fields.pop("recorded_by_id", uuid.uuid4()),
+        people=[DisclosurePerson(person_id=p.id) for p in people],
+        **fields,
+    )
+    session.add(disclosure)
+    session.flush()
+    return disclosure
+
+
+def make_case_document(
+    session: Session, centre_id: uuid.UUID, owner: dict[str, uuid.UUID], data: bytes = PDF_BYTES
+) -> Document:
+    document = Document(
+        centre_id=centre_id,
+        kind="correspondence",
+        filename="letter.pdf",
+        content_type="application/pdf",
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        content=data,
+        uploaded_by_id=uuid.uuid4(),
+        **owner,
+    )
+    session.add(document)
+    session.flush()
+    return document

@@ -160,6 +160,24 @@ def test_delete_only_a_person_named_nowhere(client: TestClient, world: World) ->
     assert_problem(client.get(f"{URL}/{loose.id}", headers=headers), 404, "not-found")
 
 
+def test_a_person_named_in_an_incident_complaint_or_disclosure_stays(
+    client: TestClient, world: World
+) -> None:
+    from tests.cases.factories import make_child, make_complaint, make_disclosure, make_incident
+
+    child = make_child(world.session, world.centre_a)
+    make_incident(world.session, world.centre_a, child_id=child.id)
+    complainant = make_person(world.session, world.centre_a)
+    make_complaint(world.session, world.centre_a, complainant_id=complainant.id)
+    subject = make_person(world.session, world.centre_a)
+    make_disclosure(world.session, world.centre_a, [subject])
+    world.session.commit()
+    headers = {**world.headers("centre_staff"), "If-Match": '"1"'}
+    for person in (child, complainant, subject):
+        response = client.delete(f"{URL}/{person.id}", headers=headers)
+        assert "named in case records" in assert_problem(response, 409, "conflict")["detail"]
+
+
 def test_list_is_scoped_filtered_and_paginated(client: TestClient, world: World) -> None:
     mine = [make_person(world.session, world.centre_a) for _ in range(5)]
     make_person(world.session, world.centre_b)

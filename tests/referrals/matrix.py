@@ -1,8 +1,9 @@
-"""Matrix rows of the referral routes (referrals, parties, decision, close, pre-visits)."""
+"""Matrix rows of the referral routes (referrals, parties, decision, close, pre-visits,
+documents)."""
 
 from __future__ import annotations
 
-from tests.cases.factories import Family, family, make_person
+from tests.cases.factories import PDF_BYTES, Family, family, make_case_document, make_person
 from tests.factories import World
 from tests.matrix import Call, Row, centre_read, centre_write
 
@@ -74,6 +75,20 @@ def _pre_visit(centre: str, **extra: object):
     return call
 
 
+def _with_document(centre: str):
+    def call(w: World) -> Call:
+        f = _family(w, centre)
+        make_case_document(w.session, f.referral.centre_id, {"referral_id": f.referral.id})
+        w.session.commit()
+        return _ref(f)
+
+    return call
+
+
+UPLOAD = {
+    "files": {"file": ("order.pdf", PDF_BYTES, "application/pdf")},
+    "data": {"kind": "court_order"},
+}
 UPDATE = {"json": {"has_court_order": True}, "headers": IF_MATCH_1}
 CLOSE = {"json": {"reason": "Contact arrangements now made directly"}, "headers": IF_MATCH_1}
 PRE_VISIT_UPDATE = {"json": {"child_prepared": True}, "headers": IF_MATCH_1}
@@ -141,5 +156,19 @@ ROWS = [
         centre_write(200),
         _pre_visit("a", **PRE_VISIT_UPDATE),
         other_centre=_pre_visit("b", **PRE_VISIT_UPDATE),
+    ),
+    Row(
+        "GET",
+        BASE + "/documents",
+        centre_read(),
+        _with_document("a"),
+        other_centre=_with_document("b"),
+    ),
+    Row(
+        "POST",
+        BASE + "/documents",
+        centre_write(201),
+        lambda w: _ref(_family(w), **UPLOAD),
+        other_centre=lambda w: _ref(_family(w, "b"), **UPLOAD),
     ),
 ]

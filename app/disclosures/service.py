@@ -1,0 +1,196 @@
+"""The disclosure register.
+
+Rules:
+- One or more people, each a person of the disclosure's centre (another centre's person: the
+  same 422 as an unknown one), each named once; restricted or erased people are not written to
+  (409, `people.service.ensure_processing_allowed`).
+- The referral and incident, when given, belong to the same centre (422 otherwise).
+- `disclosed_at` is not in the future.
+- No delete: the register is the accountability record behind every SAR's recipients; wrong
+  entries are corrected with PATCH (audited).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from app.api.pagination import PageParams, paginate
+from app.api.versioning import check_version
+from app.db import utcnow
+from app.disclosures.models import Disclosure, DisclosurePerson
+from app.disclosures.schemas import DisclosureCreate, DisclosureUpdate
+from app.errors import Unprocessable
+from app.incidents.models import Incident
+from app.incidents.service import referral_of_centre
+from app.people import service as people_service
+from app.people.models import Person
+from app.people.service import field_error
+from app.security.principals import Principal
+from app.security.scoping import get_scoped, scoped
+
+
+def _check_disclosed_at(disclosed_at: datetime) -> None:
+    if disclosed_at > utcnow():
+        raise Unprocessable(
+            "disclosed_at is in the future",
+            errors=field_error("disclosed_at", "must not be in the future"),
+        )
+
+
+def _people(
+    session: Session, principal: Principal, person_ids: list[uuid.UUID], centre_id: uuid.UUID
+) -> list[Person]:
+    if len(set(person_ids)) != len(person_ids):
+        raise Unprocessable(
+            "A person is named more than once",
+            errors=field_error("person_ids", "each person once"),
+        )
+    people = [
+        people_service.person_in_centre(session, principal, person_id, centre_id, "person_ids")
+        for person_id in person_ids
+    ]
+    for person in people:
+        people_service.ensure_processing_allowed(person, principal)
+    return people
+
+
+def _incident_of_centre(
+    session: Session, principal: Principal, incident_id: uuid.UUID, centre_id: uuid.UUID
+) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if (
+        incident is None
+        or incident.centre_id != centre_id
+        or not principal.can_see_centre(incident.centre_id)
+    ):
+        raise Unprocessable(
+            "Unknown incident in this centre",
+            errors=field_error(
+                "incident_id", "no such incident in the record's centre", "not_found"
+            ),
+        )
+    return incident
+
+
+def create(session: Session, principal: Principal, data: DisclosureCreate) -> Disclosure:
+    people_service.require_existing_centre(session, principal, data.centre_id)
+    _check_disclosed_at(data.disclosed_at)
+    people = _people(session, principal, data.person_ids, data.centre_id)
+    if data.referral_id is not None:
+        referral_of_centre(session, principal, data.referral_id, data.centre_id)
+    if data.incident_id is not None:
+        _incident_of_centre(session, principal, data.incident_id, data.centre_id)
+    values = data.model_dump(exclude={"person_ids"})
+    values["recipient_type"] = data.recipient_type.value
+    values["lawful_basis"] = data.lawful_basis.value
+    disclosure = Disclosure(
+        **values,
+        recorded_by_id=principal.id,
+        people=[DisclosurePerson(person_id=p.id) for p in people],
+    )
+    session.add(disclosure)
+    session.flush()
+    return disclosure
+
+
+@dataclass(frozen=True)
+class DisclosureFilters:
+    centre_id: uuid.UUID | None = None
+    person_id: uuid.UUID | None = None
+    referral_id: uuid.UUID | None = None
+    incident_id: uuid.UUID | None = None
+    recipient_type: str | None = None
+    lawful_basis: str | None = None
+    disclosed_from: datetime | None = None
+    disclosed_to: datetime | None = None
+
+
+def list_disclosures(
+    session: Session, principal: Principal, page: PageParams, f: DisclosureFilters
+) -> tuple[list[Any], str | None]:
+    stmt = scoped(select(Disclosure), Disclosure, principal)
+    for column, value in (
+        (Disclosure.centre_id, f.centre_id),
+        (Disclosure.referral_id, f.referral_id),
+        (Disclosure.incident_id, f.incident_id),
+        (Disclosure.recipient_type, f.recipient_type),
+        (Disclosure.lawful_basis, f.lawful_basis),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if f.person_id is not None:
+        stmt = stmt.where(
+            exists().where(
+                DisclosurePerson.disclosure_id == Disclosure.id,
+                DisclosurePerson.person_id == f.person_id,
+            )
+        )
+    if f.disclosed_from is not None:
+        stmt = stmt.where(Disclosure.disclosed_at >= f.disclosed_from)
+    if f.disclosed_to is not None:
+        stmt = stmt.where(Disclosure.disclosed_at <= f.disclosed_to)
+    return paginate(session, stmt, page, [Disclosure.created_at, Disclosure.id])
+
+
+def get(session: Session, principal: Principal, disclosure_id: uuid.UUID) -> Disclosure:
+    return get_scoped(session, Disclosure, disclosure_id, principal)
+
+
+NOT_NULL = (
+    "recipient_type",
+    "recipient_name",
+    "lawful_basis",
+    "person_ids",
+    "shared",
+    "disclosed_at",
+    "disclosed_by",
+    "subject_informed",
+)
+
+
+def update(
+    session: Session,
+    principal: Principal,
+    disclosure_id: uuid.UUID,
+    data: DisclosureUpdate,
+    if_match: str | None,
+) -> Disclosure:
+    disclosure = get(session, principal, disclosure_id)
+    check_version(disclosure, if_match)
+    changes = data.model_dump(exclude_unset=True)
+    for field in NOT_NULL:
+        if field in changes and changes[field] is None:
+            raise Unprocessable(
+                f"{field} cannot be null", errors=field_error(field, "cannot be null", "missing")
+            )
+    # The people it names now (and, when they change, the new ones) must be writable.
+    current = [session.get(Person, pid) for pid in disclosure.person_ids]
+    for person in current:
+        assert person is not None  # foreign key
+        people_service.ensure_processing_allowed(person, principal)
+    if "disclosed_at" in changes:
+        _check_disclosed_at(changes["disclosed_at"])
+    if changes.get("referral_id") is not None:
+        referral_of_centre(session, principal, changes["referral_id"], disclosure.centre_id)
+    if changes.get("incident_id") is not None:
+        _incident_of_centre(session, principal, changes["incident_id"], disclosure.centre_id)
+    if "person_ids" in changes:
+        people = _people(session, principal, changes.pop("person_ids"), disclosure.centre_id)
+        wanted = {p.id for p in people}
+        disclosure.people = [link for link in disclosure.people if link.person_id in wanted]
+        kept = {link.person_id for link in disclosure.people}
+        disclosure.people.extend(
+            DisclosurePerson(person_id=pid) for pid in sorted(wanted - kept, key=str)
+        )
+        # The people are another table: touch the row so that its version moves too.
+        disclosure.updated_at = utcnow()
+    for field, value in changes.items():
+        setattr(disclosure, field, value.value if hasattr(value, "value") else value)
+    session.flush()
+    return disclosure

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import Field
+
+from app.api.schemas import Flag, LongText, Name, RecordRead, StrictModel, Timestamp
+from app.incidents.models import IncidentKind
+
+Description = LongText
+
+
+class IncidentCreate(StrictModel):
+    centre_id: uuid.UUID
+    kind: IncidentKind
+    child_id: uuid.UUID | None = Field(
+        default=None,
+        description="The child concerned: required for safeguarding and child protection; a "
+        "person of the centre with a date of birth, under 18 when the incident occurred",
+    )
+    referral_id: uuid.UUID | None = Field(default=None, description="A referral of the centre")
+    occurred_at: Timestamp = Field(description="Not in the future")
+    description: Description = Field(min_length=1, description="Encrypted at rest")
+    action_taken: LongText | None = Field(default=None, description="Encrypted at rest")
+    reported_by: Name = Field(description="Who reported it (a member of staff, in role)")
+    referred_to_authority: Flag = False
+
+
+class IncidentUpdate(StrictModel):
+    kind: IncidentKind | None = None
+    child_id: uuid.UUID | None = None
+    referral_id: uuid.UUID | None = None
+    occurred_at: Timestamp | None = None
+    description: Description | None = Field(default=None, min_length=1)
+    action_taken: LongText | None = None
+    reported_by: Name | None = None
+    referred_to_authority: Flag | None = None
+
+
+class IncidentRead(RecordRead):
+    centre_id: uuid.UUID
+    kind: IncidentKind
+    child_id: uuid.UUID | None
+    referral_id: uuid.UUID | None
+    occurred_at: datetime
+    description: str
+    action_taken: str | None
+    reported_by: str
+    referred_to_authority: bool

@@ -1,0 +1,193 @@
+"""Incidents: safeguarding, child protection and the accident book.
+
+Rules:
+- The child is required for safeguarding and child protection (optional for an accident) and,
+  when named, is a person of the incident's centre with a date of birth who was under 18 on the
+  (Europe/London) day the incident occurred. Another centre's person gets the same 422 as an
+  unknown one.
+- The referral is optional and belongs to the same centre (422 otherwise).
+- `occurred_at` is not in the future.
+- A restricted or erased child is not written to (409, `people.service.ensure_processing_allowed`).
+- Incidents are never deleted (retention keeps them indefinitely); there is no delete.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.api.pagination import PageParams, paginate
+from app.api.versioning import check_version
+from app.db import utcnow
+from app.errors import Unprocessable
+from app.incidents.models import CHILD_REQUIRED, Incident, IncidentKind
+from app.incidents.schemas import IncidentCreate, IncidentUpdate
+from app.people import service as people_service
+from app.people.service import field_error
+from app.referrals.models import Referral
+from app.security.principals import Principal
+from app.security.scoping import get_scoped, scoped
+from app.time import local_day
+
+ADULT_AGE = 18
+
+
+def eighteenth_birthday(birth: date) -> date:
+    """The day a person turns 18; someone born on 29 February turns 18 on 1 March of a common
+    year (the usual reading in England and Wales)."""
+    try:
+        return birth.replace(year=birth.year + ADULT_AGE)
+    except ValueError:
+        return date(birth.year + ADULT_AGE, 3, 1)
+
+
+def _check_occurred_at(occurred_at: datetime) -> None:
+    if occurred_at > utcnow():
+        raise Unprocessable(
+            "occurred_at is in the future",
+            errors=field_error("occurred_at", "must not be in the future"),
+        )
+
+
+def _check_child(
+    session: Session,
+    principal: Principal,
+    centre_id: uuid.UUID,
+    kind: str,
+    child_id: uuid.UUID | None,
+    occurred_at: datetime,
+) -> None:
+    if child_id is None:
+        if kind in CHILD_REQUIRED:
+            raise Unprocessable(
+                f"A {kind.replace('_', ' ')} incident names the child concerned",
+                errors=field_error("child_id", f"required for {kind}", "missing"),
+            )
+        return
+    child = people_service.person_in_centre(session, principal, child_id, centre_id, "child_id")
+    if child.date_of_birth is None:
+        raise Unprocessable(
+            "The child needs a date of birth; add it to the person first",
+            errors=field_error("child_id", "the person has no date of birth", "missing"),
+        )
+    day = local_day(occurred_at)
+    if child.date_of_birth > day:
+        raise Unprocessable(
+            "The child was not born when the incident occurred",
+            errors=field_error("child_id", "born after occurred_at"),
+        )
+    if day >= eighteenth_birthday(child.date_of_birth):
+        raise Unprocessable(
+            "The person was 18 or over when the incident occurred: not a child",
+            errors=field_error("child_id", "not under 18 when the incident occurred"),
+        )
+    people_service.ensure_processing_allowed(child, principal)
+
+
+def referral_of_centre(
+    session: Session, principal: Principal, referral_id: uuid.UUID, centre_id: uuid.UUID
+) -> Referral:
+    """A referral named in a body: of the record's centre; unknown, invisible and another
+    centre's referral get the same 422."""
+    referral = session.get(Referral, referral_id)
+    if (
+        referral is None
+        or referral.centre_id != centre_id
+        or not principal.can_see_centre(referral.centre_id)
+    ):
+        raise Unprocessable(
+            "Unknown referral in this centre",
+            errors=field_error(
+                "referral_id", "no such referral in the record's centre", "not_found"
+            ),
+        )
+    return referral
+
+
+def create(session: Session, principal: Principal, data: IncidentCreate) -> Incident:
+    people_service.require_existing_centre(session, principal, data.centre_id)
+    _check_occurred_at(data.occurred_at)
+    _check_child(session, principal, data.centre_id, data.kind, data.child_id, data.occurred_at)
+    if data.referral_id is not None:
+        referral_of_centre(session, principal, data.referral_id, data.centre_id)
+    values = data.model_dump()
+    values["kind"] = data.kind.value
+    incident = Incident(**values)
+    session.add(incident)
+    session.flush()
+    return incident
+
+
+@dataclass(frozen=True)
+class IncidentFilters:
+    centre_id: uuid.UUID | None = None
+    kind: str | None = None
+    child_id: uuid.UUID | None = None
+    referral_id: uuid.UUID | None = None
+    referred_to_authority: bool | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+
+
+def list_incidents(
+    session: Session, principal: Principal, page: PageParams, f: IncidentFilters
+) -> tuple[list[Any], str | None]:
+    stmt = scoped(select(Incident), Incident, principal)
+    for column, value in (
+        (Incident.centre_id, f.centre_id),
+        (Incident.kind, f.kind),
+        (Incident.child_id, f.child_id),
+        (Incident.referral_id, f.referral_id),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if f.referred_to_authority is not None:
+        stmt = stmt.where(Incident.referred_to_authority.is_(f.referred_to_authority))
+    if f.occurred_from is not None:
+        stmt = stmt.where(Incident.occurred_at >= f.occurred_from)
+    if f.occurred_to is not None:
+        stmt = stmt.where(Incident.occurred_at <= f.occurred_to)
+    return paginate(session, stmt, page, [Incident.created_at, Incident.id])
+
+
+def get(session: Session, principal: Principal, incident_id: uuid.UUID) -> Incident:
+    return get_scoped(session, Incident, incident_id, principal)
+
+
+NOT_NULL = ("kind", "occurred_at", "description", "reported_by", "referred_to_authority")
+
+
+def update(
+    session: Session,
+    principal: Principal,
+    incident_id: uuid.UUID,
+    data: IncidentUpdate,
+    if_match: str | None,
+) -> Incident:
+    incident = get(session, principal, incident_id)
+    check_version(incident, if_match)
+    changes = data.model_dump(exclude_unset=True)
+    for field in NOT_NULL:
+        if field in changes and changes[field] is None:
+            raise Unprocessable(
+                f"{field} cannot be null", errors=field_error(field, "cannot be null", "missing")
+            )
+    kind = changes.get("kind", incident.kind)
+    child_id = changes.get("child_id", incident.child_id)
+    occurred_at = changes.get("occurred_at", incident.occurred_at)
+    if "occurred_at" in changes:
+        _check_occurred_at(occurred_at)
+    # The child (old or new) is checked again whenever anything about it could change, and a
+    # restricted child's incident is not changed at all.
+    _check_child(session, principal, incident.centre_id, kind, child_id, occurred_at)
+    if changes.get("referral_id") is not None:
+        referral_of_centre(session, principal, changes["referral_id"], incident.centre_id)
+    for field, value in changes.items():
+        setattr(incident, field, value.value if isinstance(value, IncidentKind) else value)
+    session.flush()
+    return incident
