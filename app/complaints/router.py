@@ -11,6 +11,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import Query, Request, Response
+from sqlalchemy.orm import Session
 
 from app.api.idempotency import Idempotent
 from app.api.pagination import Page, Paging
@@ -37,6 +38,7 @@ from app.documents.router import (
     upload_to_owner,
 )
 from app.documents.schemas import DocumentRead
+from app.retention.blocks import read_many, read_one
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -47,9 +49,9 @@ Writer = Annotated[Principal, allow(Perm.records_write)]
 STEP_PROBLEMS = problems(401, 403, 404, 409, 412, 428)
 
 
-def _read(complaint: Complaint, response: Response) -> ComplaintRead:
+def _read(session: Session, complaint: Complaint, response: Response) -> ComplaintRead:
     set_etag(response, complaint)
-    return ComplaintRead.model_validate(complaint)
+    return read_one(session, ComplaintRead, complaint)
 
 
 def _working_days(request: Request) -> int:
@@ -91,7 +93,7 @@ def complaints_list(
         referred_to_ico,
     )
     items, cursor = service.list_complaints(session, principal, page, filters)
-    return Page(items=[ComplaintRead.model_validate(c) for c in items], next_cursor=cursor)
+    return Page(items=read_many(session, ComplaintRead, items), next_cursor=cursor)
 
 
 @router.post(
@@ -109,14 +111,14 @@ def complaints_create(
     response: Response,
 ) -> ComplaintRead:
     complaint = service.create(session, principal, body, _working_days(request))
-    return _read(complaint, response)
+    return _read(session, complaint, response)
 
 
 @router.get("/{complaint_id}", response_model=ComplaintRead, responses=problems(401, 403, 404))
 def complaints_get(
     session: DbSession, principal: Reader, complaint_id: uuid.UUID, response: Response
 ) -> ComplaintRead:
-    return _read(service.get(session, principal, complaint_id), response)
+    return _read(session, service.get(session, principal, complaint_id), response)
 
 
 @router.patch("/{complaint_id}", response_model=ComplaintRead, responses=STEP_PROBLEMS)
@@ -132,7 +134,7 @@ def complaints_update(
     complaint = service.update(
         session, principal, complaint_id, body, if_match, _working_days(request)
     )
-    return _read(complaint, response)
+    return _read(session, complaint, response)
 
 
 @router.post(
@@ -150,7 +152,9 @@ def complaints_acknowledge(
     if_match: IfMatch = None,
 ) -> ComplaintRead:
     on = body.on if body else None
-    return _read(service.acknowledge(session, principal, complaint_id, on, if_match), response)
+    return _read(
+        session, service.acknowledge(session, principal, complaint_id, on, if_match), response
+    )
 
 
 @router.post(
@@ -166,7 +170,7 @@ def complaints_investigate(
     response: Response,
     if_match: IfMatch = None,
 ) -> ComplaintRead:
-    return _read(service.investigate(session, principal, complaint_id, if_match), response)
+    return _read(session, service.investigate(session, principal, complaint_id, if_match), response)
 
 
 @router.post(
@@ -184,7 +188,9 @@ def complaints_resolve(
     response: Response,
     if_match: IfMatch = None,
 ) -> ComplaintRead:
-    return _read(service.resolve(session, principal, complaint_id, body, if_match), response)
+    return _read(
+        session, service.resolve(session, principal, complaint_id, body, if_match), response
+    )
 
 
 @router.post(
@@ -203,7 +209,9 @@ def complaints_withdraw(
     if_match: IfMatch = None,
 ) -> ComplaintRead:
     on = body.on if body else None
-    return _read(service.withdraw(session, principal, complaint_id, on, if_match), response)
+    return _read(
+        session, service.withdraw(session, principal, complaint_id, on, if_match), response
+    )
 
 
 @router.get(

@@ -7,6 +7,7 @@ from pydantic import Field
 
 from app.api.schemas import Day, Flag, LongText, RecordRead, StrictModel
 from app.complaints.models import About, Channel, ComplaintKind, ComplaintStatus
+from app.retention.schemas import Retention
 
 
 class ComplaintCreate(StrictModel):
@@ -64,6 +65,7 @@ class ComplaintRead(RecordRead):
     )
     follow_up_done_on: date | None
     referred_to_ico: bool
+    retention: Retention
 
 
 class TransitionDay(StrictModel):

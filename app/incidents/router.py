@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import Query, Request, Response
+from sqlalchemy.orm import Session
 
 from app.api.idempotency import Idempotent
 from app.api.pagination import Page, Paging
@@ -26,6 +27,7 @@ from app.documents.schemas import DocumentRead
 from app.incidents import service
 from app.incidents.models import Incident, IncidentKind
 from app.incidents.schemas import IncidentCreate, IncidentRead, IncidentUpdate
+from app.retention.blocks import read_many, read_one
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -35,9 +37,9 @@ Reader = Annotated[Principal, allow(Perm.records_read)]
 Writer = Annotated[Principal, allow(Perm.records_write)]
 
 
-def _read(incident: Incident, response: Response) -> IncidentRead:
+def _read(session: Session, incident: Incident, response: Response) -> IncidentRead:
     set_etag(response, incident)
-    return IncidentRead.model_validate(incident)
+    return read_one(session, IncidentRead, incident)
 
 
 @router.get("", response_model=Page[IncidentRead], responses=problems(401, 403))
@@ -63,7 +65,7 @@ def incidents_list(
         occurred_to,
     )
     items, cursor = service.list_incidents(session, principal, page, filters)
-    return Page(items=[IncidentRead.model_validate(i) for i in items], next_cursor=cursor)
+    return Page(items=read_many(session, IncidentRead, items), next_cursor=cursor)
 
 
 @router.post(
@@ -76,14 +78,14 @@ def incidents_list(
 def incidents_create(
     session: DbSession, principal: Writer, body: IncidentCreate, response: Response
 ) -> IncidentRead:
-    return _read(service.create(session, principal, body), response)
+    return _read(session, service.create(session, principal, body), response)
 
 
 @router.get("/{incident_id}", response_model=IncidentRead, responses=problems(401, 403, 404))
 def incidents_get(
     session: DbSession, principal: Reader, incident_id: uuid.UUID, response: Response
 ) -> IncidentRead:
-    return _read(service.get(session, principal, incident_id), response)
+    return _read(session, service.get(session, principal, incident_id), response)
 
 
 @router.patch(
@@ -99,7 +101,7 @@ def incidents_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> IncidentRead:
-    return _read(service.update(session, principal, incident_id, body, if_match), response)
+    return _read(session, service.update(session, principal, incident_id, body, if_match), response)
 
 
 @router.get(

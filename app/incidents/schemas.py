@@ -7,6 +7,7 @@ from pydantic import Field
 
 from app.api.schemas import Flag, LongText, Name, RecordRead, StrictModel, Timestamp
 from app.incidents.models import IncidentKind
+from app.retention.schemas import Retention
 
 Description = LongText
 
@@ -48,3 +49,4 @@ class IncidentRead(RecordRead):
     action_taken: str | None
     reported_by: str
     referred_to_authority: bool
+    retention: Retention

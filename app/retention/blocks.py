@@ -35,13 +35,16 @@ from pydantic import BaseModel
 from sqlalchemy import and_, case, select, true
 from sqlalchemy.orm import Session
 
+from app.complaints.models import Complaint
 from app.finance.models import FinanceRecord
+from app.incidents.models import Incident
 from app.referrals.models import Referral
 from app.retention.dates import add_months
 from app.retention.engine import load_rules, not_held
 from app.retention.models import RetentionRule
 from app.retention.schemas import RetentionBlock, RetentionReason
 from app.retention.sources import (
+    COMPLAINT,
     FINANCE_RECORD,
     PARENTAL_LEAVE,
     REFERRAL,
@@ -76,6 +79,8 @@ SPECS: dict[type, Spec] = {
     spec.model: spec
     for spec in (
         Spec(Referral, "referral", REFERRAL),
+        Spec(Complaint, "complaint", COMPLAINT, unmatched=("complaint", "open")),
+        Spec(Incident, "incident", fixed_rule="safeguarding"),
         _STAFF,
         Spec(HRFileEntry, "hr_file_entry", follows=("staff_member_id", _STAFF)),
         Spec(DBSCheck, "dbs_check", follows=("staff_member_id", _STAFF)),

@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from app.api.schemas import JSON_INTEGER, NO_NUL, Flag, StrictModel
 
 # The record types the schedule disposes of (app.retention.sources.SOURCES).
-HeldRecordType = Literal["referral", "staff_member", "parental_leave", "finance_record"]
+HeldRecordType = Literal[
+    "referral", "complaint", "staff_member", "parental_leave", "finance_record"
+]
 PeriodMonths = Annotated[
     int, Field(ge=1, le=1200, description="Whole months; a year is 12"), JSON_INTEGER
 ]

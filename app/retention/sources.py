@@ -13,12 +13,15 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, not_, or_, select
+from sqlalchemy import ColumnElement, Select, delete, not_, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.attendance.models import Attendance, ContactSession
+from app.complaints.models import Complaint
+from app.disclosures.models import Disclosure, DisclosurePerson
 from app.documents.models import Document
 from app.finance.models import FinanceRecord
+from app.incidents.models import Incident
 from app.referrals.models import PreVisit, Referral, ReferralParty
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 
@@ -72,8 +75,28 @@ def _referral_attendance(match: Match) -> Select[Any]:
     )
 
 
+def _referral_disclosures(match: Match) -> Select[Any]:
+    """People named in disclosures linked to the referral only (they go with it)."""
+    return (
+        select(DisclosurePerson.person_id)
+        .join(Disclosure, Disclosure.id == DisclosurePerson.disclosure_id)
+        .where(match(Disclosure.referral_id), Disclosure.incident_id.is_(None))
+    )
+
+
 def _delete_referral_attachments(session: Session, ids: IdList) -> dict[str, int]:
     sessions = select(ContactSession.id).where(ContactSession.referral_id.in_(ids))
+    # A disclosure linked to an incident too stays (incidents are kept); it loses the link.
+    only_this = select(Disclosure.id).where(
+        Disclosure.referral_id.in_(ids), Disclosure.incident_id.is_(None)
+    )
+    session.execute(delete(DisclosurePerson).where(DisclosurePerson.disclosure_id.in_(only_this)))
+    disclosures = _deleted(session, delete(Disclosure).where(Disclosure.id.in_(only_this)))
+    session.execute(
+        update(Disclosure).where(Disclosure.referral_id.in_(ids)).values(referral_id=None)
+    )
+    # Incidents are kept indefinitely: they outlive the referral and lose only the link.
+    session.execute(update(Incident).where(Incident.referral_id.in_(ids)).values(referral_id=None))
     counts = {
         "attendance": _deleted(
             session, delete(Attendance).where(Attendance.session_id.in_(sessions))
@@ -86,9 +109,8 @@ def _delete_referral_attachments(session: Session, ids: IdList) -> dict[str, int
             session, delete(ReferralParty).where(ReferralParty.referral_id.in_(ids))
         ),
     }
-    owner = getattr(Document, "referral_id", None)
-    if owner is not None:
-        counts["document"] = _deleted(session, delete(Document).where(owner.in_(ids)))
+    counts["document"] = _deleted(session, delete(Document).where(Document.referral_id.in_(ids)))
+    counts["disclosure"] = disclosures
     return counts
 
 
@@ -100,7 +122,12 @@ REFERRAL = Source(
     rules={"referral_court": _court, "referral_no_court": not_(_court)},
     trigger=Referral.closed_on,
     eligible=(Referral.closed_on.is_not(None),),
-    person_links=(_referral_parties, _referral_pre_visits, _referral_attendance),
+    person_links=(
+        _referral_parties,
+        _referral_pre_visits,
+        _referral_attendance,
+        _referral_disclosures,
+    ),
     facts={
         "source": Referral.source,
         "contact_type": Referral.contact_type,
@@ -165,8 +192,39 @@ FINANCE_RECORD = Source(
     facts={"last_year_end_on": FinanceRecord.last_year_end_on},
 )
 
+# --- complaints: one year after resolution or withdrawal (`closed_on`) -------------------------
+
+
+def _complainant(match: Match) -> Select[Any]:
+    return select(Complaint.complainant_id).where(
+        match(Complaint.id), Complaint.complainant_id.is_not(None)
+    )
+
+
+def _delete_complaint_attachments(session: Session, ids: IdList) -> dict[str, int]:
+    return {"document": _deleted(session, delete(Document).where(Document.complaint_id.in_(ids)))}
+
+
+COMPLAINT = Source(
+    record_type="complaint",
+    model=Complaint,
+    rules={"complaint": Complaint.status.in_(("resolved", "withdrawn"))},
+    trigger=Complaint.closed_on,
+    person_links=(_complainant,),
+    facts={
+        "about": Complaint.about,
+        "kind": Complaint.kind,
+        "channel": Complaint.channel,
+        "status": Complaint.status,
+        "received_on": Complaint.received_on,
+        "closed_on": Complaint.closed_on,
+        "referred_to_ico": Complaint.referred_to_ico,
+    },
+    delete_attachments=_delete_complaint_attachments,
+)
+
 # Disposal order matters: parental leave before the staff members it belongs to.
-SOURCES: tuple[Source, ...] = (REFERRAL, PARENTAL_LEAVE, STAFF_MEMBER, FINANCE_RECORD)
+SOURCES: tuple[Source, ...] = (REFERRAL, COMPLAINT, PARENTAL_LEAVE, STAFF_MEMBER, FINANCE_RECORD)
 
 
 def trigger_for(source: Source, rule_key: str) -> Any:

@@ -370,3 +370,33 @@ def test_a_keep_rule_keeps_indefinitely(db: Session, world: World) -> None:
     [found] = retention_blocks(db, [record])
     assert as_json(found) == block("finance", date(2027, 3, 31), None, "kept_indefinitely")
     assert_sweep_agrees(db, world, record, found)
+
+
+def test_complaints_and_incidents_carry_their_blocks(
+    client: TestClient, db: Session, world: World
+) -> None:
+    from tests.cases.factories import make_complaint, make_incident
+
+    open_complaint = make_complaint(db, world.centre_a)
+    resolved = make_complaint(
+        db,
+        world.centre_a,
+        status="resolved",
+        resolved_on=date(2025, 1, 10),
+        closed_on=date(2025, 1, 10),
+    )
+    incident = make_incident(db, world.centre_a)
+    db.commit()
+    found = retention_blocks(db, [open_complaint, resolved])
+    assert [as_json(b) for b in found] == [
+        block("complaint", None, None, "open"),
+        block("complaint", date(2025, 1, 10), date(2026, 1, 10)),
+    ]
+    assert as_json(retention_blocks(db, [incident])[0]) == block(
+        "safeguarding", None, None, "kept_indefinitely"
+    )
+    staff = world.headers("centre_staff")
+    body = client.get(f"/api/v1/complaints/{resolved.id}", headers=staff).json()
+    assert body["retention"]["dispose_after"] == "2026-01-10"
+    listed = client.get("/api/v1/incidents", headers=staff).json()["items"]
+    assert listed[0]["retention"]["reason"] == "kept_indefinitely"

@@ -327,3 +327,57 @@ def test_a_hold_on_a_staff_member_holds_their_parental_leave(
     db.commit()
     sweep(app, date(2026, 1, 1))
     assert exists(db, leave) and exists(db, staff)
+
+
+# --- complaints, incidents, disclosures -----------------------------------------------------------
+
+
+def test_complaints_go_a_year_after_closing_with_their_documents_and_complainant(
+    app: FastAPI, db: Session, world: World
+) -> None:
+    from app.documents.models import Document
+    from tests.cases.factories import make_case_document, make_complaint
+
+    complainant = make_person(db, world.centre_a, full_name="Carol Complainant")
+    resolved = make_complaint(
+        db,
+        world.centre_a,
+        complainant_id=complainant.id,
+        status="resolved",
+        resolved_on=date(2025, 1, 10),
+        closed_on=date(2025, 1, 10),
+    )
+    withdrawn = make_complaint(db, world.centre_a, status="withdrawn", closed_on=date(2025, 3, 1))
+    open_one = make_complaint(db, world.centre_a, received_on=date(2020, 1, 1))
+    document = make_case_document(db, world.centre_a.id, {"complaint_id": resolved.id})
+    db.commit()
+    sweep(app, date(2026, 1, 9))
+    assert exists(db, resolved) and exists(db, document)
+    done = sweep(app, date(2026, 3, 1))
+    assert done.counts["complaint"] == 2
+    assert not exists(db, resolved) and not exists(db, withdrawn) and not exists(db, document)
+    assert not exists(db, complainant)
+    assert exists(db, open_one), "an unresolved complaint is never due"
+    assert db.scalar(select(func.count()).select_from(Document)) == 0
+
+
+def test_a_child_named_in_an_incident_outlives_the_referral(
+    app: FastAPI, db: Session, world: World
+) -> None:
+    from tests.cases.factories import make_disclosure, make_incident
+
+    old = family(db, world.centre_a, status="closed", closed_on=date(2020, 1, 1))
+    incident = make_incident(db, world.centre_a, child_id=old.child.id, referral_id=old.referral.id)
+    only_referral = make_disclosure(db, world.centre_a, [old.resident], referral_id=old.referral.id)
+    with_incident = make_disclosure(
+        db, world.centre_a, [old.child], referral_id=old.referral.id, incident_id=incident.id
+    )
+    db.commit()
+    sweep(app, date(2026, 1, 1))
+    assert not exists(db, old.referral) and not exists(db, only_referral)
+    assert exists(db, incident) and exists(db, with_incident)
+    assert exists(db, old.child), "the incident keeps the child"
+    assert not exists(db, old.resident) and not exists(db, old.non_resident)
+    db.refresh(with_incident)
+    db.refresh(incident)
+    assert with_incident.referral_id is None and incident.referral_id is None
