@@ -416,6 +416,12 @@ def _dispose_batch(
     for select_people in source.people(lambda column: column.in_(ids)):
         people.extend(session.scalars(select_people))
     attachments = source.delete_attachments(session, ids)
+    log.info(
+        "disposing %d %s records with %s",
+        len(ids),
+        source.record_type,
+        {k: v for k, v in attachments.items() if v},
+    )
     session.execute(delete(source.model).where(source.model.id.in_(ids)))
     now = utcnow()
     rows = [
@@ -429,7 +435,7 @@ def _dispose_batch(
             "trigger_on": r.trigger_on,
             "due_on": r.due_on,
             "disposed_at": now,
-            "facts": {**r.facts, "attachments": {k: v for k, v in attachments.items() if v}},
+            "facts": r.facts,
         }
         for r in records
     ]
