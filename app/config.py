@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_lock_minutes: int = 15
     inspector_grant_max_days: int = 14
+    # Statistics show no count from 1 to threshold - 1 (0 is shown): small numbers identify people.
+    stats_suppression_threshold: int = Field(default=5, ge=1, le=1000)
 
     _split = field_validator("encryption_keys", "cors_origins", mode="before")(_split_list)
 
