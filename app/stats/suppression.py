@@ -1,0 +1,65 @@
+"""Small-number suppression: statistics never show a count that could point at a family.
+
+A count from 1 to `threshold - 1` is hidden (`count: null, suppressed: true`); 0 is shown. When
+a group has exactly one hidden cell, the next smallest non-zero cell is hidden too (secondary
+suppression), so the total minus the shown cells cannot give the hidden one back. A total from
+1 to `threshold - 1` is hidden itself. A breakdown of a count hidden elsewhere (absences by
+reason, of the absences) is hidden whole. Rates are null when a part of them is hidden.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from app.stats.schemas import Cell, Group
+
+
+def is_small(count: int, threshold: int) -> bool:
+    return 0 < count < threshold
+
+
+def cell(count: int, threshold: int) -> Cell:
+    """A count on its own (not part of a group)."""
+    if is_small(count, threshold):
+        return Cell(count=None, suppressed=True)
+    return Cell(count=count, suppressed=False)
+
+
+def suppress(counts: Mapping[str, int], threshold: int, *, hide_all: bool = False) -> Group:
+    """The group of `counts` (key order kept) with small cells and their complements hidden.
+
+    `hide_all` hides every non-zero cell and the total: for a breakdown of a hidden count.
+    """
+    order = list(counts)
+    if hide_all:
+        hidden = {key for key in order if counts[key] > 0}
+    else:
+        hidden = {key for key in order if is_small(counts[key], threshold)}
+    if len(hidden) == 1:
+        others = [(counts[k], i, k) for i, k in enumerate(order) if k not in hidden and counts[k]]
+        if others:
+            hidden.add(min(others)[2])
+    total = sum(counts.values())
+    total_cell = cell(total, threshold)
+    if hide_all and total:
+        total_cell = Cell(count=None, suppressed=True)
+    return Group(
+        cells={
+            key: Cell(count=None, suppressed=True)
+            if key in hidden
+            else Cell(count=counts[key], suppressed=False)
+            for key in order
+        },
+        total=total_cell,
+    )
+
+
+def rate(numerator: Iterable[Cell], denominator: Iterable[Cell], digits: int = 4) -> float | None:
+    """sum(numerator) / sum(denominator), or None when a part is hidden or the denominator is 0."""
+    top, bottom = list(numerator), list(denominator)
+    if any(c.suppressed or c.count is None for c in top + bottom):
+        return None
+    total = sum(c.count or 0 for c in bottom)
+    if total == 0:
+        return None
+    return round(sum(c.count or 0 for c in top) / total, digits)
