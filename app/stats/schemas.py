@@ -8,7 +8,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class Cell(BaseModel):
+class StatsCell(BaseModel):
     """One count. `count` is null when `suppressed` (a small number, or hidden so that a small
     number cannot be worked out from the total)."""
 
@@ -16,14 +16,14 @@ class Cell(BaseModel):
     suppressed: bool
 
 
-class Group(BaseModel):
+class StatsGroup(BaseModel):
     """Counts that partition one population, and their total."""
 
-    cells: dict[str, Cell]
-    total: Cell
+    cells: dict[str, StatsCell]
+    total: StatsCell
 
 
-class Period(BaseModel):
+class StatsPeriod(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
     from_: date | None = Field(default=None, alias="from")
@@ -31,29 +31,29 @@ class Period(BaseModel):
 
 
 class ReferralStats(BaseModel):
-    by_source: Group
-    by_contact_type: Group
-    by_decision: Group = Field(description="accepted, declined, undecided")
+    by_source: StatsGroup
+    by_contact_type: StatsGroup
+    by_decision: StatsGroup = Field(description="accepted, declined, undecided")
     acceptance_rate: float | None = Field(
         description="accepted / (accepted + declined); null when either is suppressed or zero"
     )
 
 
 class SessionStats(BaseModel):
-    held: Cell
+    held: StatsCell
 
 
 class AttendanceStats(BaseModel):
-    by_status: Group
-    absences_by_reason: Group
+    by_status: StatsGroup
+    absences_by_reason: StatsGroup
     attendance_rate: float | None = Field(
         description="(attended + late) / all attendance; null when a part is suppressed"
     )
 
 
 class SubjectRequestStats(BaseModel):
-    by_kind: Group = Field(description="Requests received in the period")
-    answered: Group = Field(
+    by_kind: StatsGroup = Field(description="Requests received in the period")
+    answered: StatsGroup = Field(
         description="Requests completed or refused in the period: on_time (closed on or before "
         "the due date) or late"
     )
@@ -61,11 +61,11 @@ class SubjectRequestStats(BaseModel):
 
 
 class DisposalStats(BaseModel):
-    by_rule: Group = Field(description="Records disposed of in the period, per retention rule")
+    by_rule: StatsGroup = Field(description="Records disposed of in the period, per retention rule")
 
 
 class StatsSummary(BaseModel):
-    period: Period
+    period: StatsPeriod
     centre_id: uuid.UUID | None
     suppression_threshold: int
     referrals: ReferralStats

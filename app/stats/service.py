@@ -50,9 +50,9 @@ from app.security.scoping import get_scoped, scoped
 from app.stats.schemas import (
     AttendanceStats,
     DisposalStats,
-    Period,
     ReferralStats,
     SessionStats,
+    StatsPeriod,
     StatsSummary,
     SubjectRequestStats,
 )
@@ -288,7 +288,7 @@ def summary(
     scope = resolve_scope(session, principal, start, end, centre_id)
     referrals, sessions, attendance = referral_sections(session, principal, scope, threshold)
     return StatsSummary(
-        period=Period(from_=start, to=end),
+        period=StatsPeriod(from_=start, to=end),
         centre_id=centre_id,
         suppression_threshold=threshold,
         referrals=referrals,

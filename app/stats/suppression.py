@@ -11,21 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from app.stats.schemas import Cell, Group
+from app.stats.schemas import StatsCell, StatsGroup
 
 
 def is_small(count: int, threshold: int) -> bool:
     return 0 < count < threshold
 
 
-def cell(count: int, threshold: int) -> Cell:
+def cell(count: int, threshold: int) -> StatsCell:
     """A count on its own (not part of a group)."""
     if is_small(count, threshold):
-        return Cell(count=None, suppressed=True)
-    return Cell(count=count, suppressed=False)
+        return StatsCell(count=None, suppressed=True)
+    return StatsCell(count=count, suppressed=False)
 
 
-def suppress(counts: Mapping[str, int], threshold: int, *, hide_all: bool = False) -> Group:
+def suppress(counts: Mapping[str, int], threshold: int, *, hide_all: bool = False) -> StatsGroup:
     """The group of `counts` (key order kept) with small cells and their complements hidden.
 
     `hide_all` hides every non-zero cell and the total: for a breakdown of a hidden count.
@@ -42,19 +42,21 @@ def suppress(counts: Mapping[str, int], threshold: int, *, hide_all: bool = Fals
     total = sum(counts.values())
     total_cell = cell(total, threshold)
     if hide_all and total:
-        total_cell = Cell(count=None, suppressed=True)
-    return Group(
+        total_cell = StatsCell(count=None, suppressed=True)
+    return StatsGroup(
         cells={
-            key: Cell(count=None, suppressed=True)
+            key: StatsCell(count=None, suppressed=True)
             if key in hidden
-            else Cell(count=counts[key], suppressed=False)
+            else StatsCell(count=counts[key], suppressed=False)
             for key in order
         },
         total=total_cell,
     )
 
 
-def rate(numerator: Iterable[Cell], denominator: Iterable[Cell], digits: int = 4) -> float | None:
+def rate(
+    numerator: Iterable[StatsCell], denominator: Iterable[StatsCell], digits: int = 4
+) -> float | None:
     """sum(numerator) / sum(denominator), or None when a part is hidden or the denominator is 0."""
     top, bottom = list(numerator), list(denominator)
     if any(c.suppressed or c.count is None for c in top + bottom):

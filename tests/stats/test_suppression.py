@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from app.stats.schemas import Cell
+from app.stats.schemas import StatsCell
 from app.stats.suppression import cell, rate, suppress
 
-HIDDEN = Cell(count=None, suppressed=True)
+HIDDEN = StatsCell(count=None, suppressed=True)
 
 
-def shown(count: int) -> Cell:
-    return Cell(count=count, suppressed=False)
+def shown(count: int) -> StatsCell:
+    return StatsCell(count=count, suppressed=False)
 
 
 def test_nothing_small_shows_everything_and_zero_is_shown() -> None:
