@@ -30,13 +30,15 @@ def authenticate(
     request: Request,
     session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    # Typed without `| None`: a header is absent or a value, and a nullable schema would tell
+    # clients (and the fuzzer) that the text "null" is allowed.
     lawful_purpose: Annotated[
-        LawfulPurpose | None,
+        LawfulPurpose,
         Header(
             alias="X-Lawful-Purpose",
             description="Ground for writing to a person whose processing is restricted; audited",
         ),
-    ] = None,
+    ] = None,  # type: ignore[assignment]
 ) -> Principal | None:
     """The caller, or None without a token. A bad token, or one whose holder lost access, is 401."""
     if credentials is None:
