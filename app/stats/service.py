@@ -22,15 +22,21 @@ whether a linked person had objected (not who), so that a referral left out stay
 disposal. The log holds no person ids: an objection made after a referral was disposed of cannot
 remove its already anonymous count.
 
-Incidents and complaints will be further sections of the same shape: a count per key, passed to
-`suppress()` (and, for complaints, a median over the resolved ones).
+Incidents and complaints (built elsewhere) are further sections of the same shape, each a schema
+in app.stats.schemas, a function here and a line in `summary()`:
+- incidents by kind: never disposed of (kept indefinitely), so a grouped count of the live rows,
+  leaving out those about a person who objected, passed to `suppress()`;
+- complaints by status and the median days to resolution: complaints are disposed of (rule
+  `complaint`), so their retention source keeps the facts (status, `received_on`, days to
+  resolution, `objected`) and `record_facts(..., COMPLAINT, "received_on")` reads live and
+  disposed complaints alike; `suppress()` for the statuses, `median()` for the days.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -42,9 +48,10 @@ from app.attendance.models import AbsenceReason, AttendanceStatus
 from app.centres.models import Centre
 from app.errors import Unprocessable
 from app.people.models import Person
-from app.referrals.models import ContactType, Outcome, Referral, Source
+from app.referrals.models import ContactType, Outcome, Source
 from app.retention.models import Disposal
 from app.retention.sources import REFERRAL, SOURCES
+from app.retention.sources import Source as RetentionSource
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, scoped
 from app.stats.schemas import (
@@ -160,36 +167,28 @@ class ReferralTally:
             self.absences[reason] += int(facts.get(f"absences_{reason}") or 0)
 
 
-def _live_referral_facts(
-    session: Session, principal: Principal, scope: Scope
-) -> Iterable[Mapping[str, Any]]:
-    stmt = select(*(expr.label(name) for name, expr in REFERRAL.facts.items())).select_from(
-        Referral
-    )
-    stmt = scope.days(
-        scope.narrow(scoped(stmt, Referral, principal), Referral.centre_id), Referral.received_on
-    )
-    for row in session.execute(stmt):
+def record_facts(
+    session: Session, principal: Principal, scope: Scope, source: RetentionSource, dated: str
+) -> Iterator[dict[str, Any]]:
+    """The facts of every record of `source` in scope: the live records' (computed from
+    `source.facts`), then the disposed records' (kept in the disposal log). `dated` names the
+    fact the period applies to: a date column live, a month ("YYYY-MM") in the log."""
+    model = source.model
+    live = select(*(expr.label(name) for name, expr in source.facts.items())).select_from(model)
+    live = scope.narrow(scoped(live, model, principal), model.centre_id)
+    for row in session.execute(scope.days(live, source.facts[dated])):
         yield dict(row._mapping)
-
-
-def _disposed_facts(
-    session: Session, principal: Principal, scope: Scope, record_type: str
-) -> Iterable[Mapping[str, Any]]:
-    stmt = select(Disposal.facts).where(Disposal.record_type == record_type)
-    stmt = scope.narrow(scoped(stmt, Disposal, principal), Disposal.centre_id)
-    stmt = scope.months(stmt, Disposal.facts["received_on"].as_string())
-    for facts in session.scalars(stmt):
-        yield facts or {}
+    gone = select(Disposal.facts).where(Disposal.record_type == source.record_type)
+    gone = scope.narrow(scoped(gone, Disposal, principal), Disposal.centre_id)
+    for facts in session.scalars(scope.months(gone, Disposal.facts[dated].as_string())):
+        yield dict(facts or {})
 
 
 def referral_sections(
     session: Session, principal: Principal, scope: Scope, threshold: int
 ) -> tuple[ReferralStats, SessionStats, AttendanceStats]:
     tally = ReferralTally()
-    for facts in _live_referral_facts(session, principal, scope):
-        tally.add(facts)
-    for facts in _disposed_facts(session, principal, scope, REFERRAL.record_type):
+    for facts in record_facts(session, principal, scope, REFERRAL, "received_on"):
         tally.add(facts)
 
     decisions = suppress(tally.by_decision, threshold)

@@ -4,11 +4,13 @@ A count from 1 to `threshold - 1` is hidden (`count: null, suppressed: true`); 0
 a group has exactly one hidden cell, the next smallest non-zero cell is hidden too (secondary
 suppression), so the total minus the shown cells cannot give the hidden one back. A total from
 1 to `threshold - 1` is hidden itself. A breakdown of a count hidden elsewhere (absences by
-reason, of the absences) is hidden whole. Rates are null when a part of them is hidden.
+reason, of the absences) is hidden whole. Rates are null when a part of them is hidden, and a
+median when it is taken over fewer than `threshold` values.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Iterable, Mapping
 
 from app.stats.schemas import StatsCell, StatsGroup
@@ -65,3 +67,12 @@ def rate(
     if total == 0:
         return None
     return round(sum(c.count or 0 for c in top) / total, digits)
+
+
+def median(values: Iterable[int], threshold: int) -> float | None:
+    """The median of `values` (e.g. days to resolution), or None when there are fewer than
+    `threshold` of them: the median of two or three values is close to a value itself."""
+    found = list(values)
+    if len(found) == 0 or is_small(len(found), threshold):
+        return None
+    return float(statistics.median(found))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.stats.schemas import StatsCell
-from app.stats.suppression import cell, rate, suppress
+from app.stats.suppression import cell, median, rate, suppress
 
 HIDDEN = StatsCell(count=None, suppressed=True)
 
@@ -65,3 +65,10 @@ def test_rates_are_null_when_a_part_is_hidden_or_nothing_to_divide() -> None:
     assert rate([shown(15)], [shown(15), HIDDEN]) is None
     assert rate([HIDDEN], [shown(20)]) is None
     assert rate([shown(0)], [shown(0)]) is None
+
+
+def test_a_median_of_few_values_is_null() -> None:
+    assert median([], 5) is None
+    assert median([3, 9, 1, 4], 5) is None
+    assert median([3, 9, 1, 4, 20], 5) == 4.0
+    assert median([3, 9, 1, 4, 20, 6], 5) == 5.0
