@@ -259,8 +259,14 @@ def test_a_person_who_objected_is_no_longer_counted(
     attendance = body["attendance"]["by_status"]
     assert attendance["total"]["count"] == 28
     assert attendance["cells"]["late"] == {"count": None, "suppressed": True}, "4 is small"
+    assert attendance["cells"]["absent"] == {"count": None, "suppressed": True}, "secondary"
     assert body["attendance"]["attendance_rate"] is None
+    # The absences by reason add up to the hidden absent cell: hidden whole.
+    reasons = body["attendance"]["absences_by_reason"]
+    assert reasons["cells"]["illness"]["suppressed"] and reasons["total"]["suppressed"]
+    assert reasons["cells"]["transport"] == {"count": 0, "suppressed": False}
     assert counts(body["subject_requests"]["by_kind"])["access"] == 5
+    assert counts(body["subject_requests"]["answered"]) == {"on_time": 5, "late": 5}
 
     # Disposed of later, the referral stays left out: the log says someone objected, not who.
     referral_id = fixture.families[1].referral.id
