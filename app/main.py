@@ -43,6 +43,7 @@ from app.retention.router import router as retention_router
 from app.security.encryption import keyring
 from app.service_clients.router import router as clients_router
 from app.staff.router import router as staff_router
+from app.stats.router import router as stats_router
 from app.subject_requests.router import router as subject_requests_router
 from app.users.router import router as users_router
 
@@ -70,6 +71,7 @@ API_ROUTERS = [
     incidents_router,
     complaints_router,
     disclosures_router,
+    stats_router,
 ]
 
 

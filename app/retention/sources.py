@@ -13,15 +13,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, not_, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, exists, func, not_, or_, select, update
 from sqlalchemy.orm import Session
 
-from app.attendance.models import Attendance, ContactSession
+from app.attendance.models import AbsenceReason, Attendance, AttendanceStatus, ContactSession
 from app.complaints.models import Complaint
 from app.disclosures.models import Disclosure, DisclosurePerson
 from app.documents.models import Document
 from app.finance.models import FinanceRecord
 from app.incidents.models import Incident
+from app.people.models import Person
 from app.referrals.models import PreVisit, Referral, ReferralParty
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 
@@ -116,6 +117,56 @@ def _delete_referral_attachments(session: Session, ids: IdList) -> dict[str, int
 
 _court = or_(Referral.has_court_order.is_(True), Referral.cafcass_involved.is_(True))
 
+
+def _sessions_held() -> Any:
+    return (
+        select(func.count())
+        .select_from(ContactSession)
+        .where(ContactSession.referral_id == Referral.id, ContactSession.status == "held")
+        .scalar_subquery()
+    )
+
+
+def _attendance_count(*conditions: ColumnElement[bool]) -> Any:
+    return (
+        select(func.count())
+        .select_from(Attendance)
+        .join(ContactSession, ContactSession.id == Attendance.session_id)
+        .where(ContactSession.referral_id == Referral.id, *conditions)
+        .scalar_subquery()
+    )
+
+
+def _anyone_objected() -> ColumnElement[bool]:
+    """A person linked to the referral (party, pre-visited adult, attendee) has objected."""
+    objected = select(Person.id).where(Person.objected.is_(True))
+    links = (_referral_parties, _referral_pre_visits, _referral_attendance)
+    found = []
+    for link in links:
+        people = link(lambda column: column == Referral.id)
+        found.append(exists(people.where(people.selected_columns[0].in_(objected))))
+    return or_(*found)
+
+
+# What the statistics count of a referral (app.stats), computed the same way for a live referral
+# and, at disposal, for the log: so numbers do not change when records are disposed of.
+# `objected` marks a referral that statistics leave out (§5), without saying who objected.
+REFERRAL_STATISTICS: dict[str, Any] = {
+    "sessions_held": _sessions_held(),
+    **{
+        f"attendance_{status.value}": _attendance_count(Attendance.status == status.value)
+        for status in AttendanceStatus
+    },
+    **{
+        f"absences_{reason.value}": _attendance_count(
+            Attendance.status == AttendanceStatus.absent.value,
+            Attendance.absence_reason == reason.value,
+        )
+        for reason in AbsenceReason
+    },
+    "objected": _anyone_objected(),
+}
+
 REFERRAL = Source(
     record_type="referral",
     model=Referral,
@@ -135,6 +186,7 @@ REFERRAL = Source(
         "decision": Referral.decision,
         "status": Referral.status,
         "received_on": Referral.received_on,
+        **REFERRAL_STATISTICS,
     },
     delete_attachments=_delete_referral_attachments,
 )
