@@ -383,7 +383,7 @@ def machine() -> dict[str, Any]:
         version = conn.execute("SHOW server_version").fetchone()[0]
         settings = dict(
             conn.execute(
-                "SELECT name, setting || coalesce(unit, '') FROM pg_settings WHERE name IN "
+                "SELECT name, current_setting(name) FROM pg_settings WHERE name IN "
                 "('shared_buffers', 'work_mem', 'synchronous_commit', 'max_wal_size')"
             ).fetchall()
         )
