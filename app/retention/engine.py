@@ -15,11 +15,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Engine,
+    Table,
     and_,
     delete,
     exists,
@@ -37,7 +38,7 @@ from app.db import Base, utcnow
 from app.people.models import Person
 from app.retention.dates import add_months, due_cutoff
 from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
-from app.retention.sources import SOURCES, Source, trigger_for
+from app.retention.sources import SOURCES, Source, in_ids, trigger_for
 from app.subject_requests.models import frozen_subjects
 
 log = logging.getLogger(__name__)
@@ -200,7 +201,7 @@ def delete_unneeded_people(
     if not candidates:
         return []
     conditions: list[ColumnElement[bool]] = [
-        Person.id.in_(candidates),
+        in_ids(session, Person.id, candidates),
         Person.id.not_in(frozen_people()),
     ]
     for column in _person_references():
@@ -211,7 +212,7 @@ def delete_unneeded_people(
     ]
     if doomed:
         ids = [person_id for person_id, _ in doomed]
-        session.execute(delete(Person).where(Person.id.in_(ids)))
+        session.execute(delete(Person).where(in_ids(session, Person.id, ids)))
     return doomed
 
 
@@ -413,7 +414,7 @@ def _dispose_batch(
 ) -> None:
     ids = [r.record_id for r in records]
     people: list[uuid.UUID] = []
-    for select_people in source.people(lambda column: column.in_(ids)):
+    for select_people in source.people(lambda column: in_ids(session, column, ids)):
         people.extend(session.scalars(select_people))
     attachments = source.delete_attachments(session, ids)
     log.info(
@@ -422,7 +423,7 @@ def _dispose_batch(
         source.record_type,
         {k: v for k, v in attachments.items() if v},
     )
-    session.execute(delete(source.model).where(source.model.id.in_(ids)))
+    session.execute(delete(source.model).where(in_ids(session, source.model.id, ids)))
     now = utcnow()
     rows = [
         {
@@ -455,4 +456,5 @@ def _dispose_batch(
                 "facts": {},
             }
         )
-    session.execute(insert(Disposal), rows)
+    # Core, not the ORM bulk path: the rows are complete, and per-row ORM bookkeeping is slow.
+    session.execute(insert(cast(Table, Disposal.__table__)), rows)

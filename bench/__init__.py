@@ -1,0 +1,1 @@
+"""Benchmarks: run on purpose (see bench/README.md), never collected by pytest."""
