@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from app.attendance.models import AbsenceReason, Attendance, AttendanceStatus, ContactSession
 from app.complaints.models import Complaint
+from app.db import days_between
 from app.disclosures.models import Disclosure, DisclosurePerson
 from app.documents.models import Document
 from app.finance.models import FinanceRecord
@@ -308,6 +309,11 @@ COMPLAINT = Source(
         "received_on": Complaint.received_on,
         "closed_on": Complaint.closed_on,
         "referred_to_ico": Complaint.referred_to_ico,
+        "days_to_resolution": days_between(Complaint.resolved_on, Complaint.received_on),
+        # Whether the complainant had objected (not who): statistics leave it out for good.
+        "objected": exists().where(
+            Person.id == Complaint.complainant_id, Person.objected.is_(True)
+        ),
     },
     delete_attachments=_delete_complaint_attachments,
 )

@@ -60,6 +60,17 @@ class SubjectRequestStats(BaseModel):
     on_time_share: float | None
 
 
+class IncidentStats(BaseModel):
+    by_kind: StatsGroup = Field(description="Incidents that occurred in the period")
+
+
+class ComplaintStats(BaseModel):
+    by_status: StatsGroup = Field(description="Complaints received in the period")
+    median_days_to_resolution: float | None = Field(
+        description="Of those resolved; null when fewer than the suppression threshold"
+    )
+
+
 class DisposalStats(BaseModel):
     by_rule: StatsGroup = Field(description="Records disposed of in the period, per retention rule")
 
@@ -71,5 +82,7 @@ class StatsSummary(BaseModel):
     referrals: ReferralStats
     sessions: SessionStats
     attendance: AttendanceStats
+    incidents: IncidentStats
+    complaints: ComplaintStats
     subject_requests: SubjectRequestStats
     disposals: DisposalStats

@@ -22,14 +22,11 @@ whether a linked person had objected (not who), so that a referral left out stay
 disposal. The log holds no person ids: an objection made after a referral was disposed of cannot
 remove its already anonymous count.
 
-Incidents and complaints (built elsewhere) are further sections of the same shape, each a schema
-in app.stats.schemas, a function here and a line in `summary()`:
-- incidents by kind: never disposed of (kept indefinitely), so a grouped count of the live rows,
-  leaving out those about a person who objected, passed to `suppress()`;
-- complaints by status and the median days to resolution: complaints are disposed of (rule
-  `complaint`), so their retention source keeps the facts (status, `received_on`, days to
-  resolution, `objected`) and `record_facts(..., COMPLAINT, "received_on")` reads live and
-  disposed complaints alike; `suppress()` for the statuses, `median()` for the days.
+Incidents are never disposed of (kept indefinitely): they are counted from the live rows by the
+day they occurred, leaving out those about a child who objected. Complaints are disposed of a year
+after closing, so their retention source keeps the facts statistics need (status, the month
+received, days to resolution, whether the complainant had objected), and they are read like
+referrals: live rows and log facts alike.
 """
 
 from __future__ import annotations
@@ -41,29 +38,33 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from app.attendance.models import AbsenceReason, AttendanceStatus
 from app.centres.models import Centre
+from app.complaints.models import ComplaintStatus
 from app.errors import Unprocessable
+from app.incidents.models import Incident, IncidentKind
 from app.people.models import Person
 from app.referrals.models import ContactType, Outcome, Source
 from app.retention.models import Disposal
-from app.retention.sources import REFERRAL, SOURCES
+from app.retention.sources import COMPLAINT, REFERRAL, SOURCES
 from app.retention.sources import Source as RetentionSource
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, scoped
 from app.stats.schemas import (
     AttendanceStats,
+    ComplaintStats,
     DisposalStats,
+    IncidentStats,
     ReferralStats,
     SessionStats,
     StatsPeriod,
     StatsSummary,
     SubjectRequestStats,
 )
-from app.stats.suppression import cell, rate, suppress
+from app.stats.suppression import cell, median, rate, suppress
 from app.subject_requests.models import Kind, Status, SubjectRequest
 from app.time import LONDON
 
@@ -212,6 +213,45 @@ def referral_sections(
     return referrals, SessionStats(held=cell(tally.sessions_held, threshold)), attendance
 
 
+# --- incidents and complaints -------------------------------------------------------------
+
+
+def incident_section(
+    session: Session, principal: Principal, scope: Scope, threshold: int
+) -> IncidentStats:
+    objected = select(Person.id).where(Person.objected.is_(True))
+    by_kind = _zeros(k.value for k in IncidentKind)
+    stmt: Any = (
+        select(Incident.kind, func.count())
+        .where(or_(Incident.child_id.is_(None), Incident.child_id.not_in(objected)))
+        .group_by(Incident.kind)
+    )
+    stmt = scope.narrow(scoped(stmt, Incident, principal), Incident.centre_id)
+    for kind, count in session.execute(scope.moments(stmt, Incident.occurred_at)):
+        by_kind[kind] += count
+    return IncidentStats(by_kind=suppress(by_kind, threshold))
+
+
+def complaint_section(
+    session: Session, principal: Principal, scope: Scope, threshold: int
+) -> ComplaintStats:
+    by_status = _zeros(s.value for s in ComplaintStatus)
+    days: list[int] = []
+    for facts in record_facts(session, principal, scope, COMPLAINT, "received_on"):
+        if facts.get("objected"):
+            continue
+        by_status[str(facts.get("status"))] += 1
+        if (
+            facts.get("status") == ComplaintStatus.resolved.value
+            and facts.get("days_to_resolution") is not None
+        ):
+            days.append(int(facts["days_to_resolution"]))
+    return ComplaintStats(
+        by_status=suppress(by_status, threshold),
+        median_days_to_resolution=median(days, threshold),
+    )
+
+
 # --- subject requests -----------------------------------------------------------------------
 
 ON_TIME, LATE = "on_time", "late"
@@ -293,6 +333,8 @@ def summary(
         referrals=referrals,
         sessions=sessions,
         attendance=attendance,
+        incidents=incident_section(session, principal, scope, threshold),
+        complaints=complaint_section(session, principal, scope, threshold),
         subject_requests=subject_request_section(session, principal, scope, threshold),
         disposals=disposal_section(session, principal, scope, threshold),
     )

@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.centres.models import Centre
+from app.complaints.models import Complaint
 from app.people.models import Person
 from app.retention import engine
 from app.retention.models import Disposal
@@ -324,3 +325,85 @@ def test_the_same_day_is_a_period(client: TestClient, db: Session, world: World)
     db.commit()
     body = get(client, world, **{"from": "2024-02-01", "to": "2024-02-01"})
     assert body["referrals"]["by_source"]["cells"]["self"]["count"] == 5
+
+
+def test_incidents_and_complaints_are_counted_and_complaints_survive_disposal(
+    app: FastAPI, client: TestClient, db: Session, world: World
+) -> None:
+    from tests.cases.factories import make_complaint, make_incident
+
+    for i in range(6):
+        make_incident(
+            db,
+            world.centre_a,
+            kind="safeguarding",
+            occurred_at=datetime(2024, 2, 1 + i, 10, tzinfo=UTC),
+        )
+    for i in range(5):
+        make_incident(
+            db,
+            world.centre_a,
+            kind="child_protection",
+            occurred_at=datetime(2024, 3, 1 + i, 10, tzinfo=UTC),
+        )
+    make_incident(
+        db,
+        world.centre_a,
+        kind="accident",
+        child_id=None,
+        occurred_at=datetime(2024, 2, 10, 10, tzinfo=UTC),
+    )
+    # Six complaints received in February 2024, resolved after 10..15 days and closed in 2024
+    # (due for disposal in 2025); five still open.
+    for i in range(6):
+        received = date(2024, 2, 1 + i)
+        resolved = received + timedelta(days=10 + i)
+        make_complaint(
+            db,
+            world.centre_a,
+            received_on=received,
+            status="resolved",
+            resolved_on=resolved,
+            closed_on=resolved,
+        )
+    for i in range(5):
+        make_complaint(db, world.centre_a, received_on=date(2024, 2, 20 + i))
+    db.commit()
+
+    def figures() -> tuple[Any, Any, Any]:
+        body = get(client, world, **FIRST_QUARTER)
+        return (
+            counts(body["incidents"]["by_kind"]),
+            counts(body["complaints"]["by_status"]),
+            body["complaints"]["median_days_to_resolution"],
+        )
+
+    before = figures()
+    # The accident (1) is hidden, and so is the next smallest cell, or the total would tell.
+    assert before[0] == {"safeguarding": 6, "child_protection": None, "accident": None}
+    assert before[1]["resolved"] == 6 and before[1]["received"] == 5
+    assert before[2] == 12.5
+    sweep(app, SWEEP_DAY)
+    remaining = db.scalar(select(func.count()).select_from(Complaint))
+    assert remaining == 5, "the resolved complaints were disposed of"
+    assert figures() == before
+
+
+def test_a_complainant_or_child_who_objected_is_left_out(
+    client: TestClient, db: Session, world: World
+) -> None:
+    from tests.cases.factories import make_child, make_complaint, make_incident
+
+    objector = make_person(db, world.centre_a, objected=True)
+    child = make_child(db, world.centre_a, objected=True)
+    for i in range(5):
+        make_complaint(db, world.centre_a, received_on=date(2024, 2, 1 + i))
+        make_incident(db, world.centre_a, occurred_at=datetime(2024, 2, 1 + i, 9, tzinfo=UTC))
+    make_complaint(db, world.centre_a, received_on=date(2024, 2, 9), complainant_id=objector.id)
+    make_incident(
+        db, world.centre_a, child_id=child.id, occurred_at=datetime(2024, 2, 9, 9, tzinfo=UTC)
+    )
+    db.commit()
+    body = get(client, world, **FIRST_QUARTER)
+    assert body["complaints"]["by_status"]["total"]["count"] == 5
+    assert body["incidents"]["by_kind"]["total"]["count"] == 5
