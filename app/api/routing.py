@@ -67,6 +67,8 @@ def _entry(
         details["path"] = path_params
     if principal.lawful_purpose is not None:
         details["lawful_purpose"] = principal.lawful_purpose.value
+    # A route may add ids or field names (never values) to its audit row.
+    details.update(getattr(request.state, "audit_details", None) or {})
     if centre_id is None and principal.centre_ids is not None and len(principal.centre_ids) == 1:
         centre_id = next(iter(principal.centre_ids))
     return audit_service.AuditEntry(

@@ -159,6 +159,13 @@ def update(
     person = get(session, principal, person_id)
     check_version(person, if_match)
     ensure_processing_allowed(person, principal)
+    correct(session, person, data)
+    return person
+
+
+def correct(session: Session, person: Person, data: PersonUpdate) -> list[str]:
+    """Apply field changes to a person (an edit, or a rectification request); returns the names
+    of the fields that changed."""
     changes = data.model_dump(exclude_unset=True)
     if "full_name" in changes and changes["full_name"] is None:
         raise Unprocessable(
@@ -173,10 +180,11 @@ def update(
             )
     if changes.get("email") is not None:
         changes["email"] = str(changes["email"])
-    for field, value in changes.items():
-        setattr(person, field, value)
+    changed = sorted(field for field, value in changes.items() if getattr(person, field) != value)
+    for field in changed:
+        setattr(person, field, changes[field])
     session.flush()
-    return person
+    return changed
 
 
 def delete(

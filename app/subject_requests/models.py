@@ -5,10 +5,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Select, String, Text, select
+from sqlalchemy import JSON, ForeignKey, Select, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, TimestampedMixin
+from app.security.encryption import EncryptedText
 
 
 class Kind(StrEnum):
@@ -65,6 +66,10 @@ class SubjectRequest(TimestampedMixin, Base):
     due_on: Mapped[date] = mapped_column(index=True)
     closed_on: Mapped[date | None] = mapped_column()
     refusal_reason: Mapped[str | None] = mapped_column(Text)
+    # Rectification: the corrections asked for (JSON), encrypted as they are personal data.
+    corrections: Mapped[str | None] = mapped_column(EncryptedText)
+    # What completion did: field names and recipients to tell, never personal data.
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 def frozen_subjects() -> Select[Any]:

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Query, Request, Response
 
 from app.api.idempotency import Idempotent
 from app.api.pagination import Page, Paging
@@ -139,14 +139,20 @@ def subject_requests_extend(
 
 @router.post("/{request_id}/complete", response_model=RequestRead, responses=ACTION_PROBLEMS)
 def subject_requests_complete(
+    request: Request,
     session: DbSession,
     principal: Writer,
     request_id: uuid.UUID,
     response: Response,
     if_match: IfMatch = None,
 ) -> RequestRead:
-    """Restriction: the subject is restricted. Objection: left out of statistics from now on."""
-    return _answer(service.complete(session, principal, request_id, if_match), response)
+    """Restriction: the subject is restricted. Objection: left out of statistics from now on.
+    Rectification: the corrections are applied; the result lists whom to tell."""
+    completed = service.complete(session, principal, request_id, if_match)
+    if completed.result and "corrected_fields" in completed.result:
+        # Rectification is audited field by field (names only, never the values).
+        request.state.audit_details = {"corrected_fields": completed.result["corrected_fields"]}
+    return _answer(completed, response)
 
 
 @router.post("/{request_id}/refuse", response_model=RequestRead, responses=ACTION_PROBLEMS)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 from app.api.schemas import NO_NUL, Day, RecordRead, StrictModel
+from app.people.schemas import PersonUpdate
 
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NO_NUL)]
 KindName = Literal["access", "rectification", "erasure", "restriction", "objection", "portability"]
@@ -22,6 +23,9 @@ class RequestCreate(StrictModel):
     channel: Channel
     received_on: Day
     identity_verified_on: Day | None = None
+    corrections: PersonUpdate | None = Field(
+        default=None, description="Rectification only: the corrected fields of the subject"
+    )
 
 
 class VerifyIdentity(StrictModel):
@@ -66,3 +70,7 @@ class RequestRead(RecordRead):
     overdue: bool
     closed_on: date | None
     refusal_reason: str | None
+    result: dict[str, Any] | None = Field(
+        description="Rectification: `corrected_fields` and `recipients_to_notify` (from the "
+        "disclosure register)"
+    )

@@ -13,8 +13,11 @@ from sqlalchemy.orm import Session
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
 from app.db import utcnow
+from app.disclosures.models import Disclosure, DisclosurePerson
 from app.errors import Conflict, Unprocessable
+from app.people import service as people_service
 from app.people.models import Person
+from app.people.schemas import PersonUpdate
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, scoped
 from app.subject_requests import deadlines
@@ -85,6 +88,10 @@ def create(session: Session, principal: Principal, data: RequestCreate) -> Subje
         raise _bad("received_on", "received_on is in the future")
     if data.requester != "subject" and not data.requester_basis:
         raise _bad("requester_basis", "Say on what basis a parent or representative asks")
+    if (data.kind == Kind.rectification) != bool(
+        data.corrections and data.corrections.model_fields_set
+    ):
+        raise _bad("corrections", "A rectification request, and only one, carries its corrections")
     verified = data.identity_verified_on
     if verified is not None and not (data.received_on <= verified <= today):
         raise _bad(
@@ -102,6 +109,9 @@ def create(session: Session, principal: Principal, data: RequestCreate) -> Subje
         identity_verified_on=verified,
         paused_days=0,
         extended=False,
+        corrections=data.corrections.model_dump_json(exclude_unset=True)
+        if data.corrections
+        else None,
     )
     _refresh_due(request)
     session.add(request)
@@ -252,6 +262,30 @@ def extend(
     return request
 
 
+def recipients_of(session: Session, person_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Everyone the subject's data was disclosed to (the register), to be told of a change."""
+    rows = session.execute(
+        select(
+            Disclosure.id,
+            Disclosure.recipient_type,
+            Disclosure.recipient_name,
+            Disclosure.disclosed_at,
+        )
+        .join(DisclosurePerson, DisclosurePerson.disclosure_id == Disclosure.id)
+        .where(DisclosurePerson.person_id == person_id)
+        .order_by(Disclosure.disclosed_at)
+    )
+    return [
+        {
+            "disclosure_id": str(row.id),
+            "recipient_type": row.recipient_type,
+            "recipient_name": row.recipient_name,
+            "disclosed_at": row.disclosed_at.isoformat(),
+        }
+        for row in rows
+    ]
+
+
 def _close(request: SubjectRequest, status: Status) -> None:
     today = today_in_london()
     request.paused_days = paused_days(request, today)
@@ -269,12 +303,20 @@ def complete(
     )
     subject = session.get(Person, request.subject_id)
     assert subject is not None
-    if request.kind in (Kind.erasure, Kind.rectification):
+    if request.kind == Kind.erasure:
         raise Conflict(
-            f"Completing a {request.kind} request changes the subject's records; that step is "
-            "not available in this version — refuse or keep the request open"
+            "Completing an erasure request needs its erasure plan, which this version does not "
+            "make yet: refuse the request or keep it open"
         )
-    if request.kind == Kind.restriction:
+    if request.kind == Kind.rectification:
+        assert request.corrections is not None
+        people_service.ensure_processing_allowed(subject, principal)
+        corrections = PersonUpdate.model_validate_json(request.corrections)
+        request.result = {
+            "corrected_fields": people_service.correct(session, subject, corrections),
+            "recipients_to_notify": recipients_of(session, subject.id),
+        }
+    elif request.kind == Kind.restriction:
         subject.processing_restricted = True
         subject.processing_restricted_since = utcnow()
         subject.processing_restricted_basis = f"subject request {request.id}"

@@ -180,6 +180,73 @@ def test_completing_restriction_and_objection_marks_the_subject(
     assert getattr(db.get(Person, subject.id), flag) is True
 
 
+def test_rectification_applies_its_corrections_and_names_whom_to_tell(
+    client: TestClient, world: World, subject: Person, db: Session
+) -> None:
+    from sqlalchemy import select
+
+    from app.audit.models import AuditEvent
+    from tests.cases.factories import make_disclosure
+
+    make_disclosure(
+        db,
+        world.centre_a,
+        [subject],
+        recipient_type="police",
+        recipient_name="Cambridgeshire Constabulary",
+    )
+    db.commit()
+    request = file(
+        client,
+        world,
+        subject,
+        kind="rectification",
+        identity_verified_on="2026-01-01",
+        corrections={"full_name": "Alexandra Example", "phone": "01223 222222"},
+    )
+    assert "Alexandra" not in str(request)
+    done = act(client, world, request, "complete")
+    assert done.status_code == 200, done.text
+    result = done.json()["result"]
+    assert result["corrected_fields"] == ["full_name", "phone"]
+    assert [r["recipient_name"] for r in result["recipients_to_notify"]] == [
+        "Cambridgeshire Constabulary"
+    ]
+    db.expire_all()
+    assert db.get(Person, subject.id).full_name == "Alexandra Example"
+    event = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "subject_requests_complete")
+    ).one()
+    assert event.details["corrected_fields"] == ["full_name", "phone"]
+    assert "Alexandra" not in str(event.details)
+
+
+def test_only_rectification_carries_corrections(
+    client: TestClient, world: World, subject: Person
+) -> None:
+    staff = world.headers("centre_staff")
+    base = {"subject_id": str(subject.id), "channel": "email", "received_on": "2026-01-01"}
+    assert_problem(client.post(URL, json={**base, "kind": "rectification"}, headers=staff), 422)
+    assert_problem(
+        client.post(URL, json={**base, "kind": "rectification", "corrections": {}}, headers=staff),
+        422,
+    )
+    assert_problem(
+        client.post(
+            URL, json={**base, "kind": "access", "corrections": {"phone": "1"}}, headers=staff
+        ),
+        422,
+    )
+    assert_problem(
+        client.post(
+            URL,
+            json={**base, "kind": "rectification", "corrections": {"colour": "red"}},
+            headers=staff,
+        ),
+        422,
+    )
+
+
 def test_erasure_cannot_be_completed_without_its_plan(
     client: TestClient, world: World, subject: Person
 ) -> None:
