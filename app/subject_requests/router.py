@@ -155,6 +155,20 @@ def subject_requests_complete(
     return _answer(completed, response)
 
 
+@router.post(
+    "/{request_id}/lift-restriction", response_model=RequestRead, responses=ACTION_PROBLEMS
+)
+def subject_requests_lift_restriction(
+    session: DbSession,
+    principal: Writer,
+    request_id: uuid.UUID,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestRead:
+    """Lift the restriction a completed restriction request imposed (recorded on the request)."""
+    return _answer(service.lift_restriction(session, principal, request_id, if_match), response)
+
+
 @router.post("/{request_id}/refuse", response_model=RequestRead, responses=ACTION_PROBLEMS)
 def subject_requests_refuse(
     session: DbSession,

@@ -328,6 +328,26 @@ def complete(
     return request
 
 
+def lift_restriction(
+    session: Session, principal: Principal, request_id: uuid.UUID, if_match: str | None
+) -> SubjectRequest:
+    """End the restriction this (completed) request imposed; the request keeps when and who."""
+    request = get(session, principal, request_id)
+    check_version(request, if_match)
+    if request.kind != Kind.restriction or request.status != Status.completed:
+        raise Conflict("Only a completed restriction request can be lifted")
+    if request.result and request.result.get("lifted_at"):
+        raise Conflict("This restriction was lifted already")
+    subject = session.get(Person, request.subject_id)
+    assert subject is not None
+    subject.processing_restricted = False
+    subject.processing_restricted_since = None
+    subject.processing_restricted_basis = None
+    request.result = {"lifted_at": utcnow().isoformat(), "lifted_by_id": str(principal.id)}
+    session.flush()
+    return request
+
+
 def refuse(
     session: Session, principal: Principal, request_id: uuid.UUID, reason: str, if_match: str | None
 ) -> SubjectRequest:

@@ -86,5 +86,6 @@ ROWS = [
     _row("extend", {"reason": "complex"}),
     _row("complete", kind="objection"),
     _row("refuse", {"reason": "unfounded"}),
+    _row("lift-restriction", status="completed", kind="restriction"),
     _row("withdraw"),
 ]

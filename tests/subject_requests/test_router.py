@@ -321,3 +321,24 @@ def test_a_restricted_person_is_written_to_only_with_a_lawful_purpose(
         )
     ).one()
     assert event.details["lawful_purpose"] == "legal_claims"
+
+
+def test_lifting_a_restriction_is_recorded_and_allows_writes_again(
+    client: TestClient, world: World, subject: Person, db: Session
+) -> None:
+    request = file(client, world, subject, kind="restriction", identity_verified_on="2026-01-01")
+    done = act(client, world, request, "complete").json()
+    assert_problem(act(client, world, file(client, world, subject), "lift-restriction"), 409)
+    lifted = act(client, world, done, "lift-restriction")
+    assert lifted.status_code == 200, lifted.text
+    assert lifted.json()["result"]["lifted_by_id"] == str(world.staff_a.id)
+    assert_problem(act(client, world, lifted.json(), "lift-restriction"), 409)
+    staff = world.headers("centre_staff")
+    person = client.get(f"/api/v1/people/{subject.id}", headers=staff)
+    assert person.json()["processing_restricted"] is False
+    changed = client.patch(
+        f"/api/v1/people/{subject.id}",
+        json={"phone": "01223 333333"},
+        headers={**staff, "If-Match": person.headers["etag"]},
+    )
+    assert changed.status_code == 200
