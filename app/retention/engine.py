@@ -39,7 +39,7 @@ from app.db import Base, utcnow
 from app.people.models import Person
 from app.retention.dates import add_months, due_cutoff
 from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
-from app.retention.sources import SOURCES, Source, in_ids, trigger_for
+from app.retention.sources import NO_SYNC, SOURCES, Source, in_ids, trigger_for
 from app.subject_requests.models import frozen_subjects
 
 log = logging.getLogger(__name__)
@@ -211,7 +211,8 @@ def delete_unneeded_people(
     # One statement (RETURNING: PostgreSQL, SQLite 3.35+) instead of a SELECT of the doomed and
     # a DELETE that probed the same indexes again (bench/README.md).
     deleted = session.execute(
-        delete(Person).where(*conditions).returning(Person.id, Person.centre_id)
+        delete(Person).where(*conditions).returning(Person.id, Person.centre_id),
+        execution_options=NO_SYNC,
     )
     return [(row.id, row.centre_id) for row in deleted]
 
@@ -443,7 +444,10 @@ def _dispose_batch(
         source.record_type,
         {k: v for k, v in attachments.items() if v},
     )
-    session.execute(delete(source.model).where(in_ids(session, source.model.id, ids)))
+    session.execute(
+        delete(source.model).where(in_ids(session, source.model.id, ids)),
+        execution_options=NO_SYNC,
+    )
     now = utcnow()
     rows = [
         {
