@@ -160,9 +160,45 @@ SELECT r.id, r.centre_id, r.closed_on AS trigger_on, c.court,
            AS due_on,
        json_build_object('source', r.source, 'contact_type', r.contact_type, 'court', c.court,
                          'decision', r.decision, 'status', r.status,
-                         'received_on', to_char(r.received_on, 'YYYY-MM')) AS facts
+                         'received_on', to_char(r.received_on, 'YYYY-MM'),
+                         'sessions_held', st.sessions_held,
+                         'attendance_attended', st.attended, 'attendance_absent', st.absent,
+                         'attendance_late', st.late,
+                         'absences_illness', st.illness, 'absences_transport', st.transport,
+                         'absences_child_unwilling', st.child_unwilling,
+                         'absences_no_show', st.no_show,
+                         'absences_cancelled_by_family', st.cancelled_by_family,
+                         'absences_other', st.other, 'objected', st.objected) AS facts
 FROM referral r
 CROSS JOIN LATERAL (SELECT (r.has_court_order OR r.cafcass_involved) AS court) c
+-- The statistics facts (app.retention.sources.REFERRAL_STATISTICS), per referral.
+CROSS JOIN LATERAL (
+    SELECT (SELECT count(*) FROM contact_session s
+            WHERE s.referral_id = r.id AND s.status = 'held') AS sessions_held,
+           count(*) FILTER (WHERE a.status = 'attended') AS attended,
+           count(*) FILTER (WHERE a.status = 'absent') AS absent,
+           count(*) FILTER (WHERE a.status = 'late') AS late,
+           count(*) FILTER (WHERE a.status = 'absent' AND a.absence_reason = 'illness')
+               AS illness,
+           count(*) FILTER (WHERE a.status = 'absent' AND a.absence_reason = 'transport')
+               AS transport,
+           count(*) FILTER (WHERE a.status = 'absent' AND a.absence_reason = 'child_unwilling')
+               AS child_unwilling,
+           count(*) FILTER (WHERE a.status = 'absent' AND a.absence_reason = 'no_show')
+               AS no_show,
+           count(*) FILTER (WHERE a.status = 'absent'
+                            AND a.absence_reason = 'cancelled_by_family') AS cancelled_by_family,
+           count(*) FILTER (WHERE a.status = 'absent' AND a.absence_reason = 'other') AS other,
+           (EXISTS (SELECT FROM referral_party p JOIN person x ON x.id = p.person_id
+                    WHERE p.referral_id = r.id AND x.objected)
+            OR EXISTS (SELECT FROM pre_visit v JOIN person x ON x.id = v.person_id
+                       WHERE v.referral_id = r.id AND x.objected)
+            OR EXISTS (SELECT FROM attendance a2 JOIN contact_session s2 ON s2.id = a2.session_id
+                       JOIN person x ON x.id = a2.person_id
+                       WHERE s2.referral_id = r.id AND x.objected)) AS objected
+    FROM attendance a JOIN contact_session s ON s.id = a.session_id
+    WHERE s.referral_id = r.id
+) st
 WHERE r.closed_on IS NOT NULL
   AND r.closed_on <= CASE WHEN c.court THEN %(referral_court)s::date
                           ELSE %(referral_no_court)s::date END
@@ -233,6 +269,9 @@ WITH d AS (
               THEN %(parental_leave_disability)s::date ELSE %(parental_leave)s::date END
       AND NOT EXISTS (SELECT FROM held h WHERE h.record_type = 'parental_leave'
                       AND h.record_id = l.id)
+      -- A hold on the staff member covers their leave records (PARENTAL_LEAVE.held_through).
+      AND NOT EXISTS (SELECT FROM held h WHERE h.record_type = 'staff_member'
+                      AND h.record_id = l.staff_member_id)
     RETURNING l.id, l.centre_id, l.child_birth_or_adoption_on AS trigger_on,
               l.disability_allowance AS disability
 )

@@ -78,8 +78,18 @@ def in_ids(session: Session, column: Any, ids: IdList) -> ColumnElement[bool]:
     return column.in_(ids)
 
 
+# Bulk statements on whole batches: the ORM need not find the affected rows to keep a session's
+# objects in step (its default on PostgreSQL is `RETURNING` every affected id, i.e. every deleted
+# attendance row shipped back to Python); a sweep's session holds none of these objects.
+NO_SYNC = {"synchronize_session": False}
+
+
+def _execute(session: Session, stmt: Any) -> Any:
+    return session.execute(stmt, execution_options=NO_SYNC)
+
+
 def _deleted(session: Session, stmt: Any) -> int:
-    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+    return int(_execute(session, stmt).rowcount or 0)
 
 
 # --- referrals: parties, pre-visits, sessions and attendance, documents go with them -----------
@@ -116,16 +126,18 @@ def _delete_referral_attachments(session: Session, ids: IdList) -> dict[str, int
     only_this = select(Disclosure.id).where(
         in_ids(session, Disclosure.referral_id, ids), Disclosure.incident_id.is_(None)
     )
-    session.execute(delete(DisclosurePerson).where(DisclosurePerson.disclosure_id.in_(only_this)))
+    _execute(session, delete(DisclosurePerson).where(DisclosurePerson.disclosure_id.in_(only_this)))
     disclosures = _deleted(session, delete(Disclosure).where(Disclosure.id.in_(only_this)))
-    session.execute(
+    _execute(
+        session,
         update(Disclosure)
         .where(in_ids(session, Disclosure.referral_id, ids))
-        .values(referral_id=None)
+        .values(referral_id=None),
     )
     # Incidents are kept indefinitely: they outlive the referral and lose only the link.
-    session.execute(
-        update(Incident).where(in_ids(session, Incident.referral_id, ids)).values(referral_id=None)
+    _execute(
+        session,
+        update(Incident).where(in_ids(session, Incident.referral_id, ids)).values(referral_id=None),
     )
     counts = {
         "attendance": _deleted(
