@@ -194,3 +194,27 @@ def update(
         setattr(disclosure, field, value.value if hasattr(value, "value") else value)
     session.flush()
     return disclosure
+
+
+def recipients_of(session: Session, person_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Everyone the subject's data was disclosed to (the register), to be told of a change."""
+    rows = session.execute(
+        select(
+            Disclosure.id,
+            Disclosure.recipient_type,
+            Disclosure.recipient_name,
+            Disclosure.disclosed_at,
+        )
+        .join(DisclosurePerson, DisclosurePerson.disclosure_id == Disclosure.id)
+        .where(DisclosurePerson.person_id == person_id)
+        .order_by(Disclosure.disclosed_at)
+    )
+    return [
+        {
+            "disclosure_id": str(row.id),
+            "recipient_type": row.recipient_type,
+            "recipient_name": row.recipient_name,
+            "disclosed_at": row.disclosed_at.isoformat(),
+        }
+        for row in rows
+    ]

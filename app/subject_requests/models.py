@@ -1,14 +1,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Select, String, Text, select
+from sqlalchemy import JSON, ForeignKey, Select, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, TimestampedMixin
+from app.db import Base, TimestampedMixin, utcnow
 from app.security.encryption import EncryptedText
 
 
@@ -70,6 +70,35 @@ class SubjectRequest(TimestampedMixin, Base):
     corrections: Mapped[str | None] = mapped_column(EncryptedText)
     # What completion did: field names and recipients to tell, never personal data.
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class DisclosureBasis(StrEnum):
+    """Why another person's details may appear in a subject's access package."""
+
+    consent = "consent"
+    reasonable_to_disclose = "reasonable_to_disclose"
+
+
+class ThirdPartyDecision(Base):
+    """Staff's decision, on one access request, that another person's details are disclosed
+    to the requester: that person's consent, or a recorded reasonable-to-disclose judgement.
+    Without one, the package redacts the person."""
+
+    __tablename__ = "third_party_decision"
+    __label__ = "Third-party decision"
+    __table_args__ = (UniqueConstraint("request_id", "person_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("centre.id"), index=True)
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("subject_request.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
+    basis: Mapped[str] = mapped_column(String(30))
+    # The reasoning can name people: encrypted at rest.
+    note: Mapped[str] = mapped_column(EncryptedText)
+    decided_by_id: Mapped[uuid.UUID] = mapped_column()
+    decided_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 def frozen_subjects() -> Select[Any]:

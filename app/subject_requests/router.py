@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Query, Request, Response
+from fastapi.responses import PlainTextResponse
+from pydantic import Field
 
 from app.api.idempotency import Idempotent
 from app.api.pagination import Page, Paging
@@ -13,12 +15,17 @@ from app.api.versioning import IfMatch, set_etag
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
+from app.subject_requests import package as packages
 from app.subject_requests import service
 from app.subject_requests.models import SubjectRequest
 from app.subject_requests.schemas import (
+    AccessPackage,
+    DecisionCreate,
+    DecisionRead,
     Extend,
     KindName,
     Pause,
+    PortabilityPackage,
     Refuse,
     RequestCreate,
     RequestRead,
@@ -29,6 +36,7 @@ from app.subject_requests.schemas import (
 router = make_router("subject-requests", prefix="/subject-requests")
 Reader = Annotated[Principal, allow(Perm.requests_read)]
 Writer = Annotated[Principal, allow(Perm.requests_write)]
+Exporter = Annotated[Principal, allow(Perm.requests_export)]
 ACTION_PROBLEMS = problems(401, 403, 404, 409, 412, 428)
 StatusName = Annotated[
     str,
@@ -190,3 +198,71 @@ def subject_requests_withdraw(
     if_match: IfMatch = None,
 ) -> RequestRead:
     return _answer(service.withdraw(session, principal, request_id, if_match), response)
+
+
+@router.get(
+    "/{request_id}/package",
+    response_model=Annotated[AccessPackage | PortabilityPackage, Field(discriminator="kind")],
+    responses={
+        200: {
+            "description": "An access request's package (JSON), or a portability request's "
+            "export: JSON, or CSV with `?format=csv`",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+        **problems(401, 403, 404, 409),
+    },
+)
+def subject_requests_package(
+    request: Request,
+    session: DbSession,
+    principal: Exporter,
+    request_id: uuid.UUID,
+    response: Response,
+    format: Annotated[
+        Literal["json", "csv"], Query(description="`csv`: portability requests only")
+    ] = "json",
+) -> AccessPackage | PortabilityPackage | Response:
+    """Access: everything held about the subject, other people redacted unless a third-party
+    decision allows them, with the supplementary information. Portability: the data the subject
+    provided. Every download is audited (counts, never contents)."""
+    package, audit = service.package(session, principal, request_id, csv=format == "csv")
+    request.state.audit_details = {**audit, "format": format}
+    response.headers["Cache-Control"] = "no-store"
+    if isinstance(package, PortabilityPackage) and format == "csv":
+        return PlainTextResponse(
+            packages.as_csv(package),
+            media_type="text/csv",
+            headers={
+                "Cache-Control": "no-store",
+                "Content-Disposition": f'attachment; filename="portability-{request_id}.csv"',
+            },
+        )
+    return package
+
+
+@router.get(
+    "/{request_id}/third-party-decisions",
+    response_model=Page[DecisionRead],
+    responses=problems(401, 403, 404),
+)
+def subject_requests_decisions_list(
+    session: DbSession, principal: Reader, request_id: uuid.UUID, page: Paging
+) -> Page[DecisionRead]:
+    items, cursor = service.list_decisions(session, principal, request_id, page)
+    return Page(items=[DecisionRead.model_validate(d) for d in items], next_cursor=cursor)
+
+
+@router.post(
+    "/{request_id}/third-party-decisions",
+    status_code=201,
+    response_model=DecisionRead,
+    responses=problems(401, 403, 404, 409),
+    dependencies=[Idempotent],
+)
+def subject_requests_decisions_create(
+    session: DbSession, principal: Writer, request_id: uuid.UUID, body: DecisionCreate
+) -> DecisionRead:
+    """Another person named in the subject's records may be shown in the package: they
+    consented, or staff judged it reasonable to disclose (the note says why)."""
+    decision = service.record_decision(session, principal, request_id, body)
+    return DecisionRead.model_validate(decision)

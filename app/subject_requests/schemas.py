@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.api.schemas import NO_NUL, Day, RecordRead, StrictModel
 from app.people.schemas import PersonUpdate
+from app.retention.schemas import Retention
 
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NO_NUL)]
 KindName = Literal["access", "rectification", "erasure", "restriction", "objection", "portability"]
@@ -74,3 +75,261 @@ class RequestRead(RecordRead):
         description="Rectification: `corrected_fields` and `recipients_to_notify` (from the "
         "disclosure register)"
     )
+
+
+# --- third-party decisions --------------------------------------------------------------
+
+
+class DecisionCreate(StrictModel):
+    person_id: uuid.UUID = Field(description="Another person named in the subject's records")
+    basis: Literal["consent", "reasonable_to_disclose"]
+    note: Reason = Field(description="How consent was given, or why disclosure is reasonable")
+
+
+class DecisionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    request_id: uuid.UUID
+    person_id: uuid.UUID
+    basis: str
+    note: str
+    decided_by_id: uuid.UUID
+    decided_at: datetime
+
+
+# --- the access package (§5) and the portability export ---------------------------------
+
+
+class OtherPerson(BaseModel):
+    """Someone other than the subject. Redacted (details null) unless a third-party decision
+    on this request allows them to be shown."""
+
+    role: str = Field(description="Their part in the record, e.g. `non_resident_parent`, `child`")
+    redacted: bool
+    disclosed_on_basis: Literal["consent", "reasonable_to_disclose"] | None
+    person_id: uuid.UUID | None
+    full_name: str | None
+    email: str | None
+    phone: str | None
+    date_of_birth: date | None
+
+
+class SubjectDetails(BaseModel):
+    id: uuid.UUID
+    full_name: str
+    date_of_birth: date | None
+    email: str | None
+    phone: str | None
+    address: str | None
+    sensitive: str | None
+    processing_restricted: bool
+    objected: bool
+    do_not_disclose_address: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class PackageReferral(BaseModel):
+    id: uuid.UUID
+    reference: str
+    roles: list[str] = Field(description="The subject's parts in the referral")
+    source: str
+    contact_type: str
+    has_court_order: bool
+    cafcass_involved: bool
+    received_on: date
+    status: str
+    decision: str | None
+    decision_reason: str | None
+    decided_at: datetime | None
+    closed_on: date | None
+    closure_reason: str | None
+    other_parties: list[OtherPerson]
+    retention: Retention
+
+
+class PackagePreVisit(BaseModel):
+    id: uuid.UUID
+    referral_id: uuid.UUID
+    visited_on: date
+    ground_rules_explained: bool
+    ground_rules_signed: bool
+    risk_assessment_done: bool
+    child_prepared: bool
+    concerns: str | None
+    completed_by: str
+    retention: Retention = Field(description="Goes with its referral")
+
+
+class PackageAttendance(BaseModel):
+    status: str
+    absence_reason: str | None
+    absence_detail: str | None
+
+
+class PackageSession(BaseModel):
+    id: uuid.UUID
+    referral_id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    status: str
+    notes: str | None
+    attendance: PackageAttendance | None = Field(description="The subject's own attendance")
+    retention: Retention = Field(description="Goes with its referral")
+
+
+class PackageIncident(BaseModel):
+    id: uuid.UUID
+    kind: str
+    referral_id: uuid.UUID | None
+    occurred_at: datetime
+    description: str
+    action_taken: str | None
+    reported_by: str
+    referred_to_authority: bool
+    child: OtherPerson | None = Field(description="Null when the child is the subject")
+    retention: Retention
+
+
+class PackageComplaint(BaseModel):
+    id: uuid.UUID
+    about: str
+    kind: str
+    channel: str
+    summary: str
+    received_on: date
+    status: str
+    acknowledged_on: date | None
+    resolved_on: date | None
+    outcome: str | None
+    follow_up_due_on: date | None
+    follow_up_done_on: date | None
+    referred_to_ico: bool
+    retention: Retention
+
+
+class PackageDisclosure(BaseModel):
+    id: uuid.UUID
+    recipient_type: str
+    recipient_name: str
+    lawful_basis: str
+    referral_id: uuid.UUID | None
+    incident_id: uuid.UUID | None
+    shared: str
+    disclosed_at: datetime
+    disclosed_by: str
+    subject_informed: bool
+    other_people: list[OtherPerson]
+
+
+class PackageDocument(BaseModel):
+    id: uuid.UUID
+    owner_type: Literal["referral", "complaint", "incident"]
+    owner_id: uuid.UUID
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+    retention: Retention = Field(description="Goes with its owner")
+
+
+class PackageRequest(BaseModel):
+    id: uuid.UUID
+    kind: str
+    status: str
+    received_on: date
+    due_on: date
+    closed_on: date | None
+
+
+class Recipient(BaseModel):
+    disclosure_id: uuid.UUID
+    recipient_type: str
+    recipient_name: str
+    disclosed_at: datetime
+
+
+class RuleExplained(BaseModel):
+    key: str
+    period: str | None = Field(description="Null for a rule that keeps records indefinitely")
+    policy_text: str
+
+
+class Controller(BaseModel):
+    name: str
+    contact: str
+
+
+class Supplementary(BaseModel):
+    """What Article 15 adds to the data itself."""
+
+    controller: Controller | None = Field(description="From the privacy policy in force")
+    purposes: list[str]
+    categories: list[str] = Field(description="The categories of data held about the subject")
+    recipients: list[Recipient] = Field(description="From the register of disclosures")
+    retention: list[RuleExplained] = Field(
+        description="The rules applied to the records above; each record carries its own "
+        "`dispose_after` date"
+    )
+    sources: list[str]
+    rights: list[str]
+    complaint_to_ico: str
+    automated_decision_making: str
+
+
+class AccessPackage(BaseModel):
+    kind: Literal["access"]
+    request_id: uuid.UUID
+    subject_id: uuid.UUID
+    generated_at: datetime
+    subject: SubjectDetails
+    referrals: list[PackageReferral]
+    pre_visits: list[PackagePreVisit]
+    sessions: list[PackageSession]
+    incidents: list[PackageIncident]
+    complaints: list[PackageComplaint]
+    disclosures: list[PackageDisclosure]
+    documents: list[PackageDocument]
+    subject_requests: list[PackageRequest]
+    supplementary: Supplementary
+
+
+class ProvidedDetails(BaseModel):
+    full_name: str
+    date_of_birth: date | None
+    email: str | None
+    phone: str | None
+    address: str | None
+    sensitive: str | None
+
+
+class ProvidedComplaint(BaseModel):
+    id: uuid.UUID
+    about: str
+    kind: str
+    channel: str
+    received_on: date
+    summary: str
+
+
+class ProvidedReferral(BaseModel):
+    id: uuid.UUID
+    reference: str
+    received_on: date
+    contact_type: str
+    roles: list[str]
+
+
+class PortabilityPackage(BaseModel):
+    """The data the subject provided, in a machine-readable form (also as CSV)."""
+
+    kind: Literal["portability"]
+    request_id: uuid.UUID
+    subject_id: uuid.UUID
+    generated_at: datetime
+    details: ProvidedDetails
+    self_referrals: list[ProvidedReferral]
+    complaints: list[ProvidedComplaint]

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
 from app.db import utcnow
-from app.disclosures.models import Disclosure, DisclosurePerson
+from app.disclosures import service as disclosures_service
 from app.errors import Conflict, Unprocessable
 from app.people import service as people_service
 from app.people.models import Person
@@ -21,13 +21,21 @@ from app.people.schemas import PersonUpdate
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, scoped
 from app.subject_requests import deadlines
+from app.subject_requests import package as packages
 from app.subject_requests.models import (
     OPEN_STATUSES,
     Kind,
     Status,
     SubjectRequest,
+    ThirdPartyDecision,
 )
-from app.subject_requests.schemas import RequestCreate, RequestRead
+from app.subject_requests.schemas import (
+    AccessPackage,
+    DecisionCreate,
+    PortabilityPackage,
+    RequestCreate,
+    RequestRead,
+)
 from app.time import today_in_london
 
 
@@ -262,30 +270,6 @@ def extend(
     return request
 
 
-def recipients_of(session: Session, person_id: uuid.UUID) -> list[dict[str, Any]]:
-    """Everyone the subject's data was disclosed to (the register), to be told of a change."""
-    rows = session.execute(
-        select(
-            Disclosure.id,
-            Disclosure.recipient_type,
-            Disclosure.recipient_name,
-            Disclosure.disclosed_at,
-        )
-        .join(DisclosurePerson, DisclosurePerson.disclosure_id == Disclosure.id)
-        .where(DisclosurePerson.person_id == person_id)
-        .order_by(Disclosure.disclosed_at)
-    )
-    return [
-        {
-            "disclosure_id": str(row.id),
-            "recipient_type": row.recipient_type,
-            "recipient_name": row.recipient_name,
-            "disclosed_at": row.disclosed_at.isoformat(),
-        }
-        for row in rows
-    ]
-
-
 def _close(request: SubjectRequest, status: Status) -> None:
     today = today_in_london()
     request.paused_days = paused_days(request, today)
@@ -314,7 +298,7 @@ def complete(
         corrections = PersonUpdate.model_validate_json(request.corrections)
         request.result = {
             "corrected_fields": people_service.correct(session, subject, corrections),
-            "recipients_to_notify": recipients_of(session, subject.id),
+            "recipients_to_notify": disclosures_service.recipients_of(session, subject.id),
         }
     elif request.kind == Kind.restriction:
         subject.processing_restricted = True
@@ -365,3 +349,77 @@ def withdraw(
     _close(request, Status.withdrawn)
     session.flush()
     return request
+
+
+# --- third-party decisions and the package ------------------------------------------------
+
+
+def record_decision(
+    session: Session, principal: Principal, request_id: uuid.UUID, data: DecisionCreate
+) -> ThirdPartyDecision:
+    """Allow another person's details into this access request's package."""
+    request = get(session, principal, request_id)
+    if request.kind != Kind.access:
+        raise Conflict("Third-party decisions belong to access requests")
+    if not is_open(request):
+        raise Conflict(f"A request that is {request.status} takes no more decisions")
+    if data.person_id == request.subject_id:
+        raise _bad("person_id", "The subject is not a third party to their own request")
+    people_service.person_in_centre(session, principal, data.person_id, request.centre_id)
+    taken = session.scalar(
+        select(ThirdPartyDecision.id).where(
+            ThirdPartyDecision.request_id == request.id,
+            ThirdPartyDecision.person_id == data.person_id,
+        )
+    )
+    if taken is not None:
+        raise Conflict("This request has a decision about that person already")
+    decision = ThirdPartyDecision(
+        centre_id=request.centre_id,
+        request_id=request.id,
+        person_id=data.person_id,
+        basis=data.basis,
+        note=data.note,
+        decided_by_id=principal.id,
+    )
+    session.add(decision)
+    session.flush()
+    return decision
+
+
+def list_decisions(
+    session: Session, principal: Principal, request_id: uuid.UUID, page: PageParams
+) -> tuple[list[Any], str | None]:
+    request = get(session, principal, request_id)
+    stmt = scoped(
+        select(ThirdPartyDecision).where(ThirdPartyDecision.request_id == request.id),
+        ThirdPartyDecision,
+        principal,
+    )
+    return paginate(session, stmt, page, [ThirdPartyDecision.decided_at, ThirdPartyDecision.id])
+
+
+# The package is made once identity is verified (the request runs) and stays available after.
+PACKAGE_STATUSES = (Status.in_progress, Status.completed)
+
+
+def package(
+    session: Session, principal: Principal, request_id: uuid.UUID, csv: bool
+) -> tuple[AccessPackage | PortabilityPackage, dict[str, Any]]:
+    """The access package or the portability export, and the counts its audit row keeps."""
+    request = get(session, principal, request_id)
+    if request.kind not in (Kind.access, Kind.portability):
+        raise Conflict("Only access and portability requests have a package")
+    if request.status not in PACKAGE_STATUSES:
+        raise Conflict(
+            f"A request that is {request.status} has no package: it is made once the "
+            "subject's identity is verified, and not for a refused or withdrawn request"
+        )
+    if request.kind == Kind.access:
+        if csv:
+            raise Unprocessable(
+                "CSV is the portability format; an access package is JSON",
+                errors=[{"loc": ["query", "format"], "msg": "csv", "type": "value_error"}],
+            )
+        return packages.access_package(session, request)
+    return packages.portability_package(session, request)

@@ -57,6 +57,14 @@ def _row(
     )
 
 
+def _decision(w: World, centre: str = "a") -> Call:
+    request = _request(w, centre)
+    other = make_person(w.session, w.centre_a if centre == "a" else w.centre_b)
+    w.session.commit()
+    body = {"person_id": str(other.id), "basis": "consent", "note": "agreed in writing"}
+    return Call({"request_id": request.id}, json=body)
+
+
 def _new(w: World) -> Call:
     person = make_person(w.session, w.centre_a)
     w.session.commit()
@@ -88,4 +96,25 @@ ROWS = [
     _row("refuse", {"reason": "unfounded"}),
     _row("lift-restriction", status="completed", kind="restriction"),
     _row("withdraw"),
+    Row(
+        "GET",
+        "/api/v1/subject-requests/{request_id}/package",
+        READ,
+        lambda w: Call({"request_id": _request(w).id}),
+        other_centre=lambda w: Call({"request_id": _request(w, "b").id}),
+    ),
+    Row(
+        "GET",
+        "/api/v1/subject-requests/{request_id}/third-party-decisions",
+        READ,
+        lambda w: Call({"request_id": _request(w).id}),
+        other_centre=lambda w: Call({"request_id": _request(w, "b").id}),
+    ),
+    Row(
+        "POST",
+        "/api/v1/subject-requests/{request_id}/third-party-decisions",
+        CREATE,
+        _decision,
+        other_centre=lambda w: _decision(w, "b"),
+    ),
 ]
