@@ -21,12 +21,12 @@ run: install
 	$(BIN)/ccr serve
 
 test: install
-	$(BIN)/ruff check app tests migrations
+	$(BIN)/ruff check app tests migrations scripts
 	$(BIN)/pytest
 
 lint: install
-	$(BIN)/ruff check app tests migrations
-	$(BIN)/ruff format --check app tests migrations
+	$(BIN)/ruff check app tests migrations scripts
+	$(BIN)/ruff format --check app tests migrations scripts
 	$(BIN)/mypy app
 
 openapi: install
