@@ -137,6 +137,10 @@ class _People:
     def redacted(self) -> list[Person]:
         return [p for pid, p in self.people.items() if pid not in self.decisions]
 
+    def to_hide(self) -> list[Person]:
+        """The redacted people whose details free text could still hold (not the erased)."""
+        return [p for p in self.redacted() if p.erased_at is None]
+
     def other(self, person_id: uuid.UUID, role: str) -> OtherPerson:
         person = self.people[person_id]
         basis = self.decisions.get(person_id)
@@ -170,14 +174,14 @@ def access_package(
     referrals = list(
         session.scalars(
             select(Referral)
-            .where(Referral.id.in_(roles))
+            .where(Referral.id.in_(list(roles)))
             .order_by(Referral.received_on, Referral.id)
         )
     )
     all_parties = list(
         session.scalars(
             select(ReferralParty)
-            .where(ReferralParty.referral_id.in_(roles), ReferralParty.person_id != sid)
+            .where(ReferralParty.referral_id.in_(list(roles)), ReferralParty.person_id != sid)
             .order_by(ReferralParty.role, ReferralParty.person_id)
         )
     )
@@ -189,7 +193,7 @@ def access_package(
     sessions = list(
         session.scalars(
             select(ContactSession)
-            .where(ContactSession.referral_id.in_(roles))
+            .where(ContactSession.referral_id.in_(list(roles)))
             .order_by(ContactSession.starts_at, ContactSession.id)
         )
     )
@@ -211,7 +215,7 @@ def access_package(
             .where(
                 or_(
                     Incident.child_id == sid,
-                    Incident.referral_id.in_(roles),
+                    Incident.referral_id.in_(list(roles)),
                     Incident.id.in_([d.incident_id for d in disclosures if d.incident_id]),
                 )
             )
@@ -254,7 +258,7 @@ def access_package(
     people.load(p.person_id for p in all_parties)
     people.load(i.child_id for i in incidents if i.child_id)
     people.load(link.person_id for d in disclosures for link in d.people)
-    redact = Redactor(subject, people.redacted()).text
+    redact = Redactor(subject, people.to_hide()).text
 
     blocks = {
         **_blocks(session, referrals),
@@ -457,7 +461,7 @@ def portability_package(
     }
     referrals = session.scalars(
         select(Referral)
-        .where(Referral.id.in_(roles), Referral.source == "self")
+        .where(Referral.id.in_(list(roles)), Referral.source == "self")
         .order_by(Referral.received_on, Referral.id)
     )
     complaints = session.scalars(
@@ -468,9 +472,10 @@ def portability_package(
     others = session.scalars(
         select(Person).where(
             Person.id.in_(
-                select(ReferralParty.person_id).where(ReferralParty.referral_id.in_(roles))
+                select(ReferralParty.person_id).where(ReferralParty.referral_id.in_(list(roles)))
             ),
             Person.id != subject.id,
+            Person.erased_at.is_(None),
         )
     )
     redact = Redactor(subject, others).text

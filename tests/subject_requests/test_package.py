@@ -265,3 +265,22 @@ def test_portability_exports_what_the_subject_provided_as_json_and_csv(
     assert values[("self_referral", "roles")] == "resident_parent"
     assert values[("complaint", "summary")] == complaint["summary"]
     assert {r["record_id"] for r in rows if r["record_type"] == "complaint"} == {complaint["id"]}
+
+
+def test_the_redactor_finds_names_contacts_and_phones_however_spelt() -> None:
+    from app.subject_requests.package import Redactor
+
+    subject = Person(full_name="Rita Resident")
+    father = Person(
+        full_name="Nick Nonresident", email="nick@example.com", phone="+44 7700 900222"
+    )
+    child = Person(full_name="Sam Resident")
+    redact = Redactor(subject, [father, child]).text
+    assert redact("NICK NONRESIDENT called") == "[redacted] called"
+    assert redact("Nick and Sam; mail nick@example.com") == (
+        "[redacted] and [redacted]; mail [redacted]"
+    )
+    assert redact("rang 447700900222 and +44 (7700) 900-222") == "rang [redacted] and +[redacted]"
+    # Whole words only; the family name the subject shares stays; no one to hide, no change.
+    assert redact("Samuel Resident, Nickname") == "Samuel Resident, Nickname"
+    assert Redactor(subject, []).text("Nick") == "Nick"
