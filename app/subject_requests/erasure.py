@@ -300,19 +300,14 @@ def plan(session: Session, request: SubjectRequest, today: date | None = None) -
         )
     ).all()
 
-    incident_ids = set(
-        session.scalars(
-            select(Incident.id).where(
-                (Incident.child_id == subject_id)
-                | Incident.referral_id.in_(_referral_ids(subject_id))
-                | Incident.id.in_(select(Disclosure.incident_id).where(Disclosure.id.in_(named)))
-            )
-        )
-    )
     incidents = session.execute(
-        select(Incident.id, Incident.referral_id, Incident.child_id).where(
-            Incident.id.in_(incident_ids)
+        select(Incident.id, Incident.referral_id, Incident.child_id)
+        .where(
+            (Incident.child_id == subject_id)
+            | Incident.referral_id.in_(_referral_ids(subject_id))
+            | Incident.id.in_(select(Disclosure.incident_id).where(Disclosure.id.in_(named)))
         )
+        .order_by(Incident.id)
     ).all()
     records += [
         _keep(
