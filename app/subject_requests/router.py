@@ -15,13 +15,15 @@ from app.api.versioning import IfMatch, set_etag
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
+from app.subject_requests import erasure, service
 from app.subject_requests import package as packages
-from app.subject_requests import service
 from app.subject_requests.models import SubjectRequest
 from app.subject_requests.schemas import (
     AccessPackage,
+    Complete,
     DecisionCreate,
     DecisionRead,
+    ErasurePlanRead,
     Extend,
     KindName,
     Pause,
@@ -145,21 +147,47 @@ def subject_requests_extend(
     return _answer(service.extend(session, principal, request_id, body.reason, if_match), response)
 
 
-@router.post("/{request_id}/complete", response_model=RequestRead, responses=ACTION_PROBLEMS)
+@router.get(
+    "/{request_id}/erasure-plan",
+    response_model=ErasurePlanRead,
+    responses=problems(401, 403, 404, 409),
+)
+def subject_requests_erasure_plan(
+    session: DbSession, principal: Reader, request_id: uuid.UUID
+) -> ErasurePlanRead:
+    """What completing this open erasure request would do to each record linked to its subject
+    (erase it, or its part, or keep it with its ground), the fields of kept records to review and
+    the recipients to notify. Changes nothing; `digest` is what `complete` must be given."""
+    plan = service.erasure_plan(session, principal, request_id)
+    return ErasurePlanRead.model_validate(plan.as_dict())
+
+
+@router.post(
+    "/{request_id}/complete",
+    response_model=RequestRead,
+    responses=problems(401, 403, 404, 409, 412, 422, 428),
+)
 def subject_requests_complete(
     request: Request,
     session: DbSession,
     principal: Writer,
     request_id: uuid.UUID,
     response: Response,
+    body: Complete | None = None,
     if_match: IfMatch = None,
 ) -> RequestRead:
     """Restriction: the subject is restricted. Objection: left out of statistics from now on.
-    Rectification: the corrections are applied; the result lists whom to tell."""
-    completed = service.complete(session, principal, request_id, if_match)
+    Rectification: the corrections are applied; the result lists whom to tell. Erasure: the
+    previewed plan (`plan_digest`) is carried out in this one transaction; the result says what
+    was erased, what was kept and why, what to review and whom to tell."""
+    digest = body.plan_digest if body else None
+    completed = service.complete(session, principal, request_id, if_match, digest)
     if completed.result and "corrected_fields" in completed.result:
         # Rectification is audited field by field (names only, never the values).
         request.state.audit_details = {"corrected_fields": completed.result["corrected_fields"]}
+    elif completed.kind == "erasure" and completed.result:
+        # Erasure is audited as counts per record type: no ids of erased records, no values.
+        request.state.audit_details = erasure.counts(completed.result)
     return _answer(completed, response)
 
 

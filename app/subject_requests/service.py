@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, paginate
@@ -20,7 +20,7 @@ from app.people.models import Person
 from app.people.schemas import PersonUpdate
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, scoped
-from app.subject_requests import deadlines
+from app.subject_requests import deadlines, erasure
 from app.subject_requests import package as packages
 from app.subject_requests.models import (
     OPEN_STATUSES,
@@ -28,6 +28,7 @@ from app.subject_requests.models import (
     Status,
     SubjectRequest,
     ThirdPartyDecision,
+    frozen_subjects,
 )
 from app.subject_requests.schemas import (
     AccessPackage,
@@ -279,22 +280,58 @@ def _close(request: SubjectRequest, status: Status) -> None:
     request.closed_on = today
 
 
+def erasure_plan(
+    session: Session, principal: Principal, request_id: uuid.UUID
+) -> erasure.ErasurePlan:
+    """The preview of an open erasure request: each linked record's fate, changing nothing."""
+    request = get(session, principal, request_id)
+    if request.kind != Kind.erasure:
+        raise Conflict("Only an erasure request has an erasure plan")
+    if not is_open(request):
+        raise Conflict(
+            f"The request is {request.status}: a completed erasure's result is on the request"
+        )
+    return erasure.plan(session, request)
+
+
+def _erase(session: Session, request: SubjectRequest, subject: Person, digest: str | None) -> None:
+    if digest is None:
+        raise _bad("plan_digest", "Completing an erasure needs the digest of its previewed plan")
+    if subject.erased_at is not None:
+        raise Conflict("This person's details were erased already")
+    if session.scalar(
+        select(exists(frozen_subjects().where(SubjectRequest.subject_id == subject.id)))
+    ):
+        raise Conflict(
+            "The subject has an open access or portability request, which freezes their records: "
+            "complete it first"
+        )
+    plan = erasure.plan(session, request)
+    if plan.digest != digest:
+        raise Conflict("The erasure plan changed since it was previewed; preview it again")
+    request.result = erasure.execute(session, request, plan)
+
+
 def complete(
-    session: Session, principal: Principal, request_id: uuid.UUID, if_match: str | None
+    session: Session,
+    principal: Principal,
+    request_id: uuid.UUID,
+    if_match: str | None,
+    plan_digest: str | None = None,
 ) -> SubjectRequest:
     request = _transition(
         session, principal, request_id, if_match, (Status.in_progress,), "completed"
     )
     subject = session.get(Person, request.subject_id)
     assert subject is not None
+    if plan_digest is not None and request.kind != Kind.erasure:
+        raise _bad("plan_digest", "Only an erasure request is completed with a plan digest")
     if request.kind == Kind.erasure:
-        raise Conflict(
-            "Completing an erasure request needs its erasure plan, which this version does not "
-            "make yet: refuse the request or keep it open"
-        )
-    if request.kind == Kind.rectification:
-        assert request.corrections is not None
+        _erase(session, request, subject, plan_digest)
+    elif request.kind == Kind.rectification:
+        # Before the corrections: an erasure clears those of its subject's requests.
         people_service.ensure_processing_allowed(subject, principal)
+        assert request.corrections is not None
         corrections = PersonUpdate.model_validate_json(request.corrections)
         request.result = {
             "corrected_fields": people_service.correct(session, subject, corrections),

@@ -88,6 +88,13 @@ ROWS = [
         lambda w: Call({"request_id": _request(w).id}),
         other_centre=lambda w: Call({"request_id": _request(w, "b").id}),
     ),
+    Row(
+        "GET",
+        "/api/v1/subject-requests/{request_id}/erasure-plan",
+        READ,
+        lambda w: Call({"request_id": _request(w, kind="erasure").id}),
+        other_centre=lambda w: Call({"request_id": _request(w, "b", kind="erasure").id}),
+    ),
     _row("verify-identity", {"verified_on": "2026-11-03"}, status="received"),
     _row("pause", {"reason": "which records?"}),
     _row("resume", {}, status="awaiting_clarification", paused_on=date(2026, 11, 5)),

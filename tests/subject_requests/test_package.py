@@ -271,9 +271,7 @@ def test_the_redactor_finds_names_contacts_and_phones_however_spelt() -> None:
     from app.subject_requests.package import Redactor
 
     subject = Person(full_name="Rita Resident")
-    father = Person(
-        full_name="Nick Nonresident", email="nick@example.com", phone="+44 7700 900222"
-    )
+    father = Person(full_name="Nick Nonresident", email="nick@example.com", phone="+44 7700 900222")
     child = Person(full_name="Sam Resident")
     redact = Redactor(subject, [father, child]).text
     assert redact("NICK NONRESIDENT called") == "[redacted] called"

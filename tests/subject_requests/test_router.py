@@ -247,13 +247,6 @@ def test_only_rectification_carries_corrections(
     )
 
 
-def test_erasure_cannot_be_completed_without_its_plan(
-    client: TestClient, world: World, subject: Person
-) -> None:
-    request = file(client, world, subject, kind="erasure", identity_verified_on="2026-01-01")
-    assert_problem(act(client, world, request, "complete"), 409)
-
-
 def test_overdue_and_due_soon_lists(client: TestClient, world: World, subject: Person) -> None:
     staff = world.headers("centre_staff")
     old = file(client, world, subject, received_on="2026-01-01", identity_verified_on="2026-01-01")

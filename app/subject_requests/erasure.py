@@ -1,0 +1,635 @@
+"""Erasure requests (DESIGN.md §5): a plan of each linked record's fate, then its execution.
+
+`plan()` decides, without changing anything, what happens to every record linked to the
+subject: erased (the whole record, or only the subject's part of a record that concerns others
+too) or kept with its ground. `execute()` carries out exactly that plan in the caller's
+transaction. The plan's `digest` lets a client prove that what it completes is what it previewed.
+
+The records linked to a person, and their fates:
+
+- **Referrals** the subject is linked to (party, pre-visit or attendance): kept under a legal hold
+  (on the referral, or an active hold on any person linked to it: changing it would change a held
+  record) → `legal_hold`; kept when it had a court order or Cafcass and is still within its
+  retention period (`referral_court`) → `legal_claims`. Otherwise erased whole when the subject is
+  the only person linked to it (retention's person links: parties, pre-visits, attendance,
+  disclosures linked only to it), with its sessions, attendance, pre-visits, parties, documents
+  and disclosures linked only to it, as a retention disposal would; else only the subject's part
+  (their party rows, pre-visit and attendance) is erased.
+- The subject's **pre-visits and attendance** follow their referral.
+- **Incidents** about the subject (the child), linked to one of their referrals or to a disclosure
+  naming them: always kept (`safeguarding`, kept indefinitely). One linked to a referral erased
+  whole loses only that link.
+- **Complaints** by the subject: erased with their documents, unless held (`legal_hold`).
+- **Disclosures** naming the subject: kept with the ground of a kept incident or referral they are
+  linked to, or `legal_hold` when a person they name is held; the link to the (anonymised)
+  subject stays, ids only. Otherwise erased whole when the subject is the only person named (or
+  the disclosure goes with a referral erased whole), else only the subject's link is removed.
+- **Third-party decisions** about the subject (on other people's access requests): erased.
+- **Subject requests** of the subject: kept (`legal_obligation`: the record of how their rights
+  were handled). The corrections of a rectification request are the subject's details: cleared
+  when the subject is anonymised.
+- Finance and HR records never name a person (staff are `StaffMember`, not `Person`), so they
+  never appear in a plan.
+- **The person**: kept (`legal_hold`, or `needed_by_kept_records` when they are linked to a kept
+  referral, are the child of an incident, or complained in a kept complaint); otherwise
+  anonymised (name replaced, date of birth, contacts and sensitive data cleared, `erased_at`
+  set). Kept disclosure links are not a need: they hold ids only.
+
+The plan also lists the free-text fields (and documents) of the records that stay which may
+mention the subject, for staff to review (names of fields, never their text), and the recipients
+of the subject's data to notify, read from the disclosure register before anything is deleted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, select, union, update
+from sqlalchemy.orm import Session
+
+from app.api.models import IdempotencyRecord
+from app.attendance.models import Attendance, ContactSession
+from app.complaints.models import Complaint
+from app.db import utcnow
+from app.disclosures import service as disclosures_service
+from app.disclosures.models import Disclosure, DisclosurePerson
+from app.documents.models import Document
+from app.incidents.models import Incident
+from app.people.models import Person
+from app.referrals.models import PreVisit, Referral, ReferralParty
+from app.retention.blocks import retention_blocks
+from app.retention.dates import add_months
+from app.retention.engine import load_rules
+from app.retention.models import LegalHold
+from app.retention.sources import COMPLAINT, REFERRAL
+from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
+from app.time import today_in_london
+
+ERASED_NAME = "Erased person"
+
+# Grounds for keeping a record (DESIGN.md §5).
+LEGAL_HOLD = "legal_hold"
+LEGAL_CLAIMS = "legal_claims"
+SAFEGUARDING = "safeguarding"
+LEGAL_OBLIGATION = "legal_obligation"
+NEEDED = "needed_by_kept_records"
+
+# Details that say what else happens to a record.
+UNLINKED = "unlinked_from_erased_referral"
+GOES_WITH_REFERRAL = "goes_with_erased_referral"
+CORRECTIONS_CLEARED = "corrections_cleared"
+
+
+@dataclass(frozen=True)
+class Decision:
+    record_type: str
+    record_id: uuid.UUID
+    fate: str  # "erase" | "keep"
+    scope: str | None = None  # erase: "record" | "their_part"
+    ground: str | None = None  # keep: why
+    detail: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "record_type": self.record_type,
+            "record_id": str(self.record_id),
+            "fate": self.fate,
+            "scope": self.scope,
+            "ground": self.ground,
+            "detail": self.detail,
+        }
+
+
+def _erase(record_type: str, record_id: uuid.UUID, scope: str = "record", **kw: Any) -> Decision:
+    return Decision(record_type, record_id, "erase", scope=scope, **kw)
+
+
+def _keep(record_type: str, record_id: uuid.UUID, ground: str, **kw: Any) -> Decision:
+    return Decision(record_type, record_id, "keep", ground=ground, **kw)
+
+
+@dataclass
+class ErasurePlan:
+    request_id: uuid.UUID
+    subject_id: uuid.UUID
+    as_of: date
+    person_fate: str  # "anonymise" | "keep"
+    person_ground: str | None
+    records: list[Decision]
+    review: list[dict[str, str]]
+    recipients_to_notify: list[dict[str, Any]]
+    _digest: str | None = field(default=None, repr=False)
+
+    def decisions(self) -> dict[str, Any]:
+        """What the plan decides: the input of its digest."""
+        return {
+            "subject_id": str(self.subject_id),
+            "person": {"fate": self.person_fate, "ground": self.person_ground},
+            "records": [d.as_dict() for d in self.records],
+            "review": self.review,
+            "recipients_to_notify": self.recipients_to_notify,
+        }
+
+    @property
+    def digest(self) -> str:
+        if self._digest is None:
+            canonical = json.dumps(
+                self.decisions(), sort_keys=True, separators=(",", ":"), ensure_ascii=True
+            )
+            self._digest = hashlib.sha256(canonical.encode()).hexdigest()
+        return self._digest
+
+    def as_dict(self) -> dict[str, Any]:
+        decisions = self.decisions()
+        return {
+            "request_id": str(self.request_id),
+            "subject_id": decisions["subject_id"],
+            "as_of": self.as_of.isoformat(),
+            "digest": self.digest,
+            "person": decisions["person"],
+            "records": decisions["records"],
+            "review": self.review,
+            "recipients_to_notify": self.recipients_to_notify,
+        }
+
+    def of(self, record_type: str, fate: str, scope: str | None = None) -> list[uuid.UUID]:
+        return [
+            d.record_id
+            for d in self.records
+            if d.record_type == record_type
+            and d.fate == fate
+            and (scope is None or d.scope == scope)
+        ]
+
+
+# --- planning ---------------------------------------------------------------------------
+
+
+def _held_people(session: Session, people: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    ids = set(people)
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(LegalHold.person_id).where(
+                LegalHold.released_at.is_(None), LegalHold.person_id.in_(ids)
+            )
+        )
+    )
+
+
+def _held_records(session: Session, record_type: str, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    wanted = set(ids)
+    if not wanted:
+        return set()
+    return {
+        record_id
+        for record_id in session.scalars(
+            select(LegalHold.record_id).where(
+                LegalHold.released_at.is_(None),
+                LegalHold.record_type == record_type,
+                LegalHold.record_id.in_(wanted),
+            )
+        )
+        if record_id is not None
+    }
+
+
+def _referral_ids(subject_id: uuid.UUID) -> Any:
+    return union(
+        select(ReferralParty.referral_id).where(ReferralParty.person_id == subject_id),
+        select(PreVisit.referral_id).where(PreVisit.person_id == subject_id),
+        select(ContactSession.referral_id)
+        .join(Attendance, Attendance.session_id == ContactSession.id)
+        .where(Attendance.person_id == subject_id),
+    )
+
+
+def _linked_people(session: Session, referral_id: uuid.UUID) -> set[uuid.UUID]:
+    """Everyone retention links to the referral (parties, pre-visits, attendance, disclosures
+    linked only to it)."""
+    links = REFERRAL.people(lambda column: column == referral_id)
+    return set(session.scalars(union(*links)))
+
+
+def _within_retention(
+    rules: dict[str, Any], rule_key: str, trigger: date | None, today: date
+) -> bool:
+    """Still inside the rule's period: open (no trigger yet), kept, or not yet due."""
+    rule = rules.get(rule_key)
+    months = rule.period_months if rule is not None and rule.action == "dispose" else None
+    if trigger is None or not months:
+        return True
+    return add_months(trigger, months) > today
+
+
+def _plan_referrals(
+    session: Session, subject_id: uuid.UUID, subject_held: bool, today: date
+) -> tuple[list[Decision], dict[uuid.UUID, Decision]]:
+    referrals = list(
+        session.scalars(
+            select(Referral).where(Referral.id.in_(_referral_ids(subject_id))).order_by(Referral.id)
+        )
+    )
+    rules = load_rules(session)
+    held = _held_records(session, "referral", (r.id for r in referrals))
+    decisions: dict[uuid.UUID, Decision] = {}
+    for referral, block in zip(referrals, retention_blocks(session, referrals), strict=True):
+        people = _linked_people(session, referral.id) | {subject_id}
+        court = referral.has_court_order or referral.cafcass_involved
+        if subject_held or referral.id in held or _held_people(session, people):
+            decision = _keep("referral", referral.id, LEGAL_HOLD)
+        elif court and _within_retention(rules, "referral_court", block.trigger_on, today):
+            decision = _keep("referral", referral.id, LEGAL_CLAIMS)
+        elif people == {subject_id}:
+            decision = _erase("referral", referral.id)
+        else:
+            decision = _erase("referral", referral.id, "their_part")
+        decisions[referral.id] = decision
+    return list(decisions.values()), decisions
+
+
+def _follow(record_type: str, record_id: uuid.UUID, referral: Decision) -> Decision:
+    """A pre-visit or attendance row of the subject follows its referral."""
+    if referral.fate == "keep":
+        assert referral.ground is not None
+        return _keep(record_type, record_id, referral.ground)
+    return _erase(record_type, record_id)
+
+
+def plan(session: Session, request: SubjectRequest, today: date | None = None) -> ErasurePlan:
+    """What completing this erasure request would do; changes nothing."""
+    today = today or today_in_london()
+    subject_id = request.subject_id
+    subject_held = bool(_held_people(session, [subject_id]))
+    records: list[Decision] = []
+
+    referral_list, referrals = _plan_referrals(session, subject_id, subject_held, today)
+    records += referral_list
+    whole = {rid for rid, d in referrals.items() if d.fate == "erase" and d.scope == "record"}
+    kept_referrals = {rid for rid, d in referrals.items() if d.fate == "keep"}
+
+    pre_visits = session.execute(
+        select(PreVisit.id, PreVisit.referral_id).where(PreVisit.person_id == subject_id)
+    ).all()
+    records += [_follow("pre_visit", row.id, referrals[row.referral_id]) for row in pre_visits]
+    attendance = session.execute(
+        select(Attendance.id, ContactSession.referral_id)
+        .join(ContactSession, ContactSession.id == Attendance.session_id)
+        .where(Attendance.person_id == subject_id)
+    ).all()
+    records += [_follow("attendance", row.id, referrals[row.referral_id]) for row in attendance]
+
+    # Disclosures naming the subject, and those that go with a referral erased whole.
+    named = select(DisclosurePerson.disclosure_id).where(DisclosurePerson.person_id == subject_id)
+    disclosure_filter: ColumnElement[bool] = Disclosure.id.in_(named)
+    if whole:
+        disclosure_filter = disclosure_filter | (
+            Disclosure.referral_id.in_(whole) & Disclosure.incident_id.is_(None)
+        )
+    disclosures = session.execute(
+        select(Disclosure.id, Disclosure.referral_id, Disclosure.incident_id).where(
+            disclosure_filter
+        )
+    ).all()
+
+    incidents = session.execute(
+        select(Incident.id, Incident.referral_id, Incident.child_id)
+        .where(
+            (Incident.child_id == subject_id)
+            | Incident.referral_id.in_(_referral_ids(subject_id))
+            | Incident.id.in_(select(Disclosure.incident_id).where(Disclosure.id.in_(named)))
+        )
+        .order_by(Incident.id)
+    ).all()
+    records += [
+        _keep(
+            "incident", row.id, SAFEGUARDING, detail=UNLINKED if row.referral_id in whole else None
+        )
+        for row in incidents
+    ]
+
+    complaints = list(
+        session.scalars(select(Complaint.id).where(Complaint.complainant_id == subject_id))
+    )
+    held_complaints = _held_records(session, "complaint", complaints)
+    kept_complaints = []
+    for complaint_id in complaints:
+        if subject_held or complaint_id in held_complaints:
+            records.append(_keep("complaint", complaint_id, LEGAL_HOLD))
+            kept_complaints.append(complaint_id)
+        else:
+            records.append(_erase("complaint", complaint_id))
+
+    for row in disclosures:
+        people = set(
+            session.scalars(
+                select(DisclosurePerson.person_id).where(DisclosurePerson.disclosure_id == row.id)
+            )
+        )
+        unlinked = UNLINKED if row.referral_id in whole else None
+        if row.incident_id is not None:
+            records.append(_keep("disclosure", row.id, SAFEGUARDING, detail=unlinked))
+        elif row.referral_id in kept_referrals:
+            ground = referrals[row.referral_id].ground
+            assert ground is not None
+            records.append(_keep("disclosure", row.id, ground))
+        elif subject_held or _held_people(session, people):
+            records.append(_keep("disclosure", row.id, LEGAL_HOLD))
+        elif row.referral_id in whole:
+            records.append(_erase("disclosure", row.id, detail=GOES_WITH_REFERRAL))
+        elif people <= {subject_id}:
+            records.append(_erase("disclosure", row.id))
+        else:
+            records.append(_erase("disclosure", row.id, "their_part"))
+
+    # The person: kept when a kept record needs them (kept disclosure links hold only ids).
+    # `referrals` are exactly those the subject is linked to, so a kept one needs them.
+    needs = bool(kept_referrals) or any(row.child_id == subject_id for row in incidents)
+    if subject_held:
+        person_fate, person_ground = "keep", LEGAL_HOLD
+    elif needs or kept_complaints:
+        person_fate, person_ground = "keep", NEEDED
+    else:
+        person_fate, person_ground = "anonymise", None
+
+    requests = session.execute(
+        select(SubjectRequest.id, SubjectRequest.corrections).where(
+            SubjectRequest.subject_id == subject_id
+        )
+    ).all()
+    records += [
+        _keep(
+            "subject_request",
+            row.id,
+            LEGAL_OBLIGATION,
+            detail=CORRECTIONS_CLEARED if person_fate == "anonymise" and row.corrections else None,
+        )
+        for row in requests
+    ]
+
+    # Decisions to show the subject in someone else's access package: their consent or staff's
+    # reasoning about them, erased with them.
+    records += [
+        _erase("third_party_decision", decision_id)
+        for decision_id in session.scalars(
+            select(ThirdPartyDecision.id).where(ThirdPartyDecision.person_id == subject_id)
+        )
+    ]
+
+    records.sort(key=lambda d: (d.record_type, str(d.record_id)))
+    return ErasurePlan(
+        request_id=request.id,
+        subject_id=subject_id,
+        as_of=today,
+        person_fate=person_fate,
+        person_ground=person_ground,
+        records=records,
+        review=_review(session, records, referrals, subject_id),
+        recipients_to_notify=disclosures_service.recipients_of(session, subject_id),
+    )
+
+
+# --- what staff should review -----------------------------------------------------------
+
+
+def _fields(
+    session: Session, record_type: str, model: Any, names: tuple[str, ...], condition: Any
+) -> list[dict[str, str]]:
+    columns = [getattr(model, name) for name in names]
+    found = []
+    for row in session.execute(select(model.id, *columns).where(condition)):
+        record_id, *values = row
+        for name, value in zip(names, values, strict=True):
+            if value is not None and str(value).strip():
+                found.append(
+                    {"record_type": record_type, "record_id": str(record_id), "field": name}
+                )
+    return found
+
+
+def _review(
+    session: Session,
+    records: list[Decision],
+    referrals: dict[uuid.UUID, Decision],
+    subject_id: uuid.UUID,
+) -> list[dict[str, str]]:
+    """Free-text fields (and documents) of the records that stay which may mention the subject:
+    kept records, and what remains of referrals the subject's part is erased from."""
+    kept = {(d.record_type, d.record_id) for d in records if d.fate == "keep"}
+
+    def ids(record_type: str) -> list[uuid.UUID]:
+        return sorted((rid for t, rid in kept if t == record_type), key=str)
+
+    staying = sorted(
+        (rid for rid, d in referrals.items() if d.fate == "keep" or d.scope == "their_part"),
+        key=str,
+    )
+    erased_part = {rid for rid, d in referrals.items() if d.scope == "their_part"}
+    # What is erased of a referral the subject's part leaves is not for review.
+    not_erased_pre_visit = ~(
+        (PreVisit.person_id == subject_id) & PreVisit.referral_id.in_(erased_part)
+    )
+    sessions = select(ContactSession.id).where(ContactSession.referral_id.in_(staying))
+    not_erased_attendance = ~(
+        (Attendance.person_id == subject_id)
+        & Attendance.session_id.in_(
+            select(ContactSession.id).where(ContactSession.referral_id.in_(erased_part))
+        )
+    )
+    found = [
+        *_fields(
+            session,
+            "referral",
+            Referral,
+            ("decision_reason", "closure_reason"),
+            Referral.id.in_(staying),
+        ),
+        *_fields(
+            session,
+            "pre_visit",
+            PreVisit,
+            ("concerns",),
+            PreVisit.referral_id.in_(staying) & not_erased_pre_visit,
+        ),
+        *_fields(
+            session, "contact_session", ContactSession, ("notes",), ContactSession.id.in_(sessions)
+        ),
+        *_fields(
+            session,
+            "attendance",
+            Attendance,
+            ("absence_detail",),
+            Attendance.session_id.in_(sessions) & not_erased_attendance,
+        ),
+        *_fields(
+            session,
+            "incident",
+            Incident,
+            ("description", "action_taken"),
+            Incident.id.in_(ids("incident")),
+        ),
+        *_fields(
+            session,
+            "complaint",
+            Complaint,
+            ("summary", "outcome"),
+            Complaint.id.in_(ids("complaint")),
+        ),
+        *_fields(
+            session, "disclosure", Disclosure, ("shared",), Disclosure.id.in_(ids("disclosure"))
+        ),
+        *_fields(
+            session,
+            "subject_request",
+            SubjectRequest,
+            ("requester_basis", "pause_reason", "extension_reason", "refusal_reason"),
+            SubjectRequest.id.in_(ids("subject_request")),
+        ),
+    ]
+    documents = session.scalars(
+        select(Document.id).where(
+            Document.referral_id.in_(staying)
+            | Document.incident_id.in_(ids("incident"))
+            | Document.complaint_id.in_(ids("complaint"))
+        )
+    )
+    found += [
+        {"record_type": "document", "record_id": str(document_id), "field": "content"}
+        for document_id in documents
+    ]
+    return sorted(found, key=lambda f: (f["record_type"], f["record_id"], f["field"]))
+
+
+# --- execution --------------------------------------------------------------------------
+
+
+def execute(session: Session, request: SubjectRequest, plan: ErasurePlan) -> dict[str, Any]:
+    """Carry out the plan in the caller's transaction; returns the result to store on the
+    request (ids, record types, grounds, field names, recipients: no personal data)."""
+    subject_id = plan.subject_id
+
+    # Disclosures: whole ones with their people; otherwise only the subject's link.
+    whole_disclosures = plan.of("disclosure", "erase", "record")
+    if whole_disclosures:
+        session.execute(
+            delete(DisclosurePerson).where(DisclosurePerson.disclosure_id.in_(whole_disclosures))
+        )
+        session.execute(delete(Disclosure).where(Disclosure.id.in_(whole_disclosures)))
+    part_disclosures = plan.of("disclosure", "erase", "their_part")
+    if part_disclosures:
+        session.execute(
+            delete(DisclosurePerson).where(
+                DisclosurePerson.disclosure_id.in_(part_disclosures),
+                DisclosurePerson.person_id == subject_id,
+            )
+        )
+
+    # The subject's attendance and pre-visits, then their party rows in referrals that stay.
+    if attendance := plan.of("attendance", "erase"):
+        session.execute(delete(Attendance).where(Attendance.id.in_(attendance)))
+    if pre_visits := plan.of("pre_visit", "erase"):
+        session.execute(delete(PreVisit).where(PreVisit.id.in_(pre_visits)))
+    if part_referrals := plan.of("referral", "erase", "their_part"):
+        session.execute(
+            delete(ReferralParty).where(
+                ReferralParty.referral_id.in_(part_referrals),
+                ReferralParty.person_id == subject_id,
+            )
+        )
+
+    # Records that concern only the subject, with their attachments (as retention disposes).
+    if whole_referrals := plan.of("referral", "erase", "record"):
+        REFERRAL.delete_attachments(session, whole_referrals)
+        session.execute(delete(Referral).where(Referral.id.in_(whole_referrals)))
+    if complaints := plan.of("complaint", "erase"):
+        COMPLAINT.delete_attachments(session, complaints)
+        session.execute(delete(Complaint).where(Complaint.id.in_(complaints)))
+
+    if decisions := plan.of("third_party_decision", "erase"):
+        session.execute(delete(ThirdPartyDecision).where(ThirdPartyDecision.id.in_(decisions)))
+
+    purged = 0
+    if plan.person_fate == "anonymise":
+        cleared = [
+            d.record_id
+            for d in plan.records
+            if d.record_type == "subject_request" and d.detail == CORRECTIONS_CLEARED
+        ]
+        if cleared:
+            session.execute(
+                update(SubjectRequest)
+                .where(SubjectRequest.id.in_(cleared))
+                .values(corrections=None)
+                .execution_options(synchronize_session="fetch")
+            )
+        purged = _anonymise(session, subject_id)
+    session.flush()
+
+    erased = [d for d in plan.records if d.fate == "erase"]
+    kept = [d for d in plan.records if d.fate == "keep"]
+    return {
+        "plan_digest": plan.digest,
+        "as_of": plan.as_of.isoformat(),
+        "executed_at": utcnow().isoformat(),
+        "person": {"fate": plan.person_fate, "ground": plan.person_ground},
+        "erased": [
+            {"record_type": d.record_type, "record_id": str(d.record_id), "scope": d.scope}
+            for d in erased
+        ],
+        "kept": [
+            {
+                "record_type": d.record_type,
+                "record_id": str(d.record_id),
+                "ground": d.ground,
+                "detail": d.detail,
+            }
+            for d in kept
+        ],
+        "review": plan.review,
+        "recipients_to_notify": plan.recipients_to_notify,
+        "purged_replays": purged,
+    }
+
+
+def _anonymise(session: Session, subject_id: uuid.UUID) -> int:
+    """Clear the person's details; returns how many stored replays carrying them were purged."""
+    person = session.get(Person, subject_id)
+    assert person is not None
+    # Stored `Idempotency-Key` replays are encrypted copies of responses: one holding the
+    # person's details would hand them out again on a retry.
+    marker = str(subject_id).encode()
+    traces = [t.encode() for t in (person.full_name, person.email, person.phone) if t]
+    stale = [
+        record.id
+        for record in session.scalars(select(IdempotencyRecord)).yield_per(500)
+        if marker in record.body and any(trace in record.body for trace in traces)
+    ]
+    if stale:
+        session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(stale)))
+    person.full_name = ERASED_NAME
+    person.date_of_birth = None
+    person.email = None
+    person.phone = None
+    person.address = None
+    person.sensitive = None
+    person.erased_at = utcnow()
+    return len(stale)
+
+
+def counts(result: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Records erased and kept per type: all an audit row says of an erasure."""
+    erased = Counter(d["record_type"] for d in result["erased"])
+    if result["person"]["fate"] == "anonymise":
+        erased["person"] += 1
+    return {
+        "erased": dict(sorted(erased.items())),
+        "kept": dict(sorted(Counter(d["record_type"] for d in result["kept"]).items())),
+    }

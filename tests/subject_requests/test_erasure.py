@@ -1,0 +1,512 @@
+"""Erasure requests: the plan (each linked record's fate, with its ground), its execution in one
+transaction, and that nothing erased is left behind and nothing kept is touched (DESIGN.md §5)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import JSON, String, func, inspect, select
+from sqlalchemy.orm import Session
+
+from app.attendance.models import Attendance, ContactSession
+from app.audit.models import AuditEvent
+from app.complaints.models import Complaint
+from app.db import Base
+from app.disclosures.models import Disclosure, DisclosurePerson
+from app.documents.models import Document
+from app.incidents.models import Incident
+from app.people.models import Person
+from app.referrals.models import PreVisit, Referral, ReferralParty
+from app.retention.models import LegalHold
+from app.security.encryption import EncryptedBytes, EncryptedText
+from tests.cases.factories import (
+    Family,
+    add_party,
+    family,
+    make_attendance,
+    make_case_document,
+    make_child,
+    make_complaint,
+    make_disclosure,
+    make_incident,
+    make_person,
+    make_referral,
+    make_session,
+)
+from tests.factories import World
+from tests.helpers import assert_problem
+from tests.subject_requests.test_router import URL, act, file
+
+NAME, EMAIL, PHONE = "Rita Resident", "rita.resident@example.org", "07700 900123"
+VERIFIED = {"identity_verified_on": "2026-01-01"}
+
+
+@dataclass
+class Case:
+    family: Family
+    second_child: Person
+    sessions: list[ContactSession]
+    incident: Incident
+    complaint: Complaint
+    complaint_document: Document
+    disclosure: Disclosure
+
+    @property
+    def parent(self) -> Person:
+        """The parent who asks for erasure (and complained)."""
+        return self.family.resident
+
+
+def build_case(db: Session, world: World, **referral_fields: Any) -> Case:
+    """Two parents, two children, one referral with sessions, attendance and pre-visits, an
+    incident about a child, a complaint (with a document) by one parent, and a disclosure to the
+    police naming that parent, linked to the incident."""
+    referral_fields.setdefault("has_court_order", True)
+    fam = family(db, world.centre_a, commit=False, **referral_fields)
+    fam.resident.email, fam.resident.phone = EMAIL, PHONE
+    fam.non_resident.phone = "07700 900456"
+    second = make_child(db, world.centre_a, full_name="Sky Example", date_of_birth=date(2021, 3, 3))
+    add_party(db, fam.referral, second, "child")
+    sessions = []
+    for day in (17, 24):
+        contact = make_session(
+            db,
+            fam.referral,
+            starts_at=datetime(2026, 1, day, 10, tzinfo=UTC),
+            status="held",
+            notes="Handover calm; the children played",
+        )
+        for person in (fam.resident, fam.non_resident, fam.child, second):
+            make_attendance(db, contact, person)
+        sessions.append(contact)
+    incident = make_incident(
+        db,
+        world.centre_a,
+        child_id=fam.child.id,
+        referral_id=fam.referral.id,
+        action_taken="Police called",
+    )
+    complaint = make_complaint(db, world.centre_a, complainant_id=fam.resident.id)
+    document = make_case_document(db, world.centre_a.id, {"complaint_id": complaint.id})
+    disclosure = make_disclosure(
+        db, world.centre_a, [fam.resident], recipient_type="police", incident_id=incident.id
+    )
+    db.commit()
+    return Case(fam, second, sessions, incident, complaint, document, disclosure)
+
+
+def erasure_request(client: TestClient, world: World, person: Person) -> dict:
+    return file(client, world, person, kind="erasure", **VERIFIED)
+
+
+def preview(client: TestClient, world: World, request: dict) -> dict:
+    response = client.get(
+        f"{URL}/{request['id']}/erasure-plan", headers=world.headers("centre_staff")
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def fates(plan: dict) -> dict[tuple[str, str], tuple[str, str | None]]:
+    return {
+        (r["record_type"], r["record_id"]): (r["fate"], r["scope"] or r["ground"])
+        for r in plan["records"]
+    }
+
+
+def snapshot(db: Session, *models: Any) -> dict[str, dict[str, dict[str, Any]]]:
+    """Every row of these tables, every column (decrypted): to compare before and after."""
+    db.expire_all()
+    found = {}
+    for model in models:
+        columns = [c.key for c in inspect(model).column_attrs]
+        rows = db.scalars(select(model)).all()
+        found[model.__tablename__] = {
+            str(inspect(row).identity): {c: getattr(row, c) for c in columns} for row in rows
+        }
+    return found
+
+
+KEPT_MODELS = (
+    Referral,
+    ReferralParty,
+    PreVisit,
+    ContactSession,
+    Attendance,
+    Incident,
+    Disclosure,
+    DisclosurePerson,
+    Person,
+)
+
+
+def text_hits(db: Session, needles: list[str]) -> list[str]:
+    """Every place a needle is stored: each String/Text column of every table (in SQL), each JSON
+    column, and each encrypted column decrypted through its ORM model."""
+    hits = []
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if isinstance(column.type, String):
+                for needle in needles:
+                    count = db.scalar(
+                        select(func.count()).select_from(table).where(column.contains(needle))
+                    )
+                    if count:
+                        hits.append(f"{table.name}.{column.name}")
+            elif isinstance(column.type, JSON):
+                for value in db.scalars(select(column).where(column.is_not(None))):
+                    text = json.dumps(value, ensure_ascii=False)
+                    hits += [f"{table.name}.{column.name}" for n in needles if n in text]
+    for mapper in Base.registry.mappers:
+        for attribute in mapper.column_attrs:
+            column = attribute.columns[0]
+            if not isinstance(column.type, EncryptedText | EncryptedBytes):
+                continue
+            for value in db.scalars(select(getattr(mapper.class_, attribute.key))):
+                if value is None:
+                    continue
+                text = value.decode(errors="replace") if isinstance(value, bytes) else value
+                hits += [f"{column.table.name}.{column.name}" for n in needles if n in text]
+    return hits
+
+
+def test_the_plan_keeps_the_incident_and_the_court_referral_and_erases_the_complaint(
+    client: TestClient, world: World, db: Session
+) -> None:
+    case = build_case(db, world)
+    request = erasure_request(client, world, case.parent)
+    plan = preview(client, world, request)
+    found = fates(plan)
+    assert found[("incident", str(case.incident.id))] == ("keep", "safeguarding")
+    assert found[("referral", str(case.family.referral.id))] == ("keep", "legal_claims")
+    assert found[("complaint", str(case.complaint.id))] == ("erase", "record")
+    assert found[("disclosure", str(case.disclosure.id))] == ("keep", "safeguarding")
+    assert found[("subject_request", request["id"])] == ("keep", "legal_obligation")
+    # Their pre-visit and attendance follow the referral.
+    assert found[("pre_visit", str(case.family.pre_visits[0].id))] == ("keep", "legal_claims")
+    attendance = [v for (t, _), v in found.items() if t == "attendance"]
+    assert attendance == [("keep", "legal_claims")] * 2
+    assert plan["person"] == {"fate": "keep", "ground": "needed_by_kept_records"}
+    assert [(r["recipient_type"], r["disclosure_id"]) for r in plan["recipients_to_notify"]] == [
+        ("police", str(case.disclosure.id))
+    ]
+    review = {(f["record_type"], f["record_id"], f["field"]) for f in plan["review"]}
+    assert {
+        ("incident", str(case.incident.id), "description"),
+        ("incident", str(case.incident.id), "action_taken"),
+        ("disclosure", str(case.disclosure.id), "shared"),
+        ("contact_session", str(case.sessions[0].id), "notes"),
+    } <= review
+    assert len(plan["digest"]) == 64 and plan["digest"] == preview(client, world, request)["digest"]
+    for text in (NAME, EMAIL, PHONE):
+        assert text not in json.dumps(plan)
+
+
+def test_executing_the_plan_erases_the_complaint_and_touches_nothing_kept(
+    client: TestClient, world: World, db: Session
+) -> None:
+    case = build_case(db, world)
+    complaint_id, document_id = case.complaint.id, case.complaint_document.id
+    request = erasure_request(client, world, case.parent)
+    plan = preview(client, world, request)
+    before = snapshot(db, *KEPT_MODELS)
+
+    done = act(client, world, request, "complete", plan_digest=plan["digest"])
+    assert done.status_code == 200, done.text
+    assert done.json()["status"] == "completed"
+    result = done.json()["result"]
+
+    assert db.get(Complaint, complaint_id) is None
+    assert db.get(Document, document_id) is None
+    assert snapshot(db, *KEPT_MODELS) == before  # referral, sessions, people: all as they were
+    assert result["plan_digest"] == plan["digest"]
+    assert result["erased"] == [
+        {"record_type": "complaint", "record_id": str(complaint_id), "scope": "record"}
+    ]
+    assert {(k["record_type"], k["ground"]) for k in result["kept"]} >= {
+        ("incident", "safeguarding"),
+        ("referral", "legal_claims"),
+    }
+    assert result["recipients_to_notify"][0]["recipient_type"] == "police"
+    events = db.scalars(select(AuditEvent)).all()
+    completion = next(e for e in events if e.action == "subject_requests_complete")
+    assert completion.details["erased"] == {"complaint": 1}
+    assert completion.details["kept"]["referral"] == 1
+    for text in (NAME, EMAIL, PHONE):
+        assert text not in json.dumps(result)
+        assert all(text not in json.dumps(e.details or {}) for e in events)
+
+
+@pytest.mark.parametrize(
+    "referral_fields",
+    [
+        pytest.param({"has_court_order": False}, id="no-court-order"),
+        pytest.param(
+            {"has_court_order": True, "status": "closed", "closed_on": date(2022, 6, 30)},
+            id="court-referral-closed-over-3-years-ago",
+        ),
+    ],
+)
+def test_a_parent_no_kept_record_needs_is_anonymised_and_their_part_erased(
+    client: TestClient, world: World, db: Session, referral_fields: dict
+) -> None:
+    case = build_case(db, world, **referral_fields)
+    parent, other = case.parent, case.family.non_resident
+    assert text_hits(db, [NAME, EMAIL])  # the search finds them before
+    request = erasure_request(client, world, parent)
+    plan = preview(client, world, request)
+    assert fates(plan)[("referral", str(case.family.referral.id))] == ("erase", "their_part")
+    assert plan["person"] == {"fate": "anonymise", "ground": None}
+    other_before = snapshot(db, Person)["person"][str((other.id,))]
+
+    done = act(client, world, request, "complete", plan_digest=plan["digest"])
+    assert done.status_code == 200, done.text
+
+    assert text_hits(db, [NAME, EMAIL]) == []
+    db.expire_all()
+    erased = db.get(Person, parent.id)
+    assert erased is not None and erased.erased_at is not None
+    assert (erased.full_name, erased.email, erased.phone, erased.date_of_birth) == (
+        "Erased person",
+        None,
+        None,
+        None,
+    )
+    for model in (ReferralParty, PreVisit, Attendance):
+        people = set(db.scalars(select(model.person_id)))
+        assert parent.id not in people and other.id in people, model
+    assert len(db.scalars(select(Attendance.id).where(Attendance.person_id == other.id)).all()) == 2
+    assert snapshot(db, Person)["person"][str((other.id,))] == other_before
+    # The incident and the police disclosure stay; the disclosure still names the person, by id.
+    assert db.get(Incident, case.incident.id) is not None
+    assert db.scalars(
+        select(DisclosurePerson.person_id).where(
+            DisclosurePerson.disclosure_id == case.disclosure.id
+        )
+    ).all() == [parent.id]
+    assert db.get(Referral, case.family.referral.id) is not None
+    result = done.json()["result"]
+    assert result["person"] == {"fate": "anonymise", "ground": None}
+    event = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "subject_requests_complete")
+    ).one()
+    assert event.details["erased"]["person"] == 1
+
+
+def test_a_referral_that_concerns_only_them_is_erased_whole(
+    client: TestClient, world: World, db: Session
+) -> None:
+    person = make_person(db, world.centre_a, full_name=NAME, email=EMAIL)
+    referral = make_referral(db, world.centre_a, status="closed", closed_on=date(2026, 1, 20))
+    add_party(db, referral, person, "referrer")
+    document = make_case_document(db, world.centre_a.id, {"referral_id": referral.id})
+    only_theirs = make_disclosure(db, world.centre_a, [person], referral_id=referral.id)
+    accident = make_incident(db, world.centre_a, kind="accident", referral_id=referral.id)
+    db.commit()
+    referral_id, document_id, disclosure_id = referral.id, document.id, only_theirs.id
+    request = erasure_request(client, world, person)
+    plan = preview(client, world, request)
+    found = fates(plan)
+    assert found[("referral", str(referral.id))] == ("erase", "record")
+    assert found[("disclosure", str(only_theirs.id))] == ("erase", "record")
+    assert found[("incident", str(accident.id))] == ("keep", "safeguarding")
+    assert plan["person"]["fate"] == "anonymise"
+    assert plan["recipients_to_notify"][0]["disclosure_id"] == str(only_theirs.id)
+
+    done = act(client, world, request, "complete", plan_digest=plan["digest"])
+    assert done.status_code == 200, done.text
+    db.expire_all()
+    assert db.get(Referral, referral_id) is None
+    assert db.get(Document, document_id) is None
+    assert db.get(Disclosure, disclosure_id) is None
+    kept = db.get(Incident, accident.id)
+    assert kept is not None and kept.referral_id is None
+    assert text_hits(db, [NAME, EMAIL]) == []
+
+
+def test_a_held_complaint_is_kept_and_a_person_hold_keeps_everything(
+    client: TestClient, world: World, db: Session
+) -> None:
+    case = build_case(db, world, has_court_order=False)
+    db.add(
+        LegalHold(
+            centre_id=world.centre_a.id,
+            record_type="complaint",
+            record_id=case.complaint.id,
+            reason="Litigation",
+            placed_by_id=world.admin.id,
+        )
+    )
+    db.commit()
+    request = erasure_request(client, world, case.parent)
+    plan = preview(client, world, request)
+    assert fates(plan)[("complaint", str(case.complaint.id))] == ("keep", "legal_hold")
+    # A kept complaint needs its complainant.
+    assert plan["person"] == {"fate": "keep", "ground": "needed_by_kept_records"}
+
+    db.add(
+        LegalHold(
+            centre_id=world.centre_a.id,
+            person_id=case.parent.id,
+            reason="Litigation",
+            placed_by_id=world.admin.id,
+        )
+    )
+    db.commit()
+    held = preview(client, world, request)
+    assert held["person"] == {"fate": "keep", "ground": "legal_hold"}
+    assert {r["fate"] for r in held["records"]} == {"keep"}
+    assert fates(held)[("referral", str(case.family.referral.id))] == ("keep", "legal_hold")
+    before = snapshot(db, *KEPT_MODELS, Complaint, Document)
+    done = act(client, world, request, "complete", plan_digest=held["digest"])
+    assert done.status_code == 200, done.text
+    assert done.json()["result"]["erased"] == []
+    assert snapshot(db, *KEPT_MODELS, Complaint, Document) == before
+
+
+def test_completion_needs_the_current_plan_and_happens_once(
+    client: TestClient, world: World, db: Session
+) -> None:
+    case = build_case(db, world, has_court_order=False)
+    request = erasure_request(client, world, case.parent)
+    plan = preview(client, world, request)
+    missing = assert_problem(act(client, world, request, "complete"), 422)
+    assert missing["errors"][0]["loc"] == ["body", "plan_digest"]
+    assert_problem(act(client, world, request, "complete", plan_digest="xyz"), 422)
+
+    make_complaint(db, world.centre_a, complainant_id=case.parent.id)
+    db.commit()
+    stale = assert_problem(act(client, world, request, "complete", plan_digest=plan["digest"]), 409)
+    assert "changed" in stale["detail"]
+    assert db.get(Person, case.parent.id).erased_at is None  # nothing was done
+
+    fresh = preview(client, world, request)
+    done = act(client, world, request, "complete", plan_digest=fresh["digest"])
+    assert done.status_code == 200, done.text
+    assert_problem(act(client, world, done.json(), "complete", plan_digest=fresh["digest"]), 409)
+    assert_problem(
+        client.get(f"{URL}/{request['id']}/erasure-plan", headers=world.headers("centre_staff")),
+        409,
+    )
+    staff = world.headers("centre_staff")
+    person = client.get(f"/api/v1/people/{case.parent.id}", headers=staff)
+    refused = client.patch(
+        f"/api/v1/people/{case.parent.id}",
+        json={"phone": "01223 111111"},
+        headers={**staff, "If-Match": person.headers["etag"]},
+    )
+    assert_problem(refused, 409)
+
+    # A second erasure request of the erased person is refused too.
+    again = erasure_request(client, world, db.get(Person, case.parent.id))
+    again_plan = preview(client, world, again)
+    assert_problem(act(client, world, again, "complete", plan_digest=again_plan["digest"]), 409)
+
+
+def test_only_erasure_requests_have_a_plan_or_take_a_digest(
+    client: TestClient, world: World, db: Session
+) -> None:
+    person = make_person(db, world.centre_a)
+    db.commit()
+    access = file(client, world, person, **VERIFIED)
+    response = client.get(
+        f"{URL}/{access['id']}/erasure-plan", headers=world.headers("centre_staff")
+    )
+    assert_problem(response, 409)
+    objection = file(client, world, person, kind="objection", **VERIFIED)
+    assert_problem(act(client, world, objection, "complete", plan_digest="0" * 64), 422)
+    assert act(client, world, objection, "complete").status_code == 200
+    missing = client.get(
+        f"{URL}/{uuid.uuid4()}/erasure-plan", headers=world.headers("centre_staff")
+    )
+    assert_problem(missing, 404)
+
+
+def test_an_open_access_request_of_the_subject_blocks_erasure(
+    client: TestClient, world: World, db: Session
+) -> None:
+    person = make_person(db, world.centre_a, full_name=NAME, email=EMAIL)
+    db.commit()
+    access = file(client, world, person, **VERIFIED)
+    request = erasure_request(client, world, person)
+    plan = preview(client, world, request)
+    assert_problem(act(client, world, request, "complete", plan_digest=plan["digest"]), 409)
+    act(client, world, access, "complete")
+    done = act(client, world, request, "complete", plan_digest=plan["digest"])
+    assert done.status_code == 200, done.text
+
+
+def test_erasure_clears_the_corrections_of_their_rectification_requests(
+    client: TestClient, world: World, db: Session
+) -> None:
+    person = make_person(db, world.centre_a, full_name=NAME, email=EMAIL)
+    db.commit()
+    corrections = {"full_name": "Rita Renamed", "email": "rita.renamed@example.org"}
+    rectification = file(
+        client, world, person, kind="rectification", corrections=corrections, **VERIFIED
+    )
+    request = erasure_request(client, world, person)
+    plan = preview(client, world, request)
+    assert fates(plan)[("subject_request", rectification["id"])] == ("keep", "legal_obligation")
+    assert act(client, world, request, "complete", plan_digest=plan["digest"]).status_code == 200
+    assert text_hits(db, [NAME, EMAIL, "Rita Renamed", "rita.renamed@example.org"]) == []
+    # The rectification request stays, and can no longer be completed.
+    assert_problem(act(client, world, rectification, "complete"), 409)
+
+
+def test_a_replayed_response_does_not_bring_the_details_back(
+    client: TestClient, world: World, db: Session
+) -> None:
+    body = {"centre_id": str(world.centre_a.id), "full_name": NAME, "email": EMAIL}
+    headers = {**world.headers("centre_staff"), "Idempotency-Key": "create-rita"}
+    created = client.post("/api/v1/people", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    person = db.get(Person, uuid.UUID(created.json()["id"]))
+    request = erasure_request(client, world, person)
+    plan = preview(client, world, request)
+    done = act(client, world, request, "complete", plan_digest=plan["digest"])
+    assert done.status_code == 200, done.text
+    assert done.json()["result"]["purged_replays"] == 1
+    assert text_hits(db, [NAME, EMAIL]) == []
+
+
+def test_a_court_referral_within_retention_counts_from_closure(
+    client: TestClient, world: World, db: Session
+) -> None:
+    """Closed under three years ago: still kept for legal claims."""
+    closed = date.today() - timedelta(days=365)
+    case = build_case(db, world, status="closed", closed_on=closed)
+    request = erasure_request(client, world, case.parent)
+    plan = preview(client, world, request)
+    assert fates(plan)[("referral", str(case.family.referral.id))] == ("keep", "legal_claims")
+
+
+def test_decisions_to_show_them_in_another_package_are_erased_with_them(
+    client: TestClient, world: World, db: Session
+) -> None:
+    case = build_case(db, world, has_court_order=False)
+    parent, other = case.parent, case.family.non_resident
+    staff = world.headers("centre_staff")
+    access = file(client, world, other, **VERIFIED)
+    decided = client.post(
+        f"{URL}/{access['id']}/third-party-decisions",
+        json={"person_id": str(parent.id), "basis": "consent", "note": f"{NAME} agreed"},
+        headers=staff,
+    )
+    assert decided.status_code == 201, decided.text
+    request = erasure_request(client, world, parent)
+    plan = preview(client, world, request)
+    assert fates(plan)[("third_party_decision", decided.json()["id"])] == ("erase", "record")
+    assert act(client, world, request, "complete", plan_digest=plan["digest"]).status_code == 200
+
+    assert text_hits(db, [NAME, EMAIL]) == []
+    package = client.get(f"{URL}/{access['id']}/package", headers=staff)
+    assert package.status_code == 200
+    parties = package.json()["referrals"][0]["other_parties"]
+    assert all(p["redacted"] for p in parties)
