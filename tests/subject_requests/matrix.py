@@ -78,23 +78,22 @@ def _new(w: World) -> Call:
     )
 
 
+def _get(path: str, **fields: object) -> Row:
+    """A read of one request (or of something of it): 404 from another centre."""
+    return Row(
+        "GET",
+        f"/api/v1/subject-requests/{{request_id}}{path}",
+        READ,
+        lambda w: Call({"request_id": _request(w, **fields).id}),
+        other_centre=lambda w: Call({"request_id": _request(w, "b", **fields).id}),
+    )
+
+
 ROWS = [
     Row("GET", "/api/v1/subject-requests", READ),
     Row("POST", "/api/v1/subject-requests", CREATE, _new),
-    Row(
-        "GET",
-        "/api/v1/subject-requests/{request_id}",
-        READ,
-        lambda w: Call({"request_id": _request(w).id}),
-        other_centre=lambda w: Call({"request_id": _request(w, "b").id}),
-    ),
-    Row(
-        "GET",
-        "/api/v1/subject-requests/{request_id}/erasure-plan",
-        READ,
-        lambda w: Call({"request_id": _request(w, kind="erasure").id}),
-        other_centre=lambda w: Call({"request_id": _request(w, "b", kind="erasure").id}),
-    ),
+    _get(""),
+    _get("/erasure-plan", kind="erasure"),
     _row("verify-identity", {"verified_on": "2026-11-03"}, status="received"),
     _row("pause", {"reason": "which records?"}),
     _row("resume", {}, status="awaiting_clarification", paused_on=date(2026, 11, 5)),
@@ -103,20 +102,8 @@ ROWS = [
     _row("refuse", {"reason": "unfounded"}),
     _row("lift-restriction", status="completed", kind="restriction"),
     _row("withdraw"),
-    Row(
-        "GET",
-        "/api/v1/subject-requests/{request_id}/package",
-        READ,
-        lambda w: Call({"request_id": _request(w).id}),
-        other_centre=lambda w: Call({"request_id": _request(w, "b").id}),
-    ),
-    Row(
-        "GET",
-        "/api/v1/subject-requests/{request_id}/third-party-decisions",
-        READ,
-        lambda w: Call({"request_id": _request(w).id}),
-        other_centre=lambda w: Call({"request_id": _request(w, "b").id}),
-    ),
+    _get("/package"),
+    _get("/third-party-decisions"),
     Row(
         "POST",
         "/api/v1/subject-requests/{request_id}/third-party-decisions",
