@@ -81,6 +81,8 @@ def _wait_until_blocked(live: Live, backend: str, timeout: float = 15.0) -> None
                     "AND wait_event_type = 'Lock'"
                 )
             ).scalar_one()
+            # pg_stat_activity is a snapshot taken once per transaction: end it to look again.
+            conn.rollback()
             if waiting:
                 return
             time.sleep(0.05)
