@@ -20,9 +20,10 @@ install: $(UV)
 run: install
 	$(BIN)/ccr serve
 
+# pytest -n 2: two workers (pytest-xdist), one per core, each with its own migrated databases.
 test: install
 	$(BIN)/ruff check app tests migrations scripts
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: install
 	$(BIN)/ruff check app tests migrations scripts
