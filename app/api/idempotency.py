@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Header, Request, Response
@@ -13,13 +12,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from app.api.models import IdempotencyRecord
+from app.api.models import REPLAY_WINDOW, IdempotencyRecord
 from app.db import get_session, utcnow
 from app.errors import Unprocessable
 from app.security.dependencies import current_principal
 from app.security.principals import Principal
 
-KEEP_FOR = timedelta(hours=24)
 REPLAYED_HEADERS = ("content-type", "etag", "location")
 
 
@@ -60,7 +58,7 @@ async def idempotency_key(
         select(IdempotencyRecord).where(
             IdempotencyRecord.principal_id == principal.id,
             IdempotencyRecord.key == key,
-            IdempotencyRecord.created_at > utcnow() - KEEP_FOR,
+            IdempotencyRecord.created_at > utcnow() - REPLAY_WINDOW,
         )
     ).one_or_none()
     if stored is None:

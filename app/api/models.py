@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import String, UniqueConstraint, delete
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.db import Base, utcnow
 from app.security.encryption import EncryptedBytes
+
+# How long a retry gets the first response back; older records are deleted by the daily sweep.
+REPLAY_WINDOW = timedelta(hours=24)
 
 
 class IdempotencyRecord(Base):
@@ -28,3 +31,10 @@ class IdempotencyRecord(Base):
     # Encrypted: a response may carry personal data.
     body: Mapped[bytes] = mapped_column(EncryptedBytes)
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+def delete_expired_replays(session: Session) -> None:
+    """Stored responses no retry can get any more: they hold personal data for nothing."""
+    session.execute(
+        delete(IdempotencyRecord).where(IdempotencyRecord.created_at <= utcnow() - REPLAY_WINDOW)
+    )

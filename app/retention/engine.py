@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.api.models import delete_expired_replays
 from app.db import Base, utcnow
 from app.people.models import Person
 from app.retention.dates import add_months, due_cutoff
@@ -339,6 +340,10 @@ def execute(
             _finish(sessions, sweep_id, "failed", error=type(exc).__name__)
             log.exception("retention sweep %s failed", sweep_id)
             raise
+        if not options.dry_run:
+            with sessions() as session:
+                delete_expired_replays(session)
+                session.commit()
         _finish(sessions, sweep_id, "completed", counts=counts, batches=batches)
 
 

@@ -381,3 +381,32 @@ def test_a_child_named_in_an_incident_outlives_the_referral(
     db.refresh(with_incident)
     db.refresh(incident)
     assert with_incident.referral_id is None and incident.referral_id is None
+
+
+def test_the_sweep_deletes_stored_replays_no_retry_can_use(
+    app: FastAPI, db: Session, world: World
+) -> None:
+    from app.api.models import REPLAY_WINDOW, IdempotencyRecord
+    from app.db import utcnow
+
+    def replay(age: timedelta) -> IdempotencyRecord:
+        record = IdempotencyRecord(
+            principal_id=world.staff_a.id,
+            key=f"key-{age}",
+            method="POST",
+            path="/api/v1/people",
+            body_sha256="0" * 64,
+            status_code=201,
+            body=b'{"full_name": "Alex Example"}',
+            created_at=utcnow() - age,
+        )
+        db.add(record)
+        return record
+
+    expired = replay(REPLAY_WINDOW + timedelta(minutes=1))
+    live = replay(REPLAY_WINDOW - timedelta(minutes=5))
+    db.commit()
+    sweep(app, date(2026, 1, 1), dry_run=True)
+    assert exists(db, expired) and exists(db, live)
+    sweep(app, date(2026, 1, 1))
+    assert not exists(db, expired) and exists(db, live)
