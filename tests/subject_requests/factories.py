@@ -8,13 +8,14 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from app.attendance.models import ContactSession
 from app.centres.models import Centre
 from app.complaints.models import Complaint
 from app.disclosures.models import Disclosure
 from app.documents.models import Document
 from app.incidents.models import Incident
 from app.people.models import Person
-from app.referrals.models import Referral
+from app.referrals.models import PreVisit, Referral
 from tests.cases.factories import (
     SESSION_START,
     add_party,
@@ -30,6 +31,12 @@ from tests.cases.factories import (
     make_session,
 )
 
+MOTHER_NAME, MOTHER_EMAIL, MOTHER_PHONE = (
+    "Rita Resident",
+    "rita.resident@example.com",
+    "07700 900111",
+)
+
 
 @dataclass
 class FamilyCase:
@@ -38,6 +45,8 @@ class FamilyCase:
     father: Person
     son: Person
     daughter: Person
+    pre_visits: list[PreVisit]  # the mother's, the father's
+    sessions: list[ContactSession]
     incident: Incident
     complaint: Complaint
     complaint_document: Document
@@ -47,13 +56,14 @@ class FamilyCase:
 def family_case(session: Session, centre: Centre, **referral_fields: object) -> FamilyCase:
     referral_fields.setdefault("has_court_order", True)
     referral_fields.setdefault("source", "court")
-    referral = make_referral(session, centre, status="active", **referral_fields)
+    referral_fields.setdefault("status", "active")
+    referral = make_referral(session, centre, **referral_fields)
     mother = make_person(
         session,
         centre,
-        full_name="Rita Resident",
-        email="rita.resident@example.com",
-        phone="07700 900111",
+        full_name=MOTHER_NAME,
+        email=MOTHER_EMAIL,
+        phone=MOTHER_PHONE,
         date_of_birth=date(1990, 3, 4),
         address="1 Mill Road, Cambridge",
     )
@@ -72,8 +82,11 @@ def family_case(session: Session, centre: Centre, **referral_fields: object) -> 
     add_party(session, referral, father, "non_resident_parent")
     add_party(session, referral, son, "child")
     add_party(session, referral, daughter, "child")
-    make_pre_visit(session, referral, mother, concerns="Worried Nick Nonresident will be late")
-    make_pre_visit(session, referral, father)
+    pre_visits = [
+        make_pre_visit(session, referral, mother, concerns="Worried Nick Nonresident will be late"),
+        make_pre_visit(session, referral, father),
+    ]
+    sessions = []
     for week in range(2):
         contact = make_session(
             session,
@@ -84,6 +97,7 @@ def family_case(session: Session, centre: Centre, **referral_fields: object) -> 
         )
         for person in (mother, father, son, daughter):
             make_attendance(session, contact, person)
+        sessions.append(contact)
     incident = make_incident(
         session,
         centre,
@@ -112,5 +126,15 @@ def family_case(session: Session, centre: Centre, **referral_fields: object) -> 
     )
     session.commit()
     return FamilyCase(
-        referral, mother, father, son, daughter, incident, complaint, document, disclosure
+        referral,
+        mother,
+        father,
+        son,
+        daughter,
+        pre_visits,
+        sessions,
+        incident,
+        complaint,
+        document,
+        disclosure,
     )

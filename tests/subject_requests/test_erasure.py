@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -26,79 +25,26 @@ from app.referrals.models import PreVisit, Referral, ReferralParty
 from app.retention.models import LegalHold
 from app.security.encryption import EncryptedBytes, EncryptedText
 from tests.cases.factories import (
-    Family,
     add_party,
-    family,
-    make_attendance,
     make_case_document,
-    make_child,
     make_complaint,
     make_disclosure,
     make_incident,
     make_person,
     make_referral,
-    make_session,
 )
 from tests.factories import World
 from tests.helpers import assert_problem
+from tests.subject_requests.factories import (
+    MOTHER_EMAIL,
+    MOTHER_NAME,
+    MOTHER_PHONE,
+    family_case,
+)
 from tests.subject_requests.test_router import URL, act, file
 
-NAME, EMAIL, PHONE = "Rita Resident", "rita.resident@example.org", "07700 900123"
+NAME, EMAIL, PHONE = MOTHER_NAME, MOTHER_EMAIL, MOTHER_PHONE
 VERIFIED = {"identity_verified_on": "2026-01-01"}
-
-
-@dataclass
-class Case:
-    family: Family
-    second_child: Person
-    sessions: list[ContactSession]
-    incident: Incident
-    complaint: Complaint
-    complaint_document: Document
-    disclosure: Disclosure
-
-    @property
-    def parent(self) -> Person:
-        """The parent who asks for erasure (and complained)."""
-        return self.family.resident
-
-
-def build_case(db: Session, world: World, **referral_fields: Any) -> Case:
-    """Two parents, two children, one referral with sessions, attendance and pre-visits, an
-    incident about a child, a complaint (with a document) by one parent, and a disclosure to the
-    police naming that parent, linked to the incident."""
-    referral_fields.setdefault("has_court_order", True)
-    fam = family(db, world.centre_a, commit=False, **referral_fields)
-    fam.resident.email, fam.resident.phone = EMAIL, PHONE
-    fam.non_resident.phone = "07700 900456"
-    second = make_child(db, world.centre_a, full_name="Sky Example", date_of_birth=date(2021, 3, 3))
-    add_party(db, fam.referral, second, "child")
-    sessions = []
-    for day in (17, 24):
-        contact = make_session(
-            db,
-            fam.referral,
-            starts_at=datetime(2026, 1, day, 10, tzinfo=UTC),
-            status="held",
-            notes="Handover calm; the children played",
-        )
-        for person in (fam.resident, fam.non_resident, fam.child, second):
-            make_attendance(db, contact, person)
-        sessions.append(contact)
-    incident = make_incident(
-        db,
-        world.centre_a,
-        child_id=fam.child.id,
-        referral_id=fam.referral.id,
-        action_taken="Police called",
-    )
-    complaint = make_complaint(db, world.centre_a, complainant_id=fam.resident.id)
-    document = make_case_document(db, world.centre_a.id, {"complaint_id": complaint.id})
-    disclosure = make_disclosure(
-        db, world.centre_a, [fam.resident], recipient_type="police", incident_id=incident.id
-    )
-    db.commit()
-    return Case(fam, second, sessions, incident, complaint, document, disclosure)
 
 
 def erasure_request(client: TestClient, world: World, person: Person) -> dict:
@@ -179,17 +125,17 @@ def text_hits(db: Session, needles: list[str]) -> list[str]:
 def test_the_plan_keeps_the_incident_and_the_court_referral_and_erases_the_complaint(
     client: TestClient, world: World, db: Session
 ) -> None:
-    case = build_case(db, world)
-    request = erasure_request(client, world, case.parent)
+    case = family_case(db, world.centre_a)
+    request = erasure_request(client, world, case.mother)
     plan = preview(client, world, request)
     found = fates(plan)
     assert found[("incident", str(case.incident.id))] == ("keep", "safeguarding")
-    assert found[("referral", str(case.family.referral.id))] == ("keep", "legal_claims")
+    assert found[("referral", str(case.referral.id))] == ("keep", "legal_claims")
     assert found[("complaint", str(case.complaint.id))] == ("erase", "record")
     assert found[("disclosure", str(case.disclosure.id))] == ("keep", "safeguarding")
     assert found[("subject_request", request["id"])] == ("keep", "legal_obligation")
     # Their pre-visit and attendance follow the referral.
-    assert found[("pre_visit", str(case.family.pre_visits[0].id))] == ("keep", "legal_claims")
+    assert found[("pre_visit", str(case.pre_visits[0].id))] == ("keep", "legal_claims")
     attendance = [v for (t, _), v in found.items() if t == "attendance"]
     assert attendance == [("keep", "legal_claims")] * 2
     assert plan["person"] == {"fate": "keep", "ground": "needed_by_kept_records"}
@@ -211,9 +157,9 @@ def test_the_plan_keeps_the_incident_and_the_court_referral_and_erases_the_compl
 def test_executing_the_plan_erases_the_complaint_and_touches_nothing_kept(
     client: TestClient, world: World, db: Session
 ) -> None:
-    case = build_case(db, world)
+    case = family_case(db, world.centre_a)
     complaint_id, document_id = case.complaint.id, case.complaint_document.id
-    request = erasure_request(client, world, case.parent)
+    request = erasure_request(client, world, case.mother)
     plan = preview(client, world, request)
     before = snapshot(db, *KEPT_MODELS)
 
@@ -256,12 +202,12 @@ def test_executing_the_plan_erases_the_complaint_and_touches_nothing_kept(
 def test_a_parent_no_kept_record_needs_is_anonymised_and_their_part_erased(
     client: TestClient, world: World, db: Session, referral_fields: dict
 ) -> None:
-    case = build_case(db, world, **referral_fields)
-    parent, other = case.parent, case.family.non_resident
+    case = family_case(db, world.centre_a, **referral_fields)
+    parent, other = case.mother, case.father
     assert text_hits(db, [NAME, EMAIL])  # the search finds them before
     request = erasure_request(client, world, parent)
     plan = preview(client, world, request)
-    assert fates(plan)[("referral", str(case.family.referral.id))] == ("erase", "their_part")
+    assert fates(plan)[("referral", str(case.referral.id))] == ("erase", "their_part")
     assert plan["person"] == {"fate": "anonymise", "ground": None}
     other_before = snapshot(db, Person)["person"][str((other.id,))]
 
@@ -285,12 +231,13 @@ def test_a_parent_no_kept_record_needs_is_anonymised_and_their_part_erased(
     assert snapshot(db, Person)["person"][str((other.id,))] == other_before
     # The incident and the police disclosure stay; the disclosure still names the person, by id.
     assert db.get(Incident, case.incident.id) is not None
-    assert db.scalars(
+    named = db.scalars(
         select(DisclosurePerson.person_id).where(
             DisclosurePerson.disclosure_id == case.disclosure.id
         )
-    ).all() == [parent.id]
-    assert db.get(Referral, case.family.referral.id) is not None
+    )
+    assert set(named) == {parent.id, other.id, case.son.id}
+    assert db.get(Referral, case.referral.id) is not None
     result = done.json()["result"]
     assert result["person"] == {"fate": "anonymise", "ground": None}
     event = db.scalars(
@@ -333,7 +280,7 @@ def test_a_referral_that_concerns_only_them_is_erased_whole(
 def test_a_held_complaint_is_kept_and_a_person_hold_keeps_everything(
     client: TestClient, world: World, db: Session
 ) -> None:
-    case = build_case(db, world, has_court_order=False)
+    case = family_case(db, world.centre_a, has_court_order=False)
     db.add(
         LegalHold(
             centre_id=world.centre_a.id,
@@ -344,7 +291,7 @@ def test_a_held_complaint_is_kept_and_a_person_hold_keeps_everything(
         )
     )
     db.commit()
-    request = erasure_request(client, world, case.parent)
+    request = erasure_request(client, world, case.mother)
     plan = preview(client, world, request)
     assert fates(plan)[("complaint", str(case.complaint.id))] == ("keep", "legal_hold")
     # A kept complaint needs its complainant.
@@ -353,7 +300,7 @@ def test_a_held_complaint_is_kept_and_a_person_hold_keeps_everything(
     db.add(
         LegalHold(
             centre_id=world.centre_a.id,
-            person_id=case.parent.id,
+            person_id=case.mother.id,
             reason="Litigation",
             placed_by_id=world.admin.id,
         )
@@ -362,7 +309,7 @@ def test_a_held_complaint_is_kept_and_a_person_hold_keeps_everything(
     held = preview(client, world, request)
     assert held["person"] == {"fate": "keep", "ground": "legal_hold"}
     assert {r["fate"] for r in held["records"]} == {"keep"}
-    assert fates(held)[("referral", str(case.family.referral.id))] == ("keep", "legal_hold")
+    assert fates(held)[("referral", str(case.referral.id))] == ("keep", "legal_hold")
     before = snapshot(db, *KEPT_MODELS, Complaint, Document)
     done = act(client, world, request, "complete", plan_digest=held["digest"])
     assert done.status_code == 200, done.text
@@ -373,18 +320,18 @@ def test_a_held_complaint_is_kept_and_a_person_hold_keeps_everything(
 def test_completion_needs_the_current_plan_and_happens_once(
     client: TestClient, world: World, db: Session
 ) -> None:
-    case = build_case(db, world, has_court_order=False)
-    request = erasure_request(client, world, case.parent)
+    case = family_case(db, world.centre_a, has_court_order=False)
+    request = erasure_request(client, world, case.mother)
     plan = preview(client, world, request)
     missing = assert_problem(act(client, world, request, "complete"), 422)
     assert missing["errors"][0]["loc"] == ["body", "plan_digest"]
     assert_problem(act(client, world, request, "complete", plan_digest="xyz"), 422)
 
-    make_complaint(db, world.centre_a, complainant_id=case.parent.id)
+    make_complaint(db, world.centre_a, complainant_id=case.mother.id)
     db.commit()
     stale = assert_problem(act(client, world, request, "complete", plan_digest=plan["digest"]), 409)
     assert "changed" in stale["detail"]
-    assert db.get(Person, case.parent.id).erased_at is None  # nothing was done
+    assert db.get(Person, case.mother.id).erased_at is None  # nothing was done
 
     fresh = preview(client, world, request)
     done = act(client, world, request, "complete", plan_digest=fresh["digest"])
@@ -395,16 +342,16 @@ def test_completion_needs_the_current_plan_and_happens_once(
         409,
     )
     staff = world.headers("centre_staff")
-    person = client.get(f"/api/v1/people/{case.parent.id}", headers=staff)
+    person = client.get(f"/api/v1/people/{case.mother.id}", headers=staff)
     refused = client.patch(
-        f"/api/v1/people/{case.parent.id}",
+        f"/api/v1/people/{case.mother.id}",
         json={"phone": "01223 111111"},
         headers={**staff, "If-Match": person.headers["etag"]},
     )
     assert_problem(refused, 409)
 
     # A second erasure request of the erased person is refused too.
-    again = erasure_request(client, world, db.get(Person, case.parent.id))
+    again = erasure_request(client, world, db.get(Person, case.mother.id))
     again_plan = preview(client, world, again)
     assert_problem(act(client, world, again, "complete", plan_digest=again_plan["digest"]), 409)
 
@@ -481,17 +428,17 @@ def test_a_court_referral_within_retention_counts_from_closure(
 ) -> None:
     """Closed under three years ago: still kept for legal claims."""
     closed = date.today() - timedelta(days=365)
-    case = build_case(db, world, status="closed", closed_on=closed)
-    request = erasure_request(client, world, case.parent)
+    case = family_case(db, world.centre_a, status="closed", closed_on=closed)
+    request = erasure_request(client, world, case.mother)
     plan = preview(client, world, request)
-    assert fates(plan)[("referral", str(case.family.referral.id))] == ("keep", "legal_claims")
+    assert fates(plan)[("referral", str(case.referral.id))] == ("keep", "legal_claims")
 
 
 def test_decisions_to_show_them_in_another_package_are_erased_with_them(
     client: TestClient, world: World, db: Session
 ) -> None:
-    case = build_case(db, world, has_court_order=False)
-    parent, other = case.parent, case.family.non_resident
+    case = family_case(db, world.centre_a, has_court_order=False)
+    parent, other = case.mother, case.father
     staff = world.headers("centre_staff")
     access = file(client, world, other, **VERIFIED)
     decided = client.post(
