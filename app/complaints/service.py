@@ -271,16 +271,30 @@ def _step_day(on: date | None, not_before: date) -> date:
     return day
 
 
+# The status machine: the statuses each step may start from.
+STEP_FROM: dict[ComplaintStatus, tuple[ComplaintStatus, ...]] = {
+    ComplaintStatus.acknowledged: (ComplaintStatus.received,),
+    ComplaintStatus.investigating: (ComplaintStatus.acknowledged,),
+    ComplaintStatus.resolved: (ComplaintStatus.investigating,),
+    ComplaintStatus.withdrawn: (
+        ComplaintStatus.received,
+        ComplaintStatus.acknowledged,
+        ComplaintStatus.investigating,
+    ),
+}
+
+
 def _transition(
     session: Session,
     principal: Principal,
     complaint_id: uuid.UUID,
     if_match: str | None,
-    allowed_from: tuple[ComplaintStatus, ...],
     target: ComplaintStatus,
 ) -> Complaint:
+    """The complaint moved to `target`, if the status machine allows it (409 otherwise)."""
     complaint = get(session, principal, complaint_id)
     check_version(complaint, if_match)
+    allowed_from = STEP_FROM[target]
     if complaint.status not in allowed_from:
         raise Conflict(
             f"A complaint cannot go from {complaint.status} to {target.value} (only from "
@@ -288,6 +302,7 @@ def _transition(
             + ")"
         )
     _check_current_complainant(session, principal, complaint)
+    complaint.status = target.value
     return complaint
 
 
@@ -303,15 +318,9 @@ def acknowledge(
     if_match: str | None,
 ) -> Complaint:
     complaint = _transition(
-        session,
-        principal,
-        complaint_id,
-        if_match,
-        (ComplaintStatus.received,),
-        ComplaintStatus.acknowledged,
+        session, principal, complaint_id, if_match, ComplaintStatus.acknowledged
     )
     complaint.acknowledged_on = _step_day(on, complaint.received_on)
-    complaint.status = ComplaintStatus.acknowledged.value
     session.flush()
     return complaint
 
@@ -320,14 +329,8 @@ def investigate(
     session: Session, principal: Principal, complaint_id: uuid.UUID, if_match: str | None
 ) -> Complaint:
     complaint = _transition(
-        session,
-        principal,
-        complaint_id,
-        if_match,
-        (ComplaintStatus.acknowledged,),
-        ComplaintStatus.investigating,
+        session, principal, complaint_id, if_match, ComplaintStatus.investigating
     )
-    complaint.status = ComplaintStatus.investigating.value
     session.flush()
     return complaint
 
@@ -339,16 +342,8 @@ def resolve(
     data: ResolveRequest,
     if_match: str | None,
 ) -> Complaint:
-    complaint = _transition(
-        session,
-        principal,
-        complaint_id,
-        if_match,
-        (ComplaintStatus.investigating,),
-        ComplaintStatus.resolved,
-    )
+    complaint = _transition(session, principal, complaint_id, if_match, ComplaintStatus.resolved)
     day = _step_day(data.on, _previous_day(complaint))
-    complaint.status = ComplaintStatus.resolved.value
     complaint.resolved_on = day
     complaint.closed_on = day
     complaint.outcome = data.outcome
@@ -365,15 +360,7 @@ def withdraw(
     on: date | None,
     if_match: str | None,
 ) -> Complaint:
-    complaint = _transition(
-        session,
-        principal,
-        complaint_id,
-        if_match,
-        (ComplaintStatus.received, ComplaintStatus.acknowledged, ComplaintStatus.investigating),
-        ComplaintStatus.withdrawn,
-    )
+    complaint = _transition(session, principal, complaint_id, if_match, ComplaintStatus.withdrawn)
     complaint.closed_on = _step_day(on, _previous_day(complaint))
-    complaint.status = ComplaintStatus.withdrawn.value
     session.flush()
     return complaint
