@@ -33,9 +33,9 @@ from app.attendance.schemas import (
     SessionUpdate,
 )
 from app.errors import Conflict, NotFound, Unprocessable
+from app.kit.rules import field_error, flush_or_conflict
 from app.people import service as people_service
 from app.people.models import Person
-from app.people.service import field_error, flush_or_conflict
 from app.referrals import service as referrals_service
 from app.referrals.models import ContactType, Referral, ReferralParty, Status
 from app.security.principals import Principal
@@ -78,12 +78,9 @@ def _check_pre_visits(session: Session, referral: Referral, starts_at: datetime)
             "Every visiting adult needs a pre-visit (ground rules explained and signed) on an "
             f"earlier day than the session ({day.isoformat()})",
             errors=[
-                {
-                    "loc": ["body", "starts_at"],
-                    "msg": f"no earlier pre-visit for person {p}",
-                    "type": "value_error",
-                }
+                error
                 for p in missing
+                for error in field_error("starts_at", f"no earlier pre-visit for person {p}")
             ],
         )
 

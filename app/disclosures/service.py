@@ -22,17 +22,18 @@ from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
+from app.centres.models import Centre
 from app.db import utcnow
 from app.disclosures.models import Disclosure, DisclosurePerson
 from app.disclosures.schemas import DisclosureCreate, DisclosureUpdate
 from app.errors import Unprocessable
 from app.incidents.models import Incident
 from app.incidents.service import referral_of_centre
+from app.kit.rules import field_error
 from app.people import service as people_service
 from app.people.models import Person
-from app.people.service import field_error
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, scoped
+from app.security.scoping import get_scoped, named_in_body, scoped
 
 
 def _check_disclosed_at(disclosed_at: datetime) -> None:
@@ -79,7 +80,7 @@ def _incident_of_centre(
 
 
 def create(session: Session, principal: Principal, data: DisclosureCreate) -> Disclosure:
-    people_service.require_existing_centre(session, principal, data.centre_id)
+    named_in_body(session, principal, Centre, data.centre_id, field="centre_id")
     _check_disclosed_at(data.disclosed_at)
     people = _people(session, principal, data.person_ids, data.centre_id)
     if data.referral_id is not None:

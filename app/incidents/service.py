@@ -23,15 +23,16 @@ from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
+from app.centres.models import Centre
 from app.db import utcnow
 from app.errors import Unprocessable
 from app.incidents.models import CHILD_REQUIRED, Incident, IncidentKind
 from app.incidents.schemas import IncidentCreate, IncidentUpdate
+from app.kit.rules import field_error
 from app.people import service as people_service
-from app.people.service import field_error
 from app.referrals.models import Referral
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, scoped
+from app.security.scoping import get_scoped, named_in_body, scoped
 from app.time import local_day
 
 ADULT_AGE = 18
@@ -110,7 +111,7 @@ def referral_of_centre(
 
 
 def create(session: Session, principal: Principal, data: IncidentCreate) -> Incident:
-    people_service.require_existing_centre(session, principal, data.centre_id)
+    named_in_body(session, principal, Centre, data.centre_id, field="centre_id")
     _check_occurred_at(data.occurred_at)
     _check_child(session, principal, data.centre_id, data.kind, data.child_id, data.occurred_at)
     if data.referral_id is not None:

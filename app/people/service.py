@@ -8,33 +8,18 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
 from app.centres.models import Centre
 from app.errors import Conflict, Unprocessable
+from app.kit.rules import field_error, flush_or_conflict
 from app.people.models import Person
 from app.people.schemas import PersonCreate, PersonUpdate
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, require_centre, scoped
+from app.security.scoping import get_scoped, named_in_body, scoped
 from app.time import today_in_london as today
-
-
-def field_error(field: str, msg: str, kind: str = "value_error") -> list[dict[str, Any]]:
-    return [{"loc": ["body", field], "msg": msg, "type": kind}]
-
-
-def require_existing_centre(session: Session, principal: Principal, centre_id: uuid.UUID) -> Centre:
-    """A centre named in a body: one the caller sees and that exists (same answer otherwise)."""
-    require_centre(principal, centre_id)
-    centre = session.get(Centre, centre_id)
-    if centre is None:
-        raise Unprocessable(
-            "Unknown centre", errors=field_error("centre_id", "unknown centre", "not_found")
-        )
-    return centre
 
 
 def ensure_processing_allowed(person: Person, principal: Principal) -> None:
@@ -49,14 +34,6 @@ def ensure_processing_allowed(person: Person, principal: Principal) -> None:
         )
 
 
-def flush_or_conflict(session: Session, detail: str) -> None:
-    """Flush; a unique constraint lost to a concurrent request is a 409, never a 500."""
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise Conflict(detail) from exc
-
-
 def _check_birth_date(value: date | None) -> None:
     if value is not None and value > today():
         raise Unprocessable(
@@ -66,7 +43,7 @@ def _check_birth_date(value: date | None) -> None:
 
 
 def create(session: Session, principal: Principal, data: PersonCreate) -> Person:
-    require_existing_centre(session, principal, data.centre_id)
+    named_in_body(session, principal, Centre, data.centre_id, field="centre_id")
     _check_birth_date(data.date_of_birth)
     values = data.model_dump()
     values["email"] = str(data.email) if data.email else None

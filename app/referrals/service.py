@@ -27,9 +27,9 @@ from app.api.versioning import check_version
 from app.centres.models import Centre
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.kit.rules import field_error, flush_or_conflict
 from app.people import service as people_service
 from app.people.models import Person
-from app.people.service import field_error, flush_or_conflict
 from app.referrals.models import (
     PARENT_ROLES,
     TERMINAL_STATUSES,
@@ -53,7 +53,7 @@ from app.referrals.schemas import (
     ReferralUpdate,
 )
 from app.security.principals import Principal, PrincipalKind
-from app.security.scoping import get_scoped, scoped
+from app.security.scoping import get_scoped, named_in_body, scoped
 from app.time import today_in_london as today
 
 # NACCC's Safe Referral System took no new applications after this day.
@@ -219,7 +219,7 @@ def _finish(referral: Referral, status: Status, on: date, reason: str | None = N
 
 
 def create(session: Session, principal: Principal, data: ReferralCreate) -> Referral:
-    centre = people_service.require_existing_centre(session, principal, data.centre_id)
+    centre = named_in_body(session, principal, Centre, data.centre_id, field="centre_id")
     _check_received_on(data.received_on)
     _check_source(data.source, data.srs_reference, data.received_on)
     referral = Referral(
@@ -309,12 +309,9 @@ def _change_status(session: Session, referral: Referral, target: Status) -> None
                 "Every visiting adult needs a pre-visit with the ground rules explained and "
                 "signed before the referral is active",
                 errors=[
-                    {
-                        "loc": ["body", "status"],
-                        "msg": f"no pre-visit for person {p}",
-                        "type": "value_error",
-                    }
+                    error
                     for p in missing
+                    for error in field_error("status", f"no pre-visit for person {p}")
                 ],
             )
         referral.status = target.value

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.api.pagination import PageParams, paginate
 from app.db import utcnow
 from app.errors import NotFound, Unprocessable
+from app.kit.rules import field_error
 from app.people.models import Person
 from app.retention.models import LegalHold
 from app.retention.schemas import HoldCreate, HoldRead
@@ -22,7 +23,7 @@ from app.security.scoping import get_scoped, scoped
 def _unknown(field: str) -> Unprocessable:
     return Unprocessable(
         f"Unknown {field.removesuffix('_id')}",
-        errors=[{"loc": ["body", field], "msg": "not found", "type": "not_found"}],
+        errors=field_error(field, "not found", "not_found"),
     )
 
 
