@@ -39,7 +39,7 @@ from app.people.models import Person
 from app.referrals import service as referrals_service
 from app.referrals.models import ContactType, Referral, ReferralParty, Status
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, scoped
+from app.security.scoping import get_scoped, named_in_body, scoped
 from app.time import local_day
 
 SESSION_MOVES = {SessionStatus.scheduled: {SessionStatus.held, SessionStatus.cancelled}}
@@ -86,7 +86,7 @@ def _check_pre_visits(session: Session, referral: Referral, starts_at: datetime)
 
 
 def create_session(session: Session, principal: Principal, data: SessionCreate) -> ContactSession:
-    referral = referrals_service.referral_in_scope(session, principal, data.referral_id)
+    referral = named_in_body(session, principal, Referral, data.referral_id, field="referral_id")
     _check_times(data.starts_at, data.ends_at)
     _check_notes(referral, data.notes)
     if referral.status == Status.closed:

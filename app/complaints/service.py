@@ -88,8 +88,8 @@ def _check_received_on(received_on: date) -> None:
 def _complainant(
     session: Session, principal: Principal, person_id: uuid.UUID, centre_id: uuid.UUID
 ) -> Person:
-    person = people_service.person_in_centre(
-        session, principal, person_id, centre_id, "complainant_id"
+    person = named_in_body(
+        session, principal, Person, person_id, field="complainant_id", centre_id=centre_id
     )
     people_service.ensure_processing_allowed(person, principal)
     return person

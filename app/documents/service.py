@@ -223,16 +223,20 @@ def create(
     return document
 
 
+def owner_column(owner: Any) -> str:
+    """The document column naming `owner` (a referral is `referral_id`, ...)."""
+    column = f"{owner.__tablename__}_id"
+    if column not in OWNER_COLUMNS:
+        raise ValueError(f"a {type(owner).__name__} does not own documents")
+    return column
+
+
 def list_for_owner(
-    session: Session,
-    owner_column: str,
-    owner_id: uuid.UUID,
-    page: PageParams,
-    kind: str | None = None,
+    session: Session, owner: Any, page: PageParams, kind: str | None = None
 ) -> tuple[list[Any], str | None]:
-    """The documents of one owner the caller has already found in its centre (metadata only)."""
-    column = getattr(Document, owner_column)
-    stmt = select(Document).where(column == owner_id)
+    """The documents (metadata only) of an owner the caller has already loaded through scoping,
+    so another centre's owner never reaches this query."""
+    stmt = select(Document).where(getattr(Document, owner_column(owner)) == owner.id)
     if kind is not None:
         stmt = stmt.where(Document.kind == kind)
     return paginate(session, stmt, page, [Document.created_at, Document.id])

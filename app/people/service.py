@@ -89,28 +89,6 @@ def get(session: Session, principal: Principal, person_id: uuid.UUID) -> Person:
     return get_scoped(session, Person, person_id, principal)
 
 
-def person_in_centre(
-    session: Session,
-    principal: Principal,
-    person_id: uuid.UUID,
-    centre_id: uuid.UUID,
-    field: str = "person_id",
-) -> Person:
-    """A person named in a body must belong to the record's centre. Unknown, invisible and
-    another centre's person all get the same answer, so nothing leaks."""
-    person = session.get(Person, person_id)
-    if (
-        person is None
-        or person.centre_id != centre_id
-        or not principal.can_see_centre(person.centre_id)
-    ):
-        raise Unprocessable(
-            "Unknown person in this centre",
-            errors=field_error(field, "no such person in the record's centre", "not_found"),
-        )
-    return person
-
-
 def _is_child_party(session: Session, person: Person) -> bool:
     from app.referrals.models import PartyRole, ReferralParty
 

@@ -280,20 +280,6 @@ def get(session: Session, principal: Principal, referral_id: uuid.UUID) -> Refer
     return get_scoped(session, Referral, referral_id, principal)
 
 
-def referral_in_scope(
-    session: Session, principal: Principal, referral_id: uuid.UUID, field: str = "referral_id"
-) -> Referral:
-    """A referral named in a body: unknown and invisible get the same 422."""
-    referral = session.scalars(
-        scoped(select(Referral).where(Referral.id == referral_id), Referral, principal)
-    ).one_or_none()
-    if referral is None:
-        raise Unprocessable(
-            "Unknown referral", errors=field_error(field, "unknown referral", "not_found")
-        )
-    return referral
-
-
 def _change_status(session: Session, referral: Referral, target: Status) -> None:
     current = referral.status
     if target == current:
@@ -461,7 +447,9 @@ def add_party(
 ) -> ReferralParty:
     referral = get(session, principal, referral_id)
     _require_open(referral, "adding a party")
-    person = people_service.person_in_centre(session, principal, data.person_id, referral.centre_id)
+    person = named_in_body(
+        session, principal, Person, data.person_id, field="person_id", centre_id=referral.centre_id
+    )
     people_service.ensure_processing_allowed(person, principal)
     if data.role == PartyRole.child and person.date_of_birth is None:
         raise Unprocessable(

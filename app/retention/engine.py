@@ -41,6 +41,7 @@ from app.people.models import Person
 from app.retention.dates import add_months, due_cutoff
 from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
 from app.retention.sources import NO_SYNC, SOURCES, Source, in_ids, trigger_for
+from app.security.scoping import within_centres
 from app.subject_requests.models import frozen_subjects
 
 log = logging.getLogger(__name__)
@@ -121,9 +122,7 @@ def due_statement(
         trigger <= due_cutoff(today, rule.period_months),
         not_held(source),
     )
-    if centre_ids is not None:
-        stmt = stmt.where(model.centre_id.in_(centre_ids))
-    return stmt.order_by(trigger, model.id)
+    return within_centres(stmt, model.centre_id, centre_ids).order_by(trigger, model.id)
 
 
 def _due_records(rows: Any, source: Source, rule: RetentionRule) -> list[DueRecord]:

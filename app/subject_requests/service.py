@@ -20,7 +20,7 @@ from app.people import service as people_service
 from app.people.models import Person
 from app.people.schemas import PersonUpdate
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, scoped
+from app.security.scoping import get_scoped, named_in_body, scoped
 from app.subject_requests import deadlines, erasure
 from app.subject_requests import package as packages
 from app.subject_requests.models import (
@@ -405,7 +405,9 @@ def record_decision(
         raise Conflict(f"A request that is {request.status} takes no more decisions")
     if data.person_id == request.subject_id:
         raise field_rule("The subject is not a third party to their own request", "person_id")
-    people_service.person_in_centre(session, principal, data.person_id, request.centre_id)
+    named_in_body(
+        session, principal, Person, data.person_id, field="person_id", centre_id=request.centre_id
+    )
     taken = session.scalar(
         select(ThirdPartyDecision.id).where(
             ThirdPartyDecision.request_id == request.id,
