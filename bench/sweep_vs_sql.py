@@ -36,8 +36,8 @@ from cryptography.fernet import Fernet
 
 import app.models  # noqa: F401  (every table: the engine finds person references from them)
 from app.db import make_engine, make_sessionmaker
+from app.kit.calendar import due_cutoff
 from app.retention import engine as sweep_engine
-from app.retention.dates import due_cutoff
 from app.security.encryption import keyring
 from bench.generate import ADMIN_URL, TODAY, db_url
 

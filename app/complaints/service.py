@@ -46,12 +46,12 @@ from app.complaints.models import (
 )
 from app.complaints.schemas import ComplaintCreate, ComplaintUpdate, ResolveRequest
 from app.errors import Conflict, Unprocessable
+from app.kit.calendar import is_working_day
 from app.kit.rules import field_error
 from app.people import service as people_service
 from app.people.models import Person
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, named_in_body, scoped
-from app.subject_requests.deadlines import is_working_day
 from app.time import today_in_london as today
 
 DEFAULT_FOLLOW_UP_WORKING_DAYS = 20

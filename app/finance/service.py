@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
 from app.centres.models import Centre
-from app.finance.dates import EARLIEST_DAY, LATEST_DAY, financial_year_end_on, last_year_end_on
 from app.finance.models import FinanceRecord
 from app.finance.schemas import FinanceRecordCreate, FinanceRecordUpdate
+from app.kit.calendar import EARLIEST_DAY, LATEST_DAY, financial_year_end_on, last_year_end_on
 from app.kit.rules import field_rule
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, named_in_body, scoped

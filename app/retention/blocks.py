@@ -38,8 +38,8 @@ from sqlalchemy.orm import Session
 from app.complaints.models import Complaint
 from app.finance.models import FinanceRecord
 from app.incidents.models import Incident
+from app.kit.calendar import add_months
 from app.referrals.models import Referral
-from app.retention.dates import add_months
 from app.retention.engine import load_rules, not_held
 from app.retention.models import RetentionRule
 from app.retention.schemas import RetentionBlock, RetentionReason

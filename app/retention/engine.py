@@ -37,8 +37,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.models import delete_expired_replays
 from app.db import Base, utcnow
+from app.kit.calendar import add_months, due_cutoff
 from app.people.models import Person
-from app.retention.dates import add_months, due_cutoff
 from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
 from app.retention.sources import NO_SYNC, SOURCES, Source, in_ids, trigger_for
 from app.security.scoping import within_centres

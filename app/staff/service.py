@@ -25,7 +25,7 @@ from app.centres.models import Centre
 from app.documents import service as documents_service
 from app.documents.models import DocumentKind
 from app.errors import Conflict, NotFound
-from app.finance.dates import EARLIEST_DAY, LATEST_DAY
+from app.kit.calendar import EARLIEST_DAY, LATEST_DAY
 from app.kit.rules import field_rule
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, named_in_body, scoped

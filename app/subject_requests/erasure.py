@@ -62,10 +62,10 @@ from app.disclosures import service as disclosures_service
 from app.disclosures.models import Disclosure, DisclosurePerson
 from app.documents.models import Document
 from app.incidents.models import Incident
+from app.kit.calendar import add_months
 from app.people.models import Person
 from app.referrals.models import PreVisit, Referral, ReferralParty
 from app.retention.blocks import retention_blocks
-from app.retention.dates import add_months
 from app.retention.engine import load_rules
 from app.retention.models import LegalHold
 from app.retention.sources import COMPLAINT, REFERRAL
