@@ -15,8 +15,9 @@ from app.api.versioning import check_version
 from app.centres.models import Centre
 from app.errors import Conflict, Unprocessable
 from app.kit.rules import field_error, flush_or_conflict
-from app.people.models import Person
+from app.people.models import Person, person_references
 from app.people.schemas import PersonCreate, PersonUpdate
+from app.referrals.models import PartyRole, ReferralParty
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, named_in_body, scoped
 from app.time import today_in_london as today
@@ -64,8 +65,6 @@ class PersonFilters:
 def list_people(
     session: Session, principal: Principal, page: PageParams, filters: PersonFilters
 ) -> tuple[list[Any], str | None]:
-    from app.referrals.models import ReferralParty
-
     stmt = scoped(select(Person), Person, principal)
     if filters.centre_id is not None:
         stmt = stmt.where(Person.centre_id == filters.centre_id)
@@ -90,8 +89,6 @@ def get(session: Session, principal: Principal, person_id: uuid.UUID) -> Person:
 
 
 def _is_child_party(session: Session, person: Person) -> bool:
-    from app.referrals.models import PartyRole, ReferralParty
-
     return bool(
         session.scalar(
             select(
@@ -146,22 +143,9 @@ def delete(
     session: Session, principal: Principal, person_id: uuid.UUID, if_match: str | None
 ) -> None:
     """Only a person entered by mistake: anyone named in a record stays (erasure is a request)."""
-    from app.attendance.models import Attendance
-    from app.complaints.models import Complaint
-    from app.disclosures.models import DisclosurePerson
-    from app.incidents.models import Incident
-    from app.referrals.models import PreVisit, ReferralParty
-
     person = get(session, principal, person_id)
     check_version(person, if_match)
-    for column in (
-        ReferralParty.person_id,
-        PreVisit.person_id,
-        Attendance.person_id,
-        Incident.child_id,
-        Complaint.complainant_id,
-        DisclosurePerson.person_id,
-    ):
+    for column in person_references():
         if session.scalar(select(exists().where(column == person.id))):
             raise Conflict(
                 "This person is named in case records; remove them there first, or file an "

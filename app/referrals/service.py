@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
+from app.attendance.models import Attendance, ContactSession, SessionStatus
 from app.centres.models import Centre
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
@@ -312,8 +313,6 @@ def update(
     data: ReferralUpdate,
     if_match: str | None,
 ) -> Referral:
-    from app.attendance.models import ContactSession
-
     referral = get(session, principal, referral_id)
     check_version(referral, if_match)
     changes = data.model_dump(exclude_unset=True)
@@ -393,8 +392,6 @@ def close(
     data: CloseRequest,
     if_match: str | None,
 ) -> Referral:
-    from app.attendance.models import ContactSession, SessionStatus
-
     referral = get(session, principal, referral_id)
     check_version(referral, if_match)
     if referral.status != Status.active:
@@ -475,8 +472,6 @@ def add_party(
 def remove_party(
     session: Session, principal: Principal, referral_id: uuid.UUID, party_id: uuid.UUID
 ) -> None:
-    from app.attendance.models import Attendance, ContactSession
-
     referral = get(session, principal, referral_id)
     party = session.get(ReferralParty, party_id)
     if party is None or party.referral_id != referral.id:

@@ -36,9 +36,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.models import delete_expired_replays
-from app.db import Base, utcnow
+from app.db import utcnow
 from app.kit.calendar import add_months, due_cutoff
-from app.people.models import Person
+from app.people.models import Person, person_references
 from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
 from app.retention.sources import NO_SYNC, SOURCES, Source, in_ids, trigger_for
 from app.security.scoping import within_centres
@@ -184,17 +184,6 @@ def preview(
 # --- people no record needs any more ------------------------------------------------------
 
 
-def _person_references() -> list[Any]:
-    """Every column of every table that refers to a person (found from the foreign keys)."""
-    person_id = Person.__table__.c.id
-    columns = []
-    for table in Base.metadata.sorted_tables:
-        for column in table.columns:
-            if any(fk.column is person_id for fk in column.foreign_keys):
-                columns.append(column)
-    return columns
-
-
 def delete_unneeded_people(
     session: Session, candidates: list[uuid.UUID]
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
@@ -206,7 +195,7 @@ def delete_unneeded_people(
         in_ids(session, Person.id, candidates),
         Person.id.not_in(frozen_people()),
     ]
-    for column in _person_references():
+    for column in person_references():
         conditions.append(~exists().where(column == Person.id))
     # One statement (RETURNING: PostgreSQL, SQLite 3.35+) instead of a SELECT of the doomed and
     # a DELETE that probed the same indexes again (bench/README.md).
