@@ -49,8 +49,7 @@ from app.incidents.models import Incident, IncidentKind
 from app.people.models import Person
 from app.referrals.models import ContactType, Outcome, Source
 from app.retention.models import Disposal
-from app.retention.sources import COMPLAINT, REFERRAL, SOURCES
-from app.retention.sources import Source as RetentionSource
+from app.retention.sources import COMPLAINT, REFERRAL, SOURCES, RetentionSource
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, scoped, within_centres
 from app.stats.schemas import (

@@ -66,9 +66,9 @@ from app.kit.calendar import add_months
 from app.people.models import Person
 from app.referrals.models import PreVisit, Referral, ReferralParty
 from app.retention.blocks import retention_blocks
-from app.retention.engine import load_rules
 from app.retention.models import LegalHold
 from app.retention.sources import COMPLAINT, REFERRAL
+from app.retention.sweep import load_rules
 from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
 from app.time import today_in_london
 

@@ -1,4 +1,4 @@
-"""The retention engine: what is due, and the sweep that disposes of it.
+"""The retention sweep: what is due, and the batched run that disposes of it.
 
 A sweep works in batches, each in its own transaction: it logs the batch's records in the
 disposal log, deletes them and their attachments with set-based statements, deletes the people
@@ -40,7 +40,7 @@ from app.db import utcnow
 from app.kit.calendar import add_months, due_cutoff
 from app.people.models import Person, person_references
 from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
-from app.retention.sources import NO_SYNC, SOURCES, Source, in_ids, trigger_for
+from app.retention.sources import NO_SYNC, SOURCES, RetentionSource, in_ids, trigger_for
 from app.security.scoping import within_centres
 from app.subject_requests.models import frozen_subjects
 
@@ -64,7 +64,7 @@ def frozen_people() -> Any:
     return _active_person_holds().union(frozen_subjects())
 
 
-def not_held(source: Source) -> ColumnElement[bool]:
+def not_held(source: RetentionSource) -> ColumnElement[bool]:
     """The record has no active hold of its own and no linked person is held or frozen."""
     model = source.model
     own_hold = exists().where(
@@ -103,7 +103,10 @@ def load_rules(session: Session) -> dict[str, RetentionRule]:
 
 
 def due_statement(
-    source: Source, rule: RetentionRule, today: date, centre_ids: frozenset[uuid.UUID] | None
+    source: RetentionSource,
+    rule: RetentionRule,
+    today: date,
+    centre_ids: frozenset[uuid.UUID] | None,
 ) -> Any:
     """Records of `source` that `rule` makes due by `today`, not held, oldest first."""
     if rule.action != "dispose" or not rule.period_months:
@@ -125,7 +128,7 @@ def due_statement(
     return within_centres(stmt, model.centre_id, centre_ids).order_by(trigger, model.id)
 
 
-def _due_records(rows: Any, source: Source, rule: RetentionRule) -> list[DueRecord]:
+def _due_records(rows: Any, source: RetentionSource, rule: RetentionRule) -> list[DueRecord]:
     records = []
     for row in rows:
         mapping = row._mapping
@@ -433,7 +436,7 @@ def _no_jit(session: Session, engine: Engine) -> None:
 
 
 def _dispose_batch(
-    session: Session, source: Source, records: list[DueRecord], sweep_id: uuid.UUID
+    session: Session, source: RetentionSource, records: list[DueRecord], sweep_id: uuid.UUID
 ) -> None:
     ids = [r.record_id for r in records]
     # Every linked person in one query (a UNION of the links), not one query per link.
