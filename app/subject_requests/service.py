@@ -83,10 +83,7 @@ def _refresh_due(request: SubjectRequest) -> None:
 
 
 def create(session: Session, principal: Principal, data: RequestCreate) -> SubjectRequest:
-    try:
-        subject = get_scoped(session, Person, data.subject_id, principal)
-    except Exception as exc:
-        raise field_rule("Unknown person", "subject_id") from exc
+    subject = named_in_body(session, principal, Person, data.subject_id, field="subject_id")
     today = today_in_london()
     if data.received_on > today:
         raise field_rule("received_on is in the future", "received_on")
