@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
+from app.db import Base
 from app.referrals.models import PreVisit, Referral, ReferralParty
 from app.retention import sweep as retention_sweep
 from app.retention.models import Disposal, LegalHold, Sweep
@@ -229,7 +230,7 @@ def test_nothing_of_the_disposed_remains_anywhere(app: FastAPI, db: Session, wor
     names = ["Rita Resident", "Nick Nonresident", old.resident.email, old.non_resident.email]
     sweep(app, date(2026, 1, 1))
     db.expire_all()
-    for table in retention_sweep.Base.metadata.sorted_tables:
+    for table in Base.metadata.sorted_tables:
         for column in table.columns:
             if column.type.python_type not in (str, bytes, dict):
                 continue
