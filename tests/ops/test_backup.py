@@ -16,7 +16,7 @@ from sqlalchemy import select
 from app import migrate
 from app.main import create_app
 from app.ops import backup
-from app.retention import engine as sweeps
+from app.retention import sweep as sweeps
 from app.retention.models import Disposal
 from tests.cases.factories import PDF_BYTES, family, make_case_document
 from tests.conftest import TEST_KEYS, FreshDatabase, settings_for
