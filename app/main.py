@@ -7,10 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
+from app.api.cors import ListedOriginsCORSMiddleware
+from app.api.location import LocationMiddleware
 from app.api.middleware import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
@@ -148,7 +149,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            ListedOriginsCORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE"],
             allow_headers=[
@@ -159,8 +160,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
                 "X-Request-ID",
                 "X-Lawful-Purpose",
             ],
-            expose_headers=["ETag", "X-Request-ID", "Location"],
+            expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
         )
+    app.add_middleware(LocationMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(ops_metrics.MetricsMiddleware, metrics=app.state.metrics)
