@@ -14,6 +14,7 @@ from app.api.responses import problem
 from app.errors import Problem
 
 _BODY_METHODS = {"post", "put", "patch"}
+IF_MATCH_SCHEMA = {"type": "string", "pattern": '^(W/)?"[1-9][0-9]{0,8}"$'}
 LOCATION_HEADER = {
     "description": "The created record's URL (RFC 9110 §15.3.2): its item route, or for a record"
     " with no route of its own the collection it was added to",
@@ -46,6 +47,12 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
                 responses.setdefault("401", problem(401))
             if "{" in path and operation.get("security"):
                 responses.setdefault("404", problem(404))
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "header" and parameter.get("name") == "If-Match":
+                    # Required (428 without it) and a version as the ETag gives it: the server
+                    # answers any other value 412, as RFC 9110 §13.1.1 says for a failed match.
+                    parameter["required"] = True
+                    parameter["schema"] = {**parameter.get("schema", {}), **IF_MATCH_SCHEMA}
             if method == "post" and "201" in responses:
                 responses["201"].setdefault("headers", {})["Location"] = LOCATION_HEADER
             operation["responses"] = dict(sorted(responses.items()))
