@@ -12,10 +12,10 @@ from typing import ClassVar
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from sqlalchemy import Connection
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.specs.openapi.checks import _openapi_positive_data_acceptance
+from sqlalchemy import Connection
 
 from app.main import create_app
 from tests.conftest import settings_for
