@@ -33,6 +33,7 @@ from app.attendance.schemas import (
     SessionUpdate,
 )
 from app.errors import Conflict, NotFound, Unprocessable
+from app.kit.filters import where_given
 from app.kit.rules import field_error, flush_or_conflict
 from app.people import service as people_service
 from app.people.models import Person
@@ -122,13 +123,14 @@ def list_sessions(
     session: Session, principal: Principal, page: PageParams, f: SessionFilters
 ) -> tuple[list[Any], str | None]:
     stmt = scoped(select(ContactSession), ContactSession, principal)
-    for column, value in (
-        (ContactSession.centre_id, f.centre_id),
-        (ContactSession.referral_id, f.referral_id),
-        (ContactSession.status, f.status),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = where_given(
+        stmt,
+        [
+            (ContactSession.centre_id, f.centre_id),
+            (ContactSession.referral_id, f.referral_id),
+            (ContactSession.status, f.status),
+        ],
+    )
     for name, bound in (("starts_from", f.starts_from), ("starts_to", f.starts_to)):
         if bound is not None and not EARLIEST_YEAR <= bound.year <= LATEST_YEAR:
             # Also keeps 0001-01-01T00:00+05:00, which UTC cannot hold, away from the database.

@@ -28,6 +28,7 @@ from app.attendance.models import Attendance, ContactSession, SessionStatus
 from app.centres.models import Centre
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.kit.filters import where_between, where_given
 from app.kit.rules import field_error, flush_or_conflict
 from app.people import service as people_service
 from app.people.models import Person
@@ -255,19 +256,17 @@ def list_referrals(
     session: Session, principal: Principal, page: PageParams, f: ReferralFilters
 ) -> tuple[list[Any], str | None]:
     stmt = scoped(select(Referral), Referral, principal)
-    for column, value in (
-        (Referral.centre_id, f.centre_id),
-        (Referral.status, f.status),
-        (Referral.source, f.source),
-        (Referral.contact_type, f.contact_type),
-        (Referral.reference, f.reference),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if f.received_from is not None:
-        stmt = stmt.where(Referral.received_on >= f.received_from)
-    if f.received_to is not None:
-        stmt = stmt.where(Referral.received_on <= f.received_to)
+    stmt = where_given(
+        stmt,
+        [
+            (Referral.centre_id, f.centre_id),
+            (Referral.status, f.status),
+            (Referral.source, f.source),
+            (Referral.contact_type, f.contact_type),
+            (Referral.reference, f.reference),
+        ],
+    )
+    stmt = where_between(stmt, Referral.received_on, f.received_from, f.received_to)
     if f.person_id is not None:
         stmt = stmt.where(
             exists().where(
