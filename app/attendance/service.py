@@ -32,7 +32,7 @@ from app.attendance.schemas import (
     SessionCreate,
     SessionUpdate,
 )
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, Unprocessable
 from app.kit.filters import where_given
 from app.kit.rules import field_error, flush_or_conflict
 from app.people import service as people_service
@@ -40,7 +40,7 @@ from app.people.models import Person
 from app.referrals import service as referrals_service
 from app.referrals.models import ContactType, Referral, ReferralParty, Status
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, named_in_body, scoped
+from app.security.scoping import get_child, get_scoped, named_in_body, scoped
 from app.time import local_day
 
 SESSION_MOVES = {SessionStatus.scheduled: {SessionStatus.held, SessionStatus.cancelled}}
@@ -298,10 +298,7 @@ def get_attendance(
     session: Session, principal: Principal, session_id: uuid.UUID, attendance_id: uuid.UUID
 ) -> Attendance:
     contact = get_session(session, principal, session_id)
-    record = session.get(Attendance, attendance_id)
-    if record is None or record.session_id != contact.id:
-        raise NotFound("Attendance not found")
-    return record
+    return get_child(session, Attendance, attendance_id, via="session_id", parent=contact)
 
 
 def update_attendance(

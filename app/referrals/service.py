@@ -27,7 +27,7 @@ from app.api.versioning import check_version
 from app.attendance.models import Attendance, ContactSession, SessionStatus
 from app.centres.models import Centre
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, Forbidden, Unprocessable
 from app.kit.filters import where_between, where_given
 from app.kit.rules import field_error, flush_or_conflict
 from app.people import service as people_service
@@ -55,7 +55,7 @@ from app.referrals.schemas import (
     ReferralUpdate,
 )
 from app.security.principals import Principal, PrincipalKind
-from app.security.scoping import get_scoped, named_in_body, scoped
+from app.security.scoping import get_child, get_scoped, named_in_body, scoped
 from app.time import today_in_london as today
 
 # NACCC's Safe Referral System took no new applications after this day.
@@ -472,9 +472,7 @@ def remove_party(
     session: Session, principal: Principal, referral_id: uuid.UUID, party_id: uuid.UUID
 ) -> None:
     referral = get(session, principal, referral_id)
-    party = session.get(ReferralParty, party_id)
-    if party is None or party.referral_id != referral.id:
-        raise NotFound("Party not found")
+    party = get_child(session, ReferralParty, party_id, via="referral_id", parent=referral)
     _require_open(referral, "removing a party")
     others = [
         p
@@ -573,10 +571,7 @@ def get_pre_visit(
     session: Session, principal: Principal, referral_id: uuid.UUID, pre_visit_id: uuid.UUID
 ) -> PreVisit:
     referral = get(session, principal, referral_id)
-    visit = session.get(PreVisit, pre_visit_id)
-    if visit is None or visit.referral_id != referral.id:
-        raise NotFound("Pre-visit not found")
-    return visit
+    return get_child(session, PreVisit, pre_visit_id, via="referral_id", parent=referral)
 
 
 def update_pre_visit(
