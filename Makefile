@@ -23,12 +23,14 @@ run: install
 # pytest -n 2: two workers (pytest-xdist), one per core, each with its own migrated databases.
 test: install
 	$(BIN)/ruff check app tests migrations scripts
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/pytest -n 2
 
 lint: install
 	$(BIN)/ruff check app tests migrations scripts
 	$(BIN)/ruff format --check app tests migrations scripts
 	$(BIN)/mypy app
+	$(BIN)/lint-imports --no-cache
 
 openapi: install
 	$(BIN)/ccr openapi

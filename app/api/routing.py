@@ -3,7 +3,12 @@
 Every API router uses `AuditedRoute`. It opens the request's session, runs the endpoint, appends
 an audit event (who, what, which record, which centre: ids only) and commits, all in the same
 transaction, so a change is never committed without its audit row. A request that fails is
-rolled back and its attempt audited in a transaction of its own.
+rolled back and its attempt audited in a transaction of its own; a failure whose writes must
+still count (a failed login's throttle row) raises `CommitThenRaise`.
+
+The row's resource type is what `make_router` declares; its resource id and centre are what the
+service or route named with `app.kit.audit.touched()`, else the path and response body. The audit
+writer is handed in by the app (`app.state.audit_writer`), so this layer imports no domain.
 """
 
 from __future__ import annotations
@@ -24,12 +29,34 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from app.api import idempotency
-from app.audit import service as audit_service
 from app.errors import AppError, Conflict, PreconditionFailed, Unprocessable
+from app.kit.audit import AuditEntry, AuditTarget, AuditWriter, begin_request
 from app.security.principals import Principal
 
 log = logging.getLogger(__name__)
 MAX_AUDITED_IDS = 200
+
+
+class CommitThenRaise(Exception):  # noqa: N818 - control flow carrying the error to answer
+    """A failure whose writes must still commit (the throttle counts a failed login): the route
+    class commits the request's transaction, then answers with `error`."""
+
+    def __init__(self, error: AppError) -> None:
+        super().__init__(error.detail)
+        self.error = error
+
+
+def database_problem(exc: Exception) -> AppError | None:
+    """The problem a database error at flush or commit answers with; None if it is not one."""
+    if isinstance(exc, StaleDataError):
+        return PreconditionFailed("The record was changed by another request; read it again")
+    if isinstance(exc, IntegrityError):
+        # A unique or foreign key rule broken by a concurrent request.
+        return Conflict("The change conflicts with existing data")
+    if isinstance(exc, DataError):
+        # A value the database cannot store (out of range, bad encoding).
+        return Unprocessable("A value cannot be stored; check lengths and characters")
+    return None
 
 
 def _json_body(response: Response) -> Any:
@@ -45,11 +72,16 @@ def _json_body(response: Response) -> Any:
 
 
 def _entry(
-    request: Request, route: APIRoute, principal: Principal, status_code: int, body: Any
-) -> audit_service.AuditEntry:
+    request: Request,
+    route: AuditedRoute,
+    principal: Principal,
+    status_code: int,
+    body: Any,
+    target: AuditTarget | None,
+) -> AuditEntry:
     path_params = {k: str(v) for k, v in request.path_params.items()}
     resource_id = next(reversed(path_params.values()), None) if path_params else None
-    centre_id = None
+    centre_id: Any = None
     details: dict[str, Any] = {}
     if isinstance(body, dict) and "items" in body and isinstance(body["items"], list):
         items = [i for i in body["items"] if isinstance(i, dict)]
@@ -61,8 +93,8 @@ def _entry(
         if body.get("id") is not None:
             resource_id = str(body["id"])
         centre_id = body.get("centre_id")
-    if route.tags and route.tags[0] == "centres" and resource_id and centre_id is None:
-        centre_id = resource_id
+    if target is not None and target.resource_id is not None:
+        resource_id, centre_id = target.resource_id, target.centre_id
     if len(path_params) > 1:
         details["path"] = path_params
     if principal.lawful_purpose is not None:
@@ -71,12 +103,12 @@ def _entry(
     details.update(getattr(request.state, "audit_details", None) or {})
     if centre_id is None and principal.centre_ids is not None and len(principal.centre_ids) == 1:
         centre_id = next(iter(principal.centre_ids))
-    return audit_service.AuditEntry(
+    return AuditEntry(
         action=route.name,
         actor_type=principal.kind.value,
         actor_id=principal.id,
         role=principal.role.value,
-        resource_type=str(route.tags[0]) if route.tags else None,
+        resource_type=route.resource_type,
         resource_id=resource_id,
         centre_id=_uuid_or_none(centre_id),
         status_code=status_code,
@@ -92,34 +124,56 @@ def _uuid_or_none(value: Any) -> uuid.UUID | None:
         return None
 
 
-def _commit(request: Request, route: APIRoute, session: Session, response: Response) -> None:
+def _commit(
+    request: Request,
+    route: AuditedRoute,
+    session: Session,
+    response: Response,
+    target: AuditTarget,
+) -> None:
     principal: Principal | None = getattr(request.state, "principal", None)
+    writer: AuditWriter = request.app.state.audit_writer
     try:
         if principal is not None:
-            entry = _entry(request, route, principal, response.status_code, _json_body(response))
-            audit_service.append(session, [entry])
+            body = _json_body(response)
+            writer(session, [_entry(request, route, principal, response.status_code, body, target)])
         idempotency.remember(session, request, response)
         session.commit()
-    except StaleDataError as exc:
+    except Exception as exc:
+        problem = database_problem(exc)
+        if problem is None:
+            raise
         session.rollback()
-        raise PreconditionFailed(
-            "The record was changed by another request; read it again"
-        ) from exc
-    except IntegrityError as exc:
-        session.rollback()
-        raise Conflict("The change conflicts with existing data") from exc
-    except DataError as exc:
-        session.rollback()
-        raise Unprocessable("A value cannot be stored; check lengths and characters") from exc
+        raise problem from exc
 
 
-def _audit_failure(request: Request, route: APIRoute, status_code: int) -> None:
+def _commit_then_raise(
+    request: Request, route: AuditedRoute, session: Session, failure: CommitThenRaise
+) -> None:
+    principal: Principal | None = getattr(request.state, "principal", None)
+    writer: AuditWriter = request.app.state.audit_writer
+    try:
+        if principal is not None:
+            writer(session, [_entry(request, route, principal, failure.error.status, None, None)])
+        session.commit()
+    except Exception as exc:
+        problem = database_problem(exc)
+        if problem is None:
+            raise
+        session.rollback()
+        raise problem from exc
+
+
+def _audit_failure(
+    request: Request, route: AuditedRoute, status_code: int, target: AuditTarget
+) -> None:
     principal: Principal | None = getattr(request.state, "principal", None)
     if principal is None:
         return
+    writer: AuditWriter = request.app.state.audit_writer
     session: Session = request.app.state.sessionmaker()
     try:
-        audit_service.append(session, [_entry(request, route, principal, status_code, None)])
+        writer(session, [_entry(request, route, principal, status_code, None, target)])
         session.commit()
     except Exception:
         session.rollback()
@@ -164,6 +218,9 @@ def _refuse_unknown_query(request: Request, allowed: set[str]) -> None:
 
 
 class AuditedRoute(APIRoute):
+    # The audit row's resource type: what the router declares (`make_router`).
+    resource_type: str | None = None
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
         route = self
@@ -173,28 +230,21 @@ class AuditedRoute(APIRoute):
             _refuse_unknown_query(request, allowed_query)
             session: Session = request.app.state.sessionmaker()
             request.state.db = session
+            target = begin_request()
             try:
                 try:
                     response = await inner(request)
                 except idempotency.IdempotentReplay as replay:
                     response = replay.response
+                except CommitThenRaise as failure:
+                    await run_in_threadpool(_commit_then_raise, request, route, session, failure)
+                    raise failure.error from None
                 except Exception as exc:
                     await run_in_threadpool(session.rollback)
-                    if isinstance(exc, IntegrityError):
-                        # A unique or foreign key rule broken by a concurrent request.
-                        exc = Conflict("The change conflicts with existing data")
-                    elif isinstance(exc, DataError):
-                        # A value the database cannot store (out of range, bad encoding).
-                        exc = Unprocessable(
-                            "A value cannot be stored; check lengths and characters"
-                        )
-                    elif isinstance(exc, StaleDataError):
-                        exc = PreconditionFailed(
-                            "The record was changed by another request; read it again"
-                        )
-                    await run_in_threadpool(_audit_failure, request, route, _status_of(exc))
+                    exc = database_problem(exc) or exc
+                    await run_in_threadpool(_audit_failure, request, route, _status_of(exc), target)
                     raise exc from None
-                await run_in_threadpool(_commit, request, route, session, response)
+                await run_in_threadpool(_commit, request, route, session, response, target)
                 return response
             finally:
                 await run_in_threadpool(session.close)
@@ -202,5 +252,9 @@ class AuditedRoute(APIRoute):
         return handler
 
 
-def make_router(tag: str, **kwargs: Any) -> APIRouter:
-    return APIRouter(tags=[tag], route_class=AuditedRoute, **kwargs)
+def make_router(tag: str, *, resource_type: str | None = None, **kwargs: Any) -> APIRouter:
+    """A router of audited routes; its audit rows name `resource_type` (the tag unless given)."""
+    route_class = type(
+        f"AuditedRoute_{tag}", (AuditedRoute,), {"resource_type": resource_type or tag}
+    )
+    return APIRouter(tags=[tag], route_class=route_class, **kwargs)

@@ -32,14 +32,15 @@ from app.attendance.schemas import (
     SessionCreate,
     SessionUpdate,
 )
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, Unprocessable
+from app.kit.filters import where_given
 from app.kit.rules import field_error, flush_or_conflict
 from app.people import service as people_service
 from app.people.models import Person
 from app.referrals import service as referrals_service
 from app.referrals.models import ContactType, Referral, ReferralParty, Status
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, named_in_body, scoped
+from app.security.scoping import get_child, get_scoped, named_in_body, scoped
 from app.time import local_day
 
 SESSION_MOVES = {SessionStatus.scheduled: {SessionStatus.held, SessionStatus.cancelled}}
@@ -122,13 +123,14 @@ def list_sessions(
     session: Session, principal: Principal, page: PageParams, f: SessionFilters
 ) -> tuple[list[Any], str | None]:
     stmt = scoped(select(ContactSession), ContactSession, principal)
-    for column, value in (
-        (ContactSession.centre_id, f.centre_id),
-        (ContactSession.referral_id, f.referral_id),
-        (ContactSession.status, f.status),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = where_given(
+        stmt,
+        [
+            (ContactSession.centre_id, f.centre_id),
+            (ContactSession.referral_id, f.referral_id),
+            (ContactSession.status, f.status),
+        ],
+    )
     for name, bound in (("starts_from", f.starts_from), ("starts_to", f.starts_to)):
         if bound is not None and not EARLIEST_YEAR <= bound.year <= LATEST_YEAR:
             # Also keeps 0001-01-01T00:00+05:00, which UTC cannot hold, away from the database.
@@ -296,10 +298,7 @@ def get_attendance(
     session: Session, principal: Principal, session_id: uuid.UUID, attendance_id: uuid.UUID
 ) -> Attendance:
     contact = get_session(session, principal, session_id)
-    record = session.get(Attendance, attendance_id)
-    if record is None or record.session_id != contact.id:
-        raise NotFound("Attendance not found")
-    return record
+    return get_child(session, Attendance, attendance_id, via="session_id", parent=contact)
 
 
 def update_attendance(

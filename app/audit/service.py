@@ -14,24 +14,11 @@ from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent
 from app.db import utcnow
+from app.kit.audit import AuditEntry
 
 GENESIS_HASH = "0" * 64
 # Any constant: the PostgreSQL advisory lock that serialises appends to the chain.
 AUDIT_LOCK_KEY = 0x63637261  # "ccra"
-
-
-@dataclass
-class AuditEntry:
-    action: str
-    actor_type: str | None = None
-    actor_id: uuid.UUID | None = None
-    role: str | None = None
-    resource_type: str | None = None
-    resource_id: str | None = None
-    centre_id: uuid.UUID | None = None
-    status_code: int | None = None
-    request_id: str | None = None
-    details: dict[str, Any] | None = None
 
 
 def canonical(event: AuditEvent) -> str:

@@ -3,17 +3,23 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import Form, Request
-from fastapi.responses import JSONResponse
 
 from app.api.responses import problems
-from app.api.routing import make_router
+from app.api.routing import CommitThenRaise, make_router
 from app.api.schemas import NO_NUL
 from app.auth import service
 from app.auth.schemas import Me, TokenResponse
-from app.errors import Unprocessable, problem_response
+from app.errors import AppError, TooManyRequests, Unprocessable
 from app.security.dependencies import CurrentPrincipal, DbSession
 
 router = make_router("auth", prefix="/auth")
+
+
+class InvalidCredentials(AppError):
+    status, slug, title = 401, "invalid-credentials", "Invalid credentials"
+
+    def __init__(self) -> None:
+        super().__init__("The credentials are not valid", headers={"WWW-Authenticate": "Bearer"})
 
 
 @router.post(
@@ -31,7 +37,7 @@ def auth_token(
     client_id: Annotated[str | None, Form(max_length=64, pattern=NO_NUL)] = None,
     client_secret: Annotated[str | None, Form(max_length=200, pattern=NO_NUL)] = None,
     scope: Annotated[str | None, Form(max_length=500, pattern=NO_NUL)] = None,
-) -> JSONResponse | TokenResponse:
+) -> TokenResponse:
     is_client = grant_type == "client_credentials"
     identifier = client_id if is_client else username
     secret = client_secret if is_client else password
@@ -47,23 +53,16 @@ def auth_token(
         address=request.client.host if request.client else "unknown",
         request_id=getattr(request.state, "request_id", None),
     )
-    # Failures return (not raise) their problem, so that the throttle and audit rows commit.
+    # A failed login still commits its throttle and audit rows.
     if result.outcome == service.LoginOutcome.locked:
-        return problem_response(
-            429,
-            "too-many-requests",
-            "Too many requests",
-            "Too many failed logins; try again later",
-            headers={"Retry-After": str(result.retry_after)},
+        raise CommitThenRaise(
+            TooManyRequests(
+                "Too many failed logins; try again later",
+                headers={"Retry-After": str(result.retry_after)},
+            )
         )
     if result.outcome == service.LoginOutcome.bad_credentials:
-        return problem_response(
-            401,
-            "invalid-credentials",
-            "Invalid credentials",
-            "The credentials are not valid",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        raise CommitThenRaise(InvalidCredentials())
     assert result.token is not None
     return TokenResponse(access_token=result.token, expires_in=result.expires_in)
 

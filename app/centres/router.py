@@ -12,6 +12,7 @@ from app.api.routing import make_router
 from app.api.versioning import IfMatch, set_etag
 from app.centres import service
 from app.centres.schemas import CentreCreate, CentreRead, CentreUpdate
+from app.kit.audit import touched
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -38,6 +39,7 @@ def centres_create(
     session: DbSession, principal: Writer, body: CentreCreate, response: Response
 ) -> CentreRead:
     centre = service.create(session, body)
+    touched(centre.id, centre_id=centre.id)
     set_etag(response, centre)
     return CentreRead.model_validate(centre)
 
@@ -46,6 +48,7 @@ def centres_create(
 def centres_get(
     session: DbSession, principal: Reader, centre_id: uuid.UUID, response: Response
 ) -> CentreRead:
+    touched(centre_id, centre_id=centre_id)
     centre = service.get(session, principal, centre_id)
     set_etag(response, centre)
     return CentreRead.model_validate(centre)
@@ -62,6 +65,7 @@ def centres_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> CentreRead:
+    touched(centre_id, centre_id=centre_id)
     centre = service.update(session, principal, centre_id, body, if_match)
     set_etag(response, centre)
     return CentreRead.model_validate(centre)

@@ -29,17 +29,9 @@ from app.complaints.schemas import (
     TransitionDay,
 )
 from app.documents.models import DocumentKind
-from app.documents.router import (
-    UPLOAD_PROBLEMS,
-    DocumentFile,
-    DocumentKindForm,
-    KindFilter,
-    owner_page,
-    upload_to_owner,
-)
-from app.documents.schemas import DocumentRead
+from app.documents.owners import add_owner_document_routes
 from app.retention.blocks import read_many, read_one
-from app.security.dependencies import DbSession, allow
+from app.security.dependencies import CurrentPrincipal, DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
 
@@ -214,47 +206,17 @@ def complaints_withdraw(
     )
 
 
-@router.get(
-    "/{complaint_id}/documents",
-    response_model=Page[DocumentRead],
-    responses=problems(401, 403, 404),
-)
-def complaint_documents_list(
-    session: DbSession,
-    principal: Reader,
-    complaint_id: uuid.UUID,
-    page: Paging,
-    kind: KindFilter = None,
-) -> Page[DocumentRead]:
-    complaint = service.get(session, principal, complaint_id)
-    return owner_page(session, complaint, page, kind)
+def _complaint(
+    session: DbSession, principal: CurrentPrincipal, complaint_id: uuid.UUID
+) -> Complaint:
+    """The complaint named in the path, through scoping (another centre's is 404)."""
+    return service.get(session, principal, complaint_id)
 
 
-@router.post(
-    "/{complaint_id}/documents",
-    status_code=201,
-    response_model=DocumentRead,
-    responses=UPLOAD_PROBLEMS,
-    dependencies=[Idempotent],
+add_owner_document_routes(
+    router,
+    owner_name="complaint",
+    load_owner=_complaint,
+    default_kind=DocumentKind.correspondence,
+    upload_description="Attach a document (multipart: `file`, `kind`). Encrypted at rest.",
 )
-def complaint_documents_upload(
-    request: Request,
-    session: DbSession,
-    principal: Writer,
-    complaint_id: uuid.UUID,
-    response: Response,
-    file: DocumentFile,
-    kind: DocumentKindForm = DocumentKind.correspondence,
-) -> DocumentRead:
-    """Attach a document (multipart: `file`, `kind`). Encrypted at rest."""
-    complaint = service.get(session, principal, complaint_id)
-    return upload_to_owner(
-        request,
-        session,
-        principal,
-        response,
-        centre_id=complaint.centre_id,
-        owner={"complaint_id": complaint.id},
-        kind=kind,
-        file=file,
-    )

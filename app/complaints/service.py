@@ -47,6 +47,7 @@ from app.complaints.models import (
 from app.complaints.schemas import ComplaintCreate, ComplaintUpdate, ResolveRequest
 from app.errors import Conflict, Unprocessable
 from app.kit.calendar import is_working_day
+from app.kit.filters import where_between, where_given
 from app.kit.rules import field_error
 from app.people import service as people_service
 from app.people.models import Person
@@ -159,22 +160,19 @@ def list_complaints(
     session: Session, principal: Principal, page: PageParams, f: ComplaintFilters
 ) -> tuple[list[Any], str | None]:
     stmt = scoped(select(Complaint), Complaint, principal)
-    for column, value in (
-        (Complaint.centre_id, f.centre_id),
-        (Complaint.status, f.status),
-        (Complaint.about, f.about),
-        (Complaint.kind, f.kind),
-        (Complaint.channel, f.channel),
-        (Complaint.complainant_id, f.complainant_id),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if f.received_from is not None:
-        stmt = stmt.where(Complaint.received_on >= f.received_from)
-    if f.received_to is not None:
-        stmt = stmt.where(Complaint.received_on <= f.received_to)
-    if f.referred_to_ico is not None:
-        stmt = stmt.where(Complaint.referred_to_ico.is_(f.referred_to_ico))
+    stmt = where_given(
+        stmt,
+        [
+            (Complaint.centre_id, f.centre_id),
+            (Complaint.status, f.status),
+            (Complaint.about, f.about),
+            (Complaint.kind, f.kind),
+            (Complaint.channel, f.channel),
+            (Complaint.complainant_id, f.complainant_id),
+            (Complaint.referred_to_ico, f.referred_to_ico),
+        ],
+    )
+    stmt = where_between(stmt, Complaint.received_on, f.received_from, f.received_to)
     if f.follow_up_overdue is True:
         stmt = stmt.where(overdue_clause(today()))
     elif f.follow_up_overdue is False:

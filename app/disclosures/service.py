@@ -28,6 +28,7 @@ from app.disclosures.models import Disclosure, DisclosurePerson
 from app.disclosures.schemas import DisclosureCreate, DisclosureUpdate
 from app.errors import Unprocessable
 from app.incidents.models import Incident
+from app.kit.filters import where_between, where_given
 from app.kit.rules import field_error
 from app.people import service as people_service
 from app.people.models import Person
@@ -114,15 +115,16 @@ def list_disclosures(
     session: Session, principal: Principal, page: PageParams, f: DisclosureFilters
 ) -> tuple[list[Any], str | None]:
     stmt = scoped(select(Disclosure), Disclosure, principal)
-    for column, value in (
-        (Disclosure.centre_id, f.centre_id),
-        (Disclosure.referral_id, f.referral_id),
-        (Disclosure.incident_id, f.incident_id),
-        (Disclosure.recipient_type, f.recipient_type),
-        (Disclosure.lawful_basis, f.lawful_basis),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
+    stmt = where_given(
+        stmt,
+        [
+            (Disclosure.centre_id, f.centre_id),
+            (Disclosure.referral_id, f.referral_id),
+            (Disclosure.incident_id, f.incident_id),
+            (Disclosure.recipient_type, f.recipient_type),
+            (Disclosure.lawful_basis, f.lawful_basis),
+        ],
+    )
     if f.person_id is not None:
         stmt = stmt.where(
             exists().where(
@@ -130,10 +132,7 @@ def list_disclosures(
                 DisclosurePerson.person_id == f.person_id,
             )
         )
-    if f.disclosed_from is not None:
-        stmt = stmt.where(Disclosure.disclosed_at >= f.disclosed_from)
-    if f.disclosed_to is not None:
-        stmt = stmt.where(Disclosure.disclosed_at <= f.disclosed_to)
+    stmt = where_between(stmt, Disclosure.disclosed_at, f.disclosed_from, f.disclosed_to)
     return paginate(session, stmt, page, [Disclosure.created_at, Disclosure.id])
 
 

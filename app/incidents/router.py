@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Request, Response
+from fastapi import Query, Response
 from sqlalchemy.orm import Session
 
 from app.api.idempotency import Idempotent
@@ -15,20 +15,12 @@ from app.api.routing import make_router
 from app.api.schemas import Timestamp
 from app.api.versioning import IfMatch, set_etag
 from app.documents.models import DocumentKind
-from app.documents.router import (
-    UPLOAD_PROBLEMS,
-    DocumentFile,
-    DocumentKindForm,
-    KindFilter,
-    owner_page,
-    upload_to_owner,
-)
-from app.documents.schemas import DocumentRead
+from app.documents.owners import add_owner_document_routes
 from app.incidents import service
 from app.incidents.models import Incident, IncidentKind
 from app.incidents.schemas import IncidentCreate, IncidentRead, IncidentUpdate
 from app.retention.blocks import read_many, read_one
-from app.security.dependencies import DbSession, allow
+from app.security.dependencies import CurrentPrincipal, DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
 
@@ -104,47 +96,15 @@ def incidents_update(
     return _read(session, service.update(session, principal, incident_id, body, if_match), response)
 
 
-@router.get(
-    "/{incident_id}/documents",
-    response_model=Page[DocumentRead],
-    responses=problems(401, 403, 404),
-)
-def incident_documents_list(
-    session: DbSession,
-    principal: Reader,
-    incident_id: uuid.UUID,
-    page: Paging,
-    kind: KindFilter = None,
-) -> Page[DocumentRead]:
-    incident = service.get(session, principal, incident_id)
-    return owner_page(session, incident, page, kind)
+def _incident(session: DbSession, principal: CurrentPrincipal, incident_id: uuid.UUID) -> Incident:
+    """The incident named in the path, through scoping (another centre's is 404)."""
+    return service.get(session, principal, incident_id)
 
 
-@router.post(
-    "/{incident_id}/documents",
-    status_code=201,
-    response_model=DocumentRead,
-    responses=UPLOAD_PROBLEMS,
-    dependencies=[Idempotent],
+add_owner_document_routes(
+    router,
+    owner_name="incident",
+    load_owner=_incident,
+    default_kind=DocumentKind.other,
+    upload_description="Attach a document (multipart: `file`, `kind`). Encrypted at rest.",
 )
-def incident_documents_upload(
-    request: Request,
-    session: DbSession,
-    principal: Writer,
-    incident_id: uuid.UUID,
-    response: Response,
-    file: DocumentFile,
-    kind: DocumentKindForm = DocumentKind.other,
-) -> DocumentRead:
-    """Attach a document (multipart: `file`, `kind`). Encrypted at rest."""
-    incident = service.get(session, principal, incident_id)
-    return upload_to_owner(
-        request,
-        session,
-        principal,
-        response,
-        centre_id=incident.centre_id,
-        owner={"incident_id": incident.id},
-        kind=kind,
-        file=file,
-    )

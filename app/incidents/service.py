@@ -28,6 +28,7 @@ from app.db import utcnow
 from app.errors import Unprocessable
 from app.incidents.models import CHILD_REQUIRED, Incident, IncidentKind
 from app.incidents.schemas import IncidentCreate, IncidentUpdate
+from app.kit.filters import where_between, where_given
 from app.kit.rules import field_error
 from app.people import service as people_service
 from app.people.models import Person
@@ -129,20 +130,17 @@ def list_incidents(
     session: Session, principal: Principal, page: PageParams, f: IncidentFilters
 ) -> tuple[list[Any], str | None]:
     stmt = scoped(select(Incident), Incident, principal)
-    for column, value in (
-        (Incident.centre_id, f.centre_id),
-        (Incident.kind, f.kind),
-        (Incident.child_id, f.child_id),
-        (Incident.referral_id, f.referral_id),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if f.referred_to_authority is not None:
-        stmt = stmt.where(Incident.referred_to_authority.is_(f.referred_to_authority))
-    if f.occurred_from is not None:
-        stmt = stmt.where(Incident.occurred_at >= f.occurred_from)
-    if f.occurred_to is not None:
-        stmt = stmt.where(Incident.occurred_at <= f.occurred_to)
+    stmt = where_given(
+        stmt,
+        [
+            (Incident.centre_id, f.centre_id),
+            (Incident.kind, f.kind),
+            (Incident.child_id, f.child_id),
+            (Incident.referral_id, f.referral_id),
+            (Incident.referred_to_authority, f.referred_to_authority),
+        ],
+    )
+    stmt = where_between(stmt, Incident.occurred_at, f.occurred_from, f.occurred_to)
     return paginate(session, stmt, page, [Incident.created_at, Incident.id])
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import Query, Request, Response
+from fastapi import Query, Response
 from sqlalchemy.orm import Session
 
 from app.api.idempotency import Idempotent
@@ -13,17 +13,9 @@ from app.api.routing import make_router
 from app.api.schemas import Day
 from app.api.versioning import IfMatch, set_etag
 from app.documents.models import DocumentKind
-from app.documents.router import (
-    UPLOAD_PROBLEMS,
-    DocumentFile,
-    DocumentKindForm,
-    KindFilter,
-    owner_page,
-    upload_to_owner,
-)
-from app.documents.schemas import DocumentRead
+from app.documents.owners import add_owner_document_routes
 from app.referrals import service
-from app.referrals.models import ContactType, PartyRole, Source, Status
+from app.referrals.models import ContactType, PartyRole, Referral, Source, Status
 from app.referrals.schemas import (
     CloseRequest,
     DecisionCreate,
@@ -37,7 +29,7 @@ from app.referrals.schemas import (
     ReferralUpdate,
 )
 from app.retention.blocks import read_many, read_one
-from app.security.dependencies import DbSession, allow
+from app.security.dependencies import CurrentPrincipal, DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
 
@@ -266,48 +258,16 @@ def pre_visits_update(
     return PreVisitRead.model_validate(visit)
 
 
-@router.get(
-    "/{referral_id}/documents",
-    response_model=Page[DocumentRead],
-    responses=problems(401, 403, 404),
-)
-def referral_documents_list(
-    session: DbSession,
-    principal: Reader,
-    referral_id: uuid.UUID,
-    page: Paging,
-    kind: KindFilter = None,
-) -> Page[DocumentRead]:
-    referral = service.get(session, principal, referral_id)
-    return owner_page(session, referral, page, kind)
+def _referral(session: DbSession, principal: CurrentPrincipal, referral_id: uuid.UUID) -> Referral:
+    """The referral named in the path, through scoping (another centre's is 404)."""
+    return service.get(session, principal, referral_id)
 
 
-@router.post(
-    "/{referral_id}/documents",
-    status_code=201,
-    response_model=DocumentRead,
-    responses=UPLOAD_PROBLEMS,
-    dependencies=[Idempotent],
+add_owner_document_routes(
+    router,
+    owner_name="referral",
+    load_owner=_referral,
+    default_kind=DocumentKind.other,
+    upload_description="Attach a document — court order, referral form, correspondence... "
+    "(multipart: `file`,\n`kind`). Its type is detected from its content; encrypted at rest.",
 )
-def referral_documents_upload(
-    request: Request,
-    session: DbSession,
-    principal: Writer,
-    referral_id: uuid.UUID,
-    response: Response,
-    file: DocumentFile,
-    kind: DocumentKindForm = DocumentKind.other,
-) -> DocumentRead:
-    """Attach a document — court order, referral form, correspondence... (multipart: `file`,
-    `kind`). Its type is detected from its content; encrypted at rest."""
-    referral = service.get(session, principal, referral_id)
-    return upload_to_owner(
-        request,
-        session,
-        principal,
-        response,
-        centre_id=referral.centre_id,
-        owner={"referral_id": referral.id},
-        kind=kind,
-        file=file,
-    )

@@ -27,7 +27,8 @@ from app.api.versioning import check_version
 from app.attendance.models import Attendance, ContactSession, SessionStatus
 from app.centres.models import Centre
 from app.db import utcnow
-from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.errors import Conflict, Forbidden, Unprocessable
+from app.kit.filters import where_between, where_given
 from app.kit.rules import field_error, flush_or_conflict
 from app.people import service as people_service
 from app.people.models import Person
@@ -54,7 +55,7 @@ from app.referrals.schemas import (
     ReferralUpdate,
 )
 from app.security.principals import Principal, PrincipalKind
-from app.security.scoping import get_scoped, named_in_body, scoped
+from app.security.scoping import get_child, get_scoped, named_in_body, scoped
 from app.time import today_in_london as today
 
 # NACCC's Safe Referral System took no new applications after this day.
@@ -255,19 +256,17 @@ def list_referrals(
     session: Session, principal: Principal, page: PageParams, f: ReferralFilters
 ) -> tuple[list[Any], str | None]:
     stmt = scoped(select(Referral), Referral, principal)
-    for column, value in (
-        (Referral.centre_id, f.centre_id),
-        (Referral.status, f.status),
-        (Referral.source, f.source),
-        (Referral.contact_type, f.contact_type),
-        (Referral.reference, f.reference),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if f.received_from is not None:
-        stmt = stmt.where(Referral.received_on >= f.received_from)
-    if f.received_to is not None:
-        stmt = stmt.where(Referral.received_on <= f.received_to)
+    stmt = where_given(
+        stmt,
+        [
+            (Referral.centre_id, f.centre_id),
+            (Referral.status, f.status),
+            (Referral.source, f.source),
+            (Referral.contact_type, f.contact_type),
+            (Referral.reference, f.reference),
+        ],
+    )
+    stmt = where_between(stmt, Referral.received_on, f.received_from, f.received_to)
     if f.person_id is not None:
         stmt = stmt.where(
             exists().where(
@@ -473,9 +472,7 @@ def remove_party(
     session: Session, principal: Principal, referral_id: uuid.UUID, party_id: uuid.UUID
 ) -> None:
     referral = get(session, principal, referral_id)
-    party = session.get(ReferralParty, party_id)
-    if party is None or party.referral_id != referral.id:
-        raise NotFound("Party not found")
+    party = get_child(session, ReferralParty, party_id, via="referral_id", parent=referral)
     _require_open(referral, "removing a party")
     others = [
         p
@@ -574,10 +571,7 @@ def get_pre_visit(
     session: Session, principal: Principal, referral_id: uuid.UUID, pre_visit_id: uuid.UUID
 ) -> PreVisit:
     referral = get(session, principal, referral_id)
-    visit = session.get(PreVisit, pre_visit_id)
-    if visit is None or visit.referral_id != referral.id:
-        raise NotFound("Pre-visit not found")
-    return visit
+    return get_child(session, PreVisit, pre_visit_id, via="referral_id", parent=referral)
 
 
 def update_pre_visit(

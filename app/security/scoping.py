@@ -51,6 +51,16 @@ def get_scoped(session: Session, model: type[T], record_id: uuid.UUID, principal
     return obj
 
 
+def get_child(
+    session: Session, model: type[T], record_id: uuid.UUID, *, via: str, parent: Any
+) -> T:
+    """A record reached through a parent already loaded by `get_scoped`: another parent's is 404."""
+    obj = session.get(model, record_id)
+    if obj is None or getattr(obj, via) != parent.id:
+        raise NotFound(f"{_label(model)} not found")
+    return obj
+
+
 def named_in_body(
     session: Session,
     principal: Principal,
