@@ -8,9 +8,9 @@ import json
 import pytest
 from fastapi.testclient import TestClient
 
+from app.api.links import created_resources
 from app.cli import openapi_document
 from app.main import create_app
-from app.openapi import created_resources
 from tests.conftest import settings_for
 from tests.factories import World
 from tests.matrix import Row, all_rows

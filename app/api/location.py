@@ -1,6 +1,6 @@
 """`Location` on every 201 (RFC 9110 §15.3.2): the created record's URL.
 
-Where a create's record lives is read from the contract (`app.openapi.created_resources`), the
+Where a create's record lives is read from the contract (`app.api.links.created_resources`), the
 same table that gives the OpenAPI links, so the header and the links cannot disagree.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.openapi import CreatedResource, created_resources
+from app.api.links import CreatedResource, created_resources
 
 _PARAM = re.compile(r"\{([^}/]+)\}")
 
