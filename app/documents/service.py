@@ -238,8 +238,9 @@ def list_for_owner(
 
 
 def _require_owner_permission(principal: Principal, document: Document) -> None:
-    column, _ = document.owner
-    needed = OWNER_READ_PERMISSIONS[column]
+    owner = document.owner
+    # Safeguarding paperwork that outlived its owner is a case record.
+    needed = OWNER_READ_PERMISSIONS[owner[0]] if owner else Perm.records_read
     if needed not in principal.permissions:
         raise Forbidden(f"This document needs the permission {needed.value}")
 

@@ -181,7 +181,8 @@ def subject_requests_complete(
     previewed plan (`plan_digest`) is carried out in this one transaction; the result says what
     was erased, what was kept and why, what to review and whom to tell."""
     digest = body.plan_digest if body else None
-    completed = service.complete(session, principal, request_id, if_match, digest)
+    ground = body.erasure_ground if body else None
+    completed = service.complete(session, principal, request_id, if_match, digest, ground)
     if completed.result and "corrected_fields" in completed.result:
         # Rectification is audited field by field (names only, never the values).
         request.state.audit_details = {"corrected_fields": completed.result["corrected_fields"]}

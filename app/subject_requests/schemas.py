@@ -16,9 +16,25 @@ Requester = Literal["subject", "parent", "representative"]
 Channel = Literal["written", "email", "phone", "in_person", "online"]
 
 
+# UK GDPR Art 17(1): the ground on which the subject has the right to erasure.
+Art17Ground = Literal[
+    "no_longer_necessary",  # Art 17(1)(a)
+    "consent_withdrawn",  # Art 17(1)(b)
+    "objection_upheld",  # Art 17(1)(c)
+    "unlawful_processing",  # Art 17(1)(d)
+    "legal_obligation",  # Art 17(1)(e)
+]
+
+
 class RequestCreate(StrictModel):
     subject_id: uuid.UUID
     kind: KindName
+    erasure_ground: Art17Ground | None = Field(
+        default=None,
+        description="Erasure only, and required there: the UK GDPR Art 17(1) ground staff "
+        "recorded — (a) `no_longer_necessary`, (b) `consent_withdrawn`, (c) `objection_upheld`, "
+        "(d) `unlawful_processing`, (e) `legal_obligation`",
+    )
     requester: Requester = "subject"
     requester_basis: Reason | None = None
     channel: Channel
@@ -55,6 +71,12 @@ class Complete(StrictModel):
         default=None,
         description="Erasure only, and required there: the `digest` of the erasure plan that was "
         "previewed (`GET .../erasure-plan`). A plan that changed since answers 409.",
+    )
+    erasure_ground: Art17Ground | None = Field(
+        default=None,
+        description="Erasure only: the UK GDPR Art 17(1) ground, for a request filed before "
+        "the ground was recorded at creation (a request that has one keeps it: 409 if it "
+        "differs)",
     )
 
 
@@ -132,15 +154,21 @@ class RequestRead(RecordRead):
     channel: str
     received_on: date
     identity_verified_on: date | None
-    clock_started_on: date
+    erasure_ground: str | None
+    clock_started_on: date | None = Field(
+        description="The later of receipt and identity verification; null while the request "
+        "is `awaiting_identity` (the ICO clock has not started)"
+    )
     paused_on: date | None
     pause_reason: str | None
     paused_days: int
     extended: bool
     extension_reason: str | None
-    due_on: date
-    days_left: int
-    overdue: bool
+    due_on: date | None = Field(
+        description="The statutory due date; null until identity is verified"
+    )
+    days_left: int | None
+    overdue: bool = Field(description="Never while awaiting identity or clarification")
     closed_on: date | None
     refusal_reason: str | None
     result: dict[str, Any] | None = Field(

@@ -48,7 +48,7 @@ VERIFIED = {"identity_verified_on": "2026-01-01"}
 
 
 def erasure_request(client: TestClient, world: World, person: Person) -> dict:
-    return file(client, world, person, kind="erasure", **VERIFIED)
+    return file(client, world, person, kind="erasure", erasure_ground="consent_withdrawn", **VERIFIED)
 
 
 def preview(client: TestClient, world: World, request: dict) -> dict:

@@ -74,7 +74,12 @@ def test_the_clock_waits_for_identity_and_pauses_for_clarification(
     client: TestClient, world: World, subject: Person
 ) -> None:
     request = file(client, world, subject, received_on="2026-04-15")
-    assert request["status"] == "received"
+    # Until identity is verified the clock has not started: no due date, never overdue.
+    assert (request["status"], request["due_on"], request["overdue"]) == (
+        "awaiting_identity",
+        None,
+        False,
+    )
     verified = act(client, world, request, "verify-identity", verified_on="2026-04-15").json()
     assert (verified["status"], verified["due_on"]) == ("in_progress", "2026-05-15")
     paused = act(client, world, verified, "pause", reason="which records?", paused_on="2026-04-20")
@@ -122,7 +127,9 @@ def test_retrying_a_filed_request_returns_the_first(
         URL, params={"subject_id": str(subject.id)}, headers=world.headers("centre_staff")
     )
     assert len(listed.json()["items"]) == 1
-    other = client.post(URL, json={**body, "kind": "erasure"}, headers=headers)
+    other = client.post(
+        URL, json={**body, "kind": "erasure", "erasure_ground": "no_longer_necessary"}, headers=headers
+    )
     assert_problem(other, 422, "idempotency-key-reused")
 
 
