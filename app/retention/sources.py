@@ -336,7 +336,10 @@ def never_started(today: date) -> ColumnElement[bool]:
 def _not_current(today: date) -> ColumnElement[bool]:
     """Not a current member of staff or volunteer (started, not ended): never due while they are
     (DESIGN §4: the HR clock starts only when employment ends)."""
-    return or_(StaffMember.ended_on.is_not(None), StaffMember.started_on > today)
+    return or_(
+        and_(StaffMember.ended_on.is_not(None), StaffMember.ended_on <= today),
+        StaffMember.started_on > today,
+    )
 
 
 STAFF_MEMBER = Source(
@@ -520,6 +523,7 @@ SOURCES: tuple[Source, ...] = (
 # person fails tests/retention/test_storage_limitation.py until it is covered here.
 COVERAGE: dict[str, str] = {
     "person": "deleted when the last record that refers to them is disposed of",
+    "referral": "rules referral_court and referral_no_court",
     "referral_party": "goes with its referral",
     "pre_visit": "goes with its referral; kept indefinitely when flagged safeguarding",
     "contact_session": "goes with its referral; kept indefinitely when flagged safeguarding",

@@ -80,7 +80,24 @@ class Complete(StrictModel):
     )
 
 
-ErasureGround = Literal["legal_hold", "legal_claims", "safeguarding", "legal_obligation"]
+# Why a record is kept from erasure; each has its legal basis (app.subject_requests.erasure).
+ErasureGround = Literal[
+    "legal_hold",
+    "legal_claims",
+    "open_case",
+    "open_complaint",
+    "ico_complaint",
+    "safeguarding",
+    "safeguarding_paperwork",
+    "legal_obligation",
+]
+LegalBasis = Annotated[
+    str | None,
+    Field(
+        description="Kept: the legal basis for keeping it — the UK GDPR Art 17(3) exception or "
+        "the DPA 2018 condition (e.g. Sch 1 para 18 for safeguarding records)"
+    ),
+]
 
 
 class ErasureDecision(BaseModel):
@@ -95,6 +112,7 @@ class ErasureDecision(BaseModel):
         "(the subject's party rows, pre-visit and attendance; their link to a disclosure)"
     )
     ground: ErasureGround | None = Field(description="Kept: why (DESIGN.md §5)")
+    legal_basis: LegalBasis
     detail: (
         Literal["unlinked_from_erased_referral", "goes_with_erased_referral", "corrections_cleared"]
         | None
@@ -111,6 +129,7 @@ class ErasurePerson(BaseModel):
         "cleared, `erased_at` set; `keep`: a kept record needs the details, or a legal hold"
     )
     ground: Literal["legal_hold", "needed_by_kept_records"] | None
+    legal_basis: LegalBasis
 
 
 class ReviewField(BaseModel):
@@ -132,6 +151,9 @@ class NotifyRecipient(BaseModel):
 class ErasurePlanRead(BaseModel):
     request_id: uuid.UUID
     subject_id: uuid.UUID
+    erasure_ground: Art17Ground | None = Field(
+        description="The UK GDPR Art 17(1) ground recorded on the request"
+    )
     as_of: date = Field(description="The day the plan was made (retention periods count to it)")
     digest: str = Field(
         description="sha256 of the plan's decisions; `complete` takes it as `plan_digest`"
@@ -173,8 +195,9 @@ class RequestRead(RecordRead):
     refusal_reason: str | None
     result: dict[str, Any] | None = Field(
         description="Rectification: `corrected_fields` and `recipients_to_notify` (from the "
-        "disclosure register). Erasure: `plan_digest`, `as_of`, `executed_at`, `person` (fate "
-        "and ground), `erased` (record type, id, scope), `kept` (record type, id, ground), "
+        "disclosure register). Erasure: `plan_digest`, `erasure_ground` (Art 17(1)), `as_of`, "
+        "`executed_at`, `person` (fate, ground, legal basis), `erased` (record type, id, scope), "
+        "`kept` (record type, id, ground, legal basis), "
         "`review` (free-text fields of kept records to review), `recipients_to_notify`, "
         "`purged_replays`: ids, types, grounds and field names, never the subject's details"
     )
