@@ -172,7 +172,6 @@ class ErasurePlan:
         """What the plan decides: the input of its digest."""
         return {
             "subject_id": str(self.subject_id),
-            "erasure_ground": self.erasure_ground,
             "person": {
                 "fate": self.person_fate,
                 "ground": self.person_ground,
