@@ -34,6 +34,7 @@ from app.documents.router import (
     DocumentFile,
     DocumentKindForm,
     KindFilter,
+    SafeguardingForm,
     owner_page,
     upload_to_owner,
 )
@@ -245,8 +246,9 @@ def complaint_documents_upload(
     response: Response,
     file: DocumentFile,
     kind: DocumentKindForm = DocumentKind.correspondence,
+    safeguarding: SafeguardingForm = False,
 ) -> DocumentRead:
-    """Attach a document (multipart: `file`, `kind`). Encrypted at rest."""
+    """Attach a document (multipart: `file`, `kind`, `safeguarding`). Encrypted at rest."""
     complaint = service.get(session, principal, complaint_id)
     return upload_to_owner(
         request,
@@ -257,4 +259,5 @@ def complaint_documents_upload(
         owner={"complaint_id": complaint.id},
         kind=kind,
         file=file,
+        safeguarding=safeguarding,
     )

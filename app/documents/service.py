@@ -173,6 +173,7 @@ def create(
     upload: Upload,
     max_bytes: int,
     label: str | None = None,
+    safeguarding: bool = False,
 ) -> Document:
     """Check and store an upload for an owner the caller has already found in its centre.
 
@@ -215,6 +216,7 @@ def create(
         sha256=hashlib.sha256(data).hexdigest(),
         content=data,
         uploaded_by_id=principal.id,
+        safeguarding=safeguarding,
         **owner,
     )
     session.add(document)

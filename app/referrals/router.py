@@ -18,6 +18,7 @@ from app.documents.router import (
     DocumentFile,
     DocumentKindForm,
     KindFilter,
+    SafeguardingForm,
     owner_page,
     upload_to_owner,
 )
@@ -297,9 +298,10 @@ def referral_documents_upload(
     response: Response,
     file: DocumentFile,
     kind: DocumentKindForm = DocumentKind.other,
+    safeguarding: SafeguardingForm = False,
 ) -> DocumentRead:
     """Attach a document — court order, referral form, correspondence... (multipart: `file`,
-    `kind`). Its type is detected from its content; encrypted at rest."""
+    `kind`, `safeguarding`). Its type is detected from its content; encrypted at rest."""
     referral = service.get(session, principal, referral_id)
     return upload_to_owner(
         request,
@@ -310,4 +312,5 @@ def referral_documents_upload(
         owner={"referral_id": referral.id},
         kind=kind,
         file=file,
+        safeguarding=safeguarding,
     )
