@@ -12,6 +12,7 @@ from app.api.pagination import Page, Paging
 from app.api.responses import problems
 from app.api.routing import make_router
 from app.api.versioning import IfMatch, set_etag
+from app.retention.blocks import retention_blocks
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -68,7 +69,11 @@ def subject_requests_list(
 ) -> Page[RequestRead]:
     filters = service.Filters(status, kind, subject_id, overdue, due_within)
     items, cursor = service.list_requests(session, principal, page, filters)
-    return Page(items=[service.read(r) for r in items], next_cursor=cursor)
+    blocks = retention_blocks(session, items)
+    return Page(
+        items=[service.read(r, block=b) for r, b in zip(items, blocks, strict=True)],
+        next_cursor=cursor,
+    )
 
 
 @router.post(

@@ -201,6 +201,10 @@ class RequestRead(RecordRead):
         "`review` (free-text fields of kept records to review), `recipients_to_notify`, "
         "`purged_replays`: ids, types, grounds and field names, never the subject's details"
     )
+    retention: Retention = Field(
+        description="Rule `subject_request`: disposed of 2 years after closure (with its "
+        "third-party decisions and package); `open` while the request is"
+    )
 
 
 # --- third-party decisions --------------------------------------------------------------

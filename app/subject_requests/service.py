@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
@@ -18,6 +18,8 @@ from app.errors import Conflict, Unprocessable
 from app.people import service as people_service
 from app.people.models import Person
 from app.people.schemas import PersonUpdate
+from app.retention.blocks import retention_blocks
+from app.retention.schemas import RetentionBlock
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, scoped
 from app.subject_requests import deadlines, erasure
@@ -72,8 +74,16 @@ def is_open(request: SubjectRequest) -> bool:
     return request.status in OPEN_STATUSES
 
 
-def read(request: SubjectRequest, today: date | None = None) -> RequestRead:
+def read(
+    request: SubjectRequest, today: date | None = None, block: RetentionBlock | None = None
+) -> RequestRead:
+    """The read model; `block` is the request's retention block when the caller has it already
+    (lists find all of theirs in one query)."""
     today = today or today_in_london()
+    if block is None:
+        session = object_session(request)
+        assert session is not None
+        [block] = retention_blocks(session, [request])
     due = due_on(request, today) if is_open(request) else request.due_on
     overdue = (
         is_open(request)
@@ -89,6 +99,7 @@ def read(request: SubjectRequest, today: date | None = None) -> RequestRead:
             "due_on": due,
             "days_left": (due - today).days if due is not None else None,
             "overdue": overdue,
+            "retention": block,
         }
     )
 

@@ -284,6 +284,10 @@ def test_a_closed_subject_request_goes_two_years_after_closure_with_its_decision
     db.commit()
     [block] = retention_blocks(db, [request])
     assert (block.rule_key, block.dispose_after) == ("subject_request", date(2026, 2, 28))
+    read = client.get(
+        f"/api/v1/subject-requests/{request.id}", headers=world.headers("centre_staff")
+    )
+    assert read.json()["retention"] == block.model_dump(mode="json")
     assert preview(db, date(2026, 2, 27), "subject_request")[0] == set()
     assert preview(db, date(2026, 2, 28), "subject_request")[0] == {request.id}
     sweep(app, date(2026, 2, 28))
