@@ -1,8 +1,8 @@
 """What the retention schedule applies to: one table-driven place for every record type.
 
-Each `Source` says, for one kind of record: which rules apply and when (a SQL condition per rule
-key, some depending on the day of the sweep), the date its clock starts from, the people it is
-linked to (for person holds, freezes and restrictions, and for deleting people no record needs
+Each `RetentionSource` says, for one kind of record: which rules apply and when (a SQL condition
+per rule key, some depending on the day of the sweep), the date its clock starts from, the people
+it is linked to (for person holds, freezes and restrictions, and for deleting people no record needs
 any more), the anonymous facts the disposal log keeps for statistics, and how its attachments are
 deleted with it. Incidents are not a source: the policy keeps them indefinitely.
 
@@ -64,7 +64,7 @@ def _on(condition: Condition, today: date) -> ColumnElement[bool]:
 
 
 @dataclass(frozen=True)
-class Source:
+class RetentionSource:
     record_type: str
     model: Any
     # rule key → the condition under which that rule applies to a record
@@ -279,7 +279,7 @@ REFERRAL_STATISTICS: dict[str, Any] = {
     "objected": _anyone_objected(),
 }
 
-REFERRAL = Source(
+REFERRAL = RetentionSource(
     record_type="referral",
     model=Referral,
     rules={"referral_court": _court, "referral_no_court": not_(_court)},
@@ -342,7 +342,7 @@ def _not_current(today: date) -> ColumnElement[bool]:
     )
 
 
-STAFF_MEMBER = Source(
+STAFF_MEMBER = RetentionSource(
     record_type="staff_member",
     model=StaffMember,
     rules={
@@ -359,7 +359,7 @@ STAFF_MEMBER = Source(
     delete_attachments=_delete_staff_attachments,
 )
 
-PARENTAL_LEAVE = Source(
+PARENTAL_LEAVE = RetentionSource(
     record_type="parental_leave",
     model=ParentalLeave,
     rules={
@@ -377,7 +377,7 @@ PARENTAL_LEAVE = Source(
     facts={"disability_allowance": ParentalLeave.disability_allowance},
 )
 
-FINANCE_RECORD = Source(
+FINANCE_RECORD = RetentionSource(
     record_type="finance_record",
     model=FinanceRecord,
     rules={"finance": FinanceRecord.hmrc_enquiry_open.is_(False)},
@@ -394,7 +394,7 @@ def _delete_complaint_attachments(session: Session, ids: IdList) -> dict[str, in
     return {"document": _deleted(session, complaint_documents), "safeguarding_kept": kept}
 
 
-COMPLAINT = Source(
+COMPLAINT = RetentionSource(
     record_type="complaint",
     model=Complaint,
     rules={"complaint": Complaint.status.in_(("resolved", "withdrawn"))},
@@ -453,7 +453,7 @@ def _disclosure_people(match: Match) -> Select[Any]:
     return select(DisclosurePerson.person_id).where(match(DisclosurePerson.disclosure_id))
 
 
-DISCLOSURE = Source(
+DISCLOSURE = RetentionSource(
     record_type="disclosure",
     model=Disclosure,
     # Linked to a referral: it goes with it; to an incident, or on the safeguarding basis: kept.
@@ -485,7 +485,7 @@ def _third_parties(match: Match) -> Select[Any]:
     return select(ThirdPartyDecision.person_id).where(match(ThirdPartyDecision.request_id))
 
 
-SUBJECT_REQUEST = Source(
+SUBJECT_REQUEST = RetentionSource(
     record_type="subject_request",
     model=SubjectRequest,
     rules={"subject_request": SubjectRequest.status.in_(CLOSED_REQUEST_STATUSES)},
@@ -508,7 +508,7 @@ SUBJECT_REQUEST = Source(
 )
 
 # Disposal order matters: parental leave before the staff members it belongs to.
-SOURCES: tuple[Source, ...] = (
+SOURCES: tuple[RetentionSource, ...] = (
     REFERRAL,
     COMPLAINT,
     DISCLOSURE,
@@ -544,10 +544,10 @@ COVERAGE: dict[str, str] = {
 }
 
 
-def trigger_for(source: Source, rule_key: str) -> Any:
+def trigger_for(source: RetentionSource, rule_key: str) -> Any:
     """The clock's start for a rule (staff who never started count from their last use)."""
     return source.trigger_for(rule_key)
 
 
-def by_type(record_type: str) -> Source | None:
+def by_type(record_type: str) -> RetentionSource | None:
     return next((s for s in SOURCES if s.record_type == record_type), None)

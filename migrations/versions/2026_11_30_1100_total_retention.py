@@ -158,16 +158,21 @@ def downgrade() -> None:
     )
     op.execute(rule.delete().where(rule.c.key.in_([r[0] for r in NEW_RULES])))
     # Paperwork that outlived its record cannot be put back under it: it goes.
-    op.execute("DELETE FROM attendance WHERE session_id IN "
-               "(SELECT id FROM contact_session WHERE referral_id IS NULL)")
+    op.execute(
+        "DELETE FROM attendance WHERE session_id IN "
+        "(SELECT id FROM contact_session WHERE referral_id IS NULL)"
+    )
     op.execute("DELETE FROM contact_session WHERE referral_id IS NULL")
     op.execute("DELETE FROM pre_visit WHERE referral_id IS NULL")
     op.execute(
         "DELETE FROM hr_file_entry WHERE document_id IN (SELECT id FROM document WHERE "
-        + " AND ".join(f"{c} IS NULL" for c in OWNERS)
-        + ")"
+        "staff_member_id IS NULL AND referral_id IS NULL AND complaint_id IS NULL "
+        "AND incident_id IS NULL)"
     )
-    op.execute("DELETE FROM document WHERE " + " AND ".join(f"{c} IS NULL" for c in OWNERS))
+    op.execute(
+        "DELETE FROM document WHERE staff_member_id IS NULL AND referral_id IS NULL "
+        "AND complaint_id IS NULL AND incident_id IS NULL"
+    )
     op.execute(
         "UPDATE subject_request SET due_on = received_on, status = 'received' WHERE due_on IS NULL"
     )

@@ -23,9 +23,9 @@ import app.models  # noqa: F401  (every table in the metadata)
 from app.complaints.models import Complaint
 from app.db import Base
 from app.disclosures.models import Disclosure
+from app.kit.calendar import add_months
 from app.people.models import Person
 from app.referrals.models import Referral
-from app.retention.dates import add_months
 from app.retention.models import LegalHold
 from app.retention.sources import COVERAGE
 from app.staff.models import StaffMember
@@ -45,7 +45,7 @@ from tests.cases.factories import (
     make_session,
 )
 from tests.factories import World
-from tests.retention.test_engine import sweep
+from tests.retention.test_sweep import sweep
 from tests.staff.factories import (
     make_dbs_check,
     make_finance_record,

@@ -20,7 +20,7 @@ from app.disclosures.models import DisclosurePerson
 from app.documents.models import Document
 from app.people.models import Person
 from app.referrals.models import PreVisit
-from app.retention import engine
+from app.retention import sweep as retention_sweep
 from app.retention.blocks import retention_blocks
 from app.retention.models import Disposal, LegalHold
 from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
@@ -37,7 +37,7 @@ from tests.cases.factories import (
     make_session,
 )
 from tests.factories import World
-from tests.retention.test_engine import exists, sweep
+from tests.retention.test_sweep import exists, sweep
 from tests.staff.factories import make_dbs_check, make_hr_note, make_parental_leave, make_staff
 
 FAR = date(2126, 1, 1)
@@ -58,7 +58,7 @@ def preview(db: Session, today: date, record_type: str) -> tuple[set[Any], dict[
     """(ids due, id → withheld reason) of one record type in the preview."""
     due: set[Any] = set()
     withheld: dict[Any, str] = {}
-    for rule in engine.preview(db, today, None, 1000):
+    for rule in retention_sweep.preview(db, today, None, 1000):
         due |= {r.record_id for r in rule.records if r.record_type == record_type}
         withheld |= {r.record_id: r.reason for r in rule.withheld if r.record_type == record_type}
     return due, withheld

@@ -1,4 +1,4 @@
-"""The retention engine: what is due, and the sweep that disposes of it.
+"""The retention sweep: what is due, and the batched run that disposes of it.
 
 A sweep works in batches, each in its own transaction: it logs the batch's records in the
 disposal log, deletes them and their attachments with set-based statements, deletes the people
@@ -38,11 +38,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.models import delete_expired_replays
-from app.db import Base, utcnow
-from app.people.models import Person
-from app.retention.dates import add_months, due_cutoff
+from app.db import utcnow
+from app.kit.calendar import add_months, due_cutoff
+from app.people.models import Person, person_references
 from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
-from app.retention.sources import NO_SYNC, SOURCES, Source, in_ids, trigger_for
+from app.retention.sources import NO_SYNC, SOURCES, RetentionSource, in_ids, trigger_for
+from app.security.scoping import within_centres
 from app.subject_requests.models import frozen_subjects
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def frozen_people() -> Any:
 WITHHELD_REASONS = ("held", "restricted", "frozen")
 
 
-def _linked_to(source: Source, people: Any) -> ColumnElement[bool]:
+def _linked_to(source: RetentionSource, people: Any) -> ColumnElement[bool]:
     """Some person linked to the record (its own columns, or through other tables) is in
     `people`. Exactly that record's people: never another person's records."""
     model = source.model
@@ -96,7 +97,7 @@ def _linked_to(source: Source, people: Any) -> ColumnElement[bool]:
     return or_(*found) if found else false()
 
 
-def withheld(source: Source) -> dict[str, ColumnElement[bool]]:
+def withheld(source: RetentionSource) -> dict[str, ColumnElement[bool]]:
     """Reason → the condition under which a record of `source` is kept from disposal for it:
     `held` (a legal hold on it, on a record it goes with, or on a linked person), `restricted`
     (a linked person's processing is restricted), `frozen` (a linked person has an open access
@@ -125,12 +126,12 @@ def withheld(source: Source) -> dict[str, ColumnElement[bool]]:
     }
 
 
-def not_held(source: Source) -> ColumnElement[bool]:
+def not_held(source: RetentionSource) -> ColumnElement[bool]:
     """The record is neither held, nor restricted, nor frozen."""
     return and_(*(~condition for condition in withheld(source).values()))
 
 
-def withheld_reason(source: Source) -> Any:
+def withheld_reason(source: RetentionSource) -> Any:
     """The first reason that keeps the record from disposal, or NULL."""
     return case(*((condition, reason) for reason, condition in withheld(source).items()))
 
@@ -151,7 +152,7 @@ def load_rules(session: Session) -> dict[str, RetentionRule]:
 
 
 def _rule_statement(
-    source: Source,
+    source: RetentionSource,
     rule: RetentionRule,
     today: date,
     centre_ids: frozenset[uuid.UUID] | None,
@@ -173,13 +174,14 @@ def _rule_statement(
         trigger.is_not(None),
         trigger <= due_cutoff(today, rule.period_months),
     )
-    if centre_ids is not None:
-        stmt = stmt.where(model.centre_id.in_(centre_ids))
-    return stmt.order_by(trigger, model.id)
+    return within_centres(stmt, model.centre_id, centre_ids).order_by(trigger, model.id)
 
 
 def due_statement(
-    source: Source, rule: RetentionRule, today: date, centre_ids: frozenset[uuid.UUID] | None
+    source: RetentionSource,
+    rule: RetentionRule,
+    today: date,
+    centre_ids: frozenset[uuid.UUID] | None,
 ) -> Any:
     """Records of `source` that `rule` makes due by `today`, not held, oldest first."""
     facts = (expr.label(name) for name, expr in source.facts.items())
@@ -188,7 +190,10 @@ def due_statement(
 
 
 def withheld_statement(
-    source: Source, rule: RetentionRule, today: date, centre_ids: frozenset[uuid.UUID] | None
+    source: RetentionSource,
+    rule: RetentionRule,
+    today: date,
+    centre_ids: frozenset[uuid.UUID] | None,
 ) -> Any:
     """Records `rule` would make due by `today` but a hold, restriction or freeze keeps, with
     the reason (the same conditions as `due_statement`'s `not_held`)."""
@@ -196,7 +201,7 @@ def withheld_statement(
     return None if stmt is None else stmt.where(~not_held(source))
 
 
-def _due_records(rows: Any, source: Source, rule: RetentionRule) -> list[DueRecord]:
+def _due_records(rows: Any, source: RetentionSource, rule: RetentionRule) -> list[DueRecord]:
     records = []
     for row in rows:
         mapping = row._mapping
@@ -290,17 +295,6 @@ def preview(
 # --- people no record needs any more ------------------------------------------------------
 
 
-def _person_references() -> list[Any]:
-    """Every column of every table that refers to a person (found from the foreign keys)."""
-    person_id = Person.__table__.c.id
-    columns = []
-    for table in Base.metadata.sorted_tables:
-        for column in table.columns:
-            if any(fk.column is person_id for fk in column.foreign_keys):
-                columns.append(column)
-    return columns
-
-
 def delete_unneeded_people(
     session: Session, candidates: list[uuid.UUID]
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
@@ -312,7 +306,7 @@ def delete_unneeded_people(
         in_ids(session, Person.id, candidates),
         Person.id.not_in(frozen_people()),
     ]
-    for column in _person_references():
+    for column in person_references():
         conditions.append(~exists().where(column == Person.id))
     # One statement (RETURNING: PostgreSQL, SQLite 3.35+) instead of a SELECT of the doomed and
     # a DELETE that probed the same indexes again (bench/README.md).
@@ -550,7 +544,7 @@ def _no_jit(session: Session, engine: Engine) -> None:
 
 
 def _dispose_batch(
-    session: Session, source: Source, records: list[DueRecord], sweep_id: uuid.UUID
+    session: Session, source: RetentionSource, records: list[DueRecord], sweep_id: uuid.UUID
 ) -> None:
     ids = [r.record_id for r in records]
     # Every linked person in one query (a UNION of the links), not one query per link.
