@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session, object_session
 
 from app.api.pagination import PageParams, paginate
@@ -161,6 +161,21 @@ def create(session: Session, principal: Principal, data: RequestCreate) -> Subje
     return request
 
 
+def running_clause() -> ColumnElement[bool]:
+    """Open requests whose clock is running (not paused for clarification)."""
+    return SubjectRequest.status.in_(
+        [s.value for s in OPEN_STATUSES if s != Status.awaiting_clarification]
+    )
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    """Requests past their due date with the clock running: the one definition of overdue. No
+    due date (awaiting identity: the clock has not started) is never overdue."""
+    return and_(
+        running_clause(), SubjectRequest.due_on.is_not(None), SubjectRequest.due_on < today
+    )
+
+
 @dataclass(frozen=True)
 class Filters:
     status: str | None = None
@@ -175,21 +190,17 @@ def list_requests(
 ) -> tuple[list[Any], str | None]:
     stmt = scoped(select(SubjectRequest), SubjectRequest, principal)
     today = today_in_london()
-    running = SubjectRequest.status.in_(
-        [s.value for s in OPEN_STATUSES if s != Status.awaiting_clarification]
-    )
+    running = running_clause()
     if filters.status is not None:
         stmt = stmt.where(SubjectRequest.status == filters.status)
     if filters.kind is not None:
         stmt = stmt.where(SubjectRequest.kind == filters.kind)
     if filters.subject_id is not None:
         stmt = stmt.where(SubjectRequest.subject_id == filters.subject_id)
-    # No due date (awaiting identity): never overdue.
-    overdue = and_(running, SubjectRequest.due_on.is_not(None), SubjectRequest.due_on < today)
     if filters.overdue is True:
-        stmt = stmt.where(overdue)
+        stmt = stmt.where(overdue_clause(today))
     elif filters.overdue is False:
-        stmt = stmt.where(~overdue)
+        stmt = stmt.where(~overdue_clause(today))
     if filters.due_within is not None:
         stmt = stmt.where(
             running, SubjectRequest.due_on <= today + timedelta(days=filters.due_within)
