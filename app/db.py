@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import Date, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.sql.functions import FunctionElement
@@ -131,3 +131,22 @@ def _days_between_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
         f"CAST(julianday({compiler.process(later, **kw)}) - "
         f"julianday({compiler.process(earlier, **kw)}) AS INTEGER)"
     )
+
+
+class utc_date(FunctionElement[date]):  # noqa: N801 - reads as the SQL function it is
+    """The UTC calendar date of a timestamp, on SQLite and PostgreSQL alike."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(utc_date)
+def _utc_date_default(element: Any, compiler: Any, **kw: Any) -> str:
+    (value,) = list(element.clauses)
+    return f"CAST(({compiler.process(value, **kw)} AT TIME ZONE 'UTC') AS DATE)"
+
+
+@compiles(utc_date, "sqlite")
+def _utc_date_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    (value,) = list(element.clauses)
+    return f"date({compiler.process(value, **kw)})"

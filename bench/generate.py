@@ -245,7 +245,7 @@ def build(seed: int, scale: float) -> dict[str, tuple[Sequence[str], list[tuple[
                 for pid in people[:2] if len(people) < 3 or g.chance(0.5) else people:
                     attendance.append((g.uid(), 1, ts, ts, cid, sid, pid, "attended"))
 
-    # Staff: ended (HR file clock), never ended but unused, and live ones.
+    # Staff: ended (HR file clock), never started and unused, and live ones.
     staff = table(
         "staff_member",
         "id version created_at updated_at centre_id full_name "
@@ -296,6 +296,10 @@ def build(seed: int, scale: float) -> dict[str, tuple[Sequence[str], list[tuple[
             ended, used = None, g.day(unused_cutoff + timedelta(days=1), TODAY)
         staff_ids["live" if kind == "live" else "due"].append((sid, cid))
         started = (ended or used) - timedelta(days=g.rng.randint(200, 3000))
+        if kind == "unused":
+            # `staff_unused` is for applicants or volunteers who never started (their start
+            # date is still ahead): current staff are never due (DESIGN §4).
+            started = TODAY + timedelta(days=g.rng.randint(30, 400))
         staff.append(
             (
                 sid,

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, TimestampedMixin
@@ -37,7 +37,8 @@ class ContactSession(TimestampedMixin, Base):
     __label__ = "Session"
 
     centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("centre.id"), index=True)
-    referral_id: Mapped[uuid.UUID] = mapped_column(
+    # Empty once the referral is disposed of and a safeguarding session outlives it.
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("referral.id", ondelete="CASCADE"), index=True
     )
     starts_at: Mapped[datetime] = mapped_column(index=True)
@@ -45,6 +46,8 @@ class ContactSession(TimestampedMixin, Base):
     status: Mapped[str] = mapped_column(String(12), default=SessionStatus.scheduled.value)
     # Supervised contact only (notes for a report); encrypted at rest.
     notes: Mapped[str | None] = mapped_column(EncryptedText)
+    # Notes that are safeguarding or child protection: kept indefinitely, with the attendance.
+    safeguarding: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class Attendance(TimestampedMixin, Base):

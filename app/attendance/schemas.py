@@ -6,9 +6,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from app.api.schemas import LongText, RecordRead, StrictModel, Timestamp
+from app.api.schemas import Flag, LongText, RecordRead, StrictModel, Timestamp
 from app.attendance.models import AbsenceReason, AttendanceStatus, SessionStatus
 
+SAFEGUARDING = (
+    "The notes are safeguarding or child-protection paperwork: kept indefinitely (retention rule "
+    "`safeguarding_paperwork`), with the attendance, after the referral is disposed of"
+)
 AbsenceDetail = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00]*$")]
 
 
@@ -23,6 +27,7 @@ class SessionCreate(StrictModel):
         default=None,
         description="Supervised contact only (422 for supported contact); encrypted at rest",
     )
+    safeguarding: Flag = Field(default=False, description=SAFEGUARDING)
 
 
 class SessionUpdate(StrictModel):
@@ -32,15 +37,20 @@ class SessionUpdate(StrictModel):
         default=None, description="`scheduled` → `held` or `cancelled`; anything else is 409"
     )
     notes: LongText | None = None
+    safeguarding: Flag | None = Field(default=None, description=SAFEGUARDING)
 
 
 class SessionRead(RecordRead):
     centre_id: uuid.UUID
-    referral_id: uuid.UUID
+    referral_id: uuid.UUID | None = Field(
+        description="Null once the referral is disposed of and the session, safeguarding "
+        "paperwork, outlived it"
+    )
     starts_at: datetime
     ends_at: datetime
     status: SessionStatus
     notes: str | None
+    safeguarding: bool
 
 
 class AttendanceCreate(StrictModel):

@@ -152,6 +152,12 @@ def get_session(session: Session, principal: Principal, session_id: uuid.UUID) -
 
 
 def _referral_of(session: Session, contact: ContactSession) -> Referral:
+    if contact.referral_id is None:
+        # Safeguarding paperwork that outlived its referral (retention): kept as it is.
+        raise Conflict(
+            "This session is safeguarding paperwork kept after its referral was disposed of: "
+            "it cannot be changed"
+        )
     referral = session.get(Referral, contact.referral_id)
     assert referral is not None  # foreign key
     return referral
@@ -168,7 +174,7 @@ def update_session(
     check_version(contact, if_match)
     referral = _referral_of(session, contact)
     changes = data.model_dump(exclude_unset=True)
-    for field in ("starts_at", "ends_at", "status"):
+    for field in ("starts_at", "ends_at", "status", "safeguarding"):
         if field in changes and changes[field] is None:
             raise Unprocessable(
                 f"{field} cannot be null", errors=field_error(field, "cannot be null", "missing")
@@ -255,6 +261,7 @@ def create_attendance(
     session: Session, principal: Principal, session_id: uuid.UUID, data: AttendanceCreate
 ) -> Attendance:
     contact = get_session(session, principal, session_id)
+    _referral_of(session, contact)  # a session kept after its referral takes no attendance
     is_party = session.scalar(
         select(
             exists().where(
@@ -312,6 +319,7 @@ def update_attendance(
     record = get_attendance(session, principal, session_id, attendance_id)
     check_version(record, if_match)
     contact = get_session(session, principal, session_id)
+    _referral_of(session, contact)
     person = session.get(Person, record.person_id)
     assert person is not None
     people_service.ensure_processing_allowed(person, principal)

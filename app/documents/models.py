@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, TimestampedMixin
@@ -42,8 +42,10 @@ CASE_OWNER_COLUMNS: tuple[str, ...] = ("referral_id", "complaint_id", "incident_
 
 
 def exactly_one_owner_sql(columns: tuple[str, ...] = OWNER_COLUMNS) -> str:
-    """SQL that is true when exactly one of the owner columns is set (portable CASE sum)."""
-    return " + ".join(f"(CASE WHEN {c} IS NOT NULL THEN 1 ELSE 0 END)" for c in columns) + " = 1"
+    """SQL that is true when exactly one of the owner columns is set (portable CASE sum), or none
+    for safeguarding paperwork that outlived its owner (retention rule `safeguarding_paperwork`)."""
+    count = " + ".join(f"(CASE WHEN {c} IS NOT NULL THEN 1 ELSE 0 END)" for c in columns)
+    return f"({count} = 1) OR (safeguarding AND {count} = 0)"
 
 
 class Document(TimestampedMixin, Base):
@@ -68,11 +70,14 @@ class Document(TimestampedMixin, Base):
     # Fernet-encrypted; in the database so that disposal deletes it in the same transaction.
     content: Mapped[bytes] = mapped_column(EncryptedBytes, deferred=True)
     uploaded_by_id: Mapped[uuid.UUID] = mapped_column()
+    # Safeguarding or child-protection paperwork: kept indefinitely, outliving its owner.
+    safeguarding: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     @property
-    def owner(self) -> tuple[str, uuid.UUID]:
+    def owner(self) -> tuple[str, uuid.UUID] | None:
+        """The owner column and id; None for safeguarding paperwork that outlived its owner."""
         for column in OWNER_COLUMNS:
             value = getattr(self, column)
             if value is not None:
                 return column, value
-        raise RuntimeError("a document without an owner")  # the check constraint forbids it
+        return None

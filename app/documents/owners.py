@@ -22,6 +22,7 @@ from app.documents.router import (
     DocumentFile,
     DocumentKindForm,
     KindFilter,
+    SafeguardingForm,
     owner_page,
     upload_to_owner,
 )
@@ -61,6 +62,7 @@ def add_owner_document_routes(
         response: Response,
         file: DocumentFile,
         kind: DocumentKindForm = default_kind,
+        safeguarding: SafeguardingForm = False,
     ) -> DocumentRead:
         owner_id: uuid.UUID = owner.id
         return upload_to_owner(
@@ -72,6 +74,7 @@ def add_owner_document_routes(
             owner={owner_column: owner_id},
             kind=kind,
             file=file,
+            safeguarding=safeguarding,
         )
 
     path = f"/{{{owner_column}}}/documents"

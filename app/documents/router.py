@@ -87,6 +87,13 @@ DocumentFile = Annotated[
 DocumentKindForm = Annotated[
     DocumentKind, Form(description="What the document is (`hr` is for HR files only)")
 ]
+SafeguardingForm = Annotated[
+    bool,
+    Form(
+        description="Safeguarding or child-protection paperwork: kept indefinitely (retention "
+        "rule `safeguarding_paperwork`), outliving the record it is attached to"
+    ),
+]
 KindFilter = Annotated[DocumentKind | None, Query()]
 UPLOAD_PROBLEMS = problems(401, 403, 404, 409, 413, 415)
 
@@ -101,6 +108,7 @@ def upload_to_owner(
     owner: dict[str, uuid.UUID],
     kind: DocumentKind,
     file: UploadFile,
+    safeguarding: bool = False,
 ) -> DocumentRead:
     """Store an upload for an owner the caller has already found in its centre."""
     document = service.create(
@@ -111,6 +119,7 @@ def upload_to_owner(
         kind=kind.value,
         upload=service.Upload(file.filename, file.content_type, file.file),
         max_bytes=request.app.state.settings.max_upload_bytes,
+        safeguarding=safeguarding,
     )
     set_etag(response, document)
     return DocumentRead.model_validate(document)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import uuid
 
+from pydantic import Field
+
 from app.api.schemas import RecordRead
 from app.documents.models import DocumentKind
 
@@ -20,3 +22,7 @@ class DocumentRead(RecordRead):
     size: int
     sha256: str
     uploaded_by_id: uuid.UUID
+    safeguarding: bool = Field(
+        description="Safeguarding paperwork: kept indefinitely; when its owner is disposed of it "
+        "stays with no owner"
+    )

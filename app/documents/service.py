@@ -174,6 +174,7 @@ def create(
     upload: Upload,
     max_bytes: int,
     label: str | None = None,
+    safeguarding: bool = False,
 ) -> Document:
     """Check and store an upload for an owner the caller has already found in its centre.
 
@@ -216,6 +217,7 @@ def create(
         sha256=hashlib.sha256(data).hexdigest(),
         content=data,
         uploaded_by_id=principal.id,
+        safeguarding=safeguarding,
         **owner,
     )
     session.add(document)
@@ -243,8 +245,9 @@ def list_for_owner(
 
 
 def _require_owner_permission(principal: Principal, document: Document) -> None:
-    column, _ = document.owner
-    needed = OWNER_READ_PERMISSIONS[column]
+    owner = document.owner
+    # Safeguarding paperwork that outlived its owner is a case record.
+    needed = OWNER_READ_PERMISSIONS[owner[0]] if owner else Perm.records_read
     if needed not in principal.permissions:
         raise Forbidden(f"This document needs the permission {needed.value}")
 

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, TimestampedMixin, utcnow
@@ -124,7 +124,8 @@ class PreVisit(TimestampedMixin, Base):
     __table_args__ = (UniqueConstraint("referral_id", "person_id"),)
 
     centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("centre.id"), index=True)
-    referral_id: Mapped[uuid.UUID] = mapped_column(
+    # Empty once the referral is disposed of and a safeguarding pre-visit outlives it.
+    referral_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("referral.id", ondelete="CASCADE"), index=True
     )
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id"), index=True)
@@ -136,3 +137,5 @@ class PreVisit(TimestampedMixin, Base):
     # Concerns raised at a pre-visit can be safeguarding matters: encrypted at rest.
     concerns: Mapped[str | None] = mapped_column(EncryptedText)
     completed_by: Mapped[str] = mapped_column(String(200))
+    # Concerns that are safeguarding or child protection: kept indefinitely (retention).
+    safeguarding: Mapped[bool] = mapped_column(default=False, server_default=false())

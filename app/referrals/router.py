@@ -269,5 +269,6 @@ add_owner_document_routes(
     load_owner=_referral,
     default_kind=DocumentKind.other,
     upload_description="Attach a document — court order, referral form, correspondence... "
-    "(multipart: `file`,\n`kind`). Its type is detected from its content; encrypted at rest.",
+    "(multipart: `file`,\n`kind`, `safeguarding`). Its type is detected from its content; "
+    "encrypted at rest.",
 )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.api.schemas import Day, LongText, Name, RecordRead, StrictModel
+from app.api.schemas import Day, Flag, LongText, Name, RecordRead, StrictModel
 from app.referrals.models import ContactType, Outcome, PartyRole, Source, Status
 from app.retention.schemas import Retention
 
@@ -96,6 +96,12 @@ class PartyRead(BaseModel):
     created_at: datetime
 
 
+PRE_VISIT_SAFEGUARDING = (
+    "The concerns are safeguarding or child-protection paperwork: kept indefinitely (retention "
+    "rule `safeguarding_paperwork`), with the adult it names, after the referral is disposed of"
+)
+
+
 class PreVisitCreate(StrictModel):
     person_id: uuid.UUID = Field(description="An adult party of the referral")
     visited_on: Day
@@ -105,6 +111,7 @@ class PreVisitCreate(StrictModel):
     child_prepared: bool = False
     concerns: LongText | None = Field(default=None, description="Encrypted at rest")
     completed_by: Name = Field(description="The member of staff who carried out the visit")
+    safeguarding: Flag = Field(default=False, description=PRE_VISIT_SAFEGUARDING)
 
 
 class PreVisitUpdate(StrictModel):
@@ -115,11 +122,15 @@ class PreVisitUpdate(StrictModel):
     child_prepared: bool | None = None
     concerns: LongText | None = None
     completed_by: Name | None = None
+    safeguarding: Flag | None = Field(default=None, description=PRE_VISIT_SAFEGUARDING)
 
 
 class PreVisitRead(RecordRead):
     centre_id: uuid.UUID
-    referral_id: uuid.UUID
+    referral_id: uuid.UUID | None = Field(
+        description="Null once the referral is disposed of and the pre-visit, safeguarding "
+        "paperwork, outlived it"
+    )
     person_id: uuid.UUID
     visited_on: date
     ground_rules_explained: bool
@@ -128,3 +139,4 @@ class PreVisitRead(RecordRead):
     child_prepared: bool
     concerns: str | None
     completed_by: str
+    safeguarding: bool

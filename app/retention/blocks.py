@@ -8,12 +8,15 @@ held or frozen linked person). Periods come from the rules table, so an edited p
 shows at once. The block therefore says what the sweep will do:
 
 - `dispose_after` = `add_months(trigger, period)`: the first day a sweep disposes of it;
-- otherwise a `reason`, checked in this order: `held`, `kept_indefinitely` (a keep rule, or a
-  rule row without a period, which the sweep never applies), the spec's `unmatched` reason when
-  no rule's condition holds (finance: `hmrc_enquiry`), `open` (no trigger yet), then the spec's
-  `ineligible` reason when the source's eligibility fails (staff: `waiting` while any
-  parental-leave record exists — the sweep disposes of the staff member only after them; each
-  parental-leave record carries its own date).
+- otherwise a `reason`, checked in this order: `held` (a legal hold), `restricted` (a linked
+  person's processing is restricted, UK GDPR Art 18(1)(c)), `frozen` (a linked person's open
+  access or portability request) — the engine's `withheld` conditions, the very ones the sweep
+  and the preview use — then `kept_indefinitely` (a keep rule, or a rule row without a period,
+  which the sweep never applies), the spec's `unmatched` reason when no rule's condition holds
+  (finance: `hmrc_enquiry`; staff: `employed`, a current member of staff), `open` (no trigger
+  yet), then the spec's `ineligible` reason when the source's eligibility fails (staff: `waiting`
+  while any parental-leave record exists — the sweep disposes of the staff member only after
+  them; parental leave: `employed` while its staff member is current).
 
 Records that go with another record (HR-file entries and DBS checks with their staff member)
 `follow` it and carry its block. A type the schedule keeps indefinitely needs no source:
@@ -29,13 +32,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from datetime import date
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 from sqlalchemy import and_, case, select, true
 from sqlalchemy.orm import Session
 
 from app.complaints.models import Complaint
+from app.documents.models import Document
 from app.finance.models import FinanceRecord
 from app.incidents.models import Incident
 from app.kit.calendar import add_months
@@ -48,11 +53,14 @@ from app.retention.sources import (
     PARENTAL_LEAVE,
     REFERRAL,
     STAFF_MEMBER,
+    SUBJECT_REQUEST,
     RetentionSource,
     trigger_for,
 )
-from app.retention.sweep import load_rules, not_held
+from app.retention.sweep import WITHHELD_REASONS, load_rules, withheld
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
+from app.subject_requests.models import SubjectRequest
+from app.time import today_in_london
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -73,7 +81,13 @@ class Spec:
     follows: tuple[str, Spec] | None = None
 
 
-_STAFF = Spec(StaffMember, "staff_member", STAFF_MEMBER, ineligible="waiting")
+_STAFF = Spec(
+    StaffMember,
+    "staff_member",
+    STAFF_MEMBER,
+    unmatched=("hr_file", "employed"),
+    ineligible="waiting",
+)
 
 SPECS: dict[type, Spec] = {
     spec.model: spec
@@ -84,7 +98,13 @@ SPECS: dict[type, Spec] = {
         _STAFF,
         Spec(HRFileEntry, "hr_file_entry", follows=("staff_member_id", _STAFF)),
         Spec(DBSCheck, "dbs_check", follows=("staff_member_id", _STAFF)),
-        Spec(ParentalLeave, "parental_leave", PARENTAL_LEAVE),
+        Spec(ParentalLeave, "parental_leave", PARENTAL_LEAVE, ineligible="employed"),
+        Spec(
+            SubjectRequest,
+            "subject_request",
+            SUBJECT_REQUEST,
+            unmatched=("subject_request", "open"),
+        ),
         Spec(
             FinanceRecord, "finance_record", FINANCE_RECORD, unmatched=("finance", "hmrc_enquiry")
         ),
@@ -92,19 +112,23 @@ SPECS: dict[type, Spec] = {
 }
 
 
-def retention_blocks(session: Session, records: Sequence[Any]) -> list[RetentionBlock]:
-    """The block of each record (all of one type), in order; one query per call."""
+def retention_blocks(
+    session: Session, records: Sequence[Any], today: date | None = None
+) -> list[RetentionBlock]:
+    """The block of each record (all of one type), in order; one query per call. `today` is the
+    day the rules are evaluated on (a member of staff is current on a given day)."""
     if not records:
         return []
+    today = today or today_in_london()
     spec = SPECS[type(records[0])]
     assert all(type(r) is spec.model for r in records), "records of one type only"
     rules = load_rules(session)
     if spec.follows is not None:
         column, followed = spec.follows
         owners = [getattr(r, column) for r in records]
-        found = _by_id(session, followed, rules, owners)
+        found = _by_id(session, followed, rules, owners, today)
         return [found[owner] for owner in owners]
-    found = _by_id(session, spec, rules, [r.id for r in records])
+    found = _by_id(session, spec, rules, [r.id for r in records], today)
     return [found[r.id] for r in records]
 
 
@@ -132,27 +156,37 @@ class _WithBlock:
 
 
 def _by_id(
-    session: Session, spec: Spec, rules: dict[str, RetentionRule], ids: list[uuid.UUID]
+    session: Session,
+    spec: Spec,
+    rules: dict[str, RetentionRule],
+    ids: list[uuid.UUID],
+    today: date,
 ) -> dict[uuid.UUID, RetentionBlock]:
     source = spec.source
     if source is None:
         assert spec.fixed_rule is not None
-        block = _block(rules, spec.fixed_rule, None, matched=True, eligible=True, free=True)
+        block = _block(rules, spec.fixed_rule, None, matched=True, eligible=True, withheld=None)
         return dict.fromkeys(ids, block)
-    keys = list(source.rules)
+    conditions = source.conditions(today)
+    keys = list(conditions)
     model = source.model
+    kept = withheld(source)
     stmt = select(
         model.id,
-        *(_flag(source.rules[key]) for key in keys),
+        *(_flag(conditions[key]) for key in keys),
         *(trigger_for(source, key) for key in keys),
-        _flag(and_(true(), *source.eligible)),
-        _flag(not_held(source)),
+        _flag(and_(true(), *source.eligibility(today))),
+        *(_flag(kept[reason]) for reason in WITHHELD_REASONS),
     ).where(model.id.in_(set(ids)))
     blocks = {}
     for row in session.execute(stmt):
         record_id, *values = row
         matches, triggers = values[: len(keys)], values[len(keys) : 2 * len(keys)]
-        eligible, free = values[-2:]
+        eligible = values[2 * len(keys)]
+        reasons = values[2 * len(keys) + 1 :]
+        reason_withheld = next(
+            (reason for reason, hit in zip(WITHHELD_REASONS, reasons, strict=True) if hit), None
+        )
         matched = next((i for i, hit in enumerate(matches) if hit), None)
         if matched is None:
             assert spec.unmatched is not None, f"no {spec.record_type} rule applies"
@@ -165,7 +199,7 @@ def _by_id(
             trigger,
             matched=matched is not None,
             eligible=bool(eligible),
-            free=bool(free),
+            withheld=reason_withheld,
             unmatched=spec.unmatched[1] if spec.unmatched else "open",
             ineligible=spec.ineligible,
         )
@@ -184,15 +218,15 @@ def _block(
     *,
     matched: bool,
     eligible: bool,
-    free: bool,
+    withheld: str | None,
     unmatched: RetentionReason = "open",
     ineligible: RetentionReason = "open",
 ) -> RetentionBlock:
     rule = rules.get(rule_key)
     months = rule.period_months if rule is not None and rule.action == "dispose" else None
     reason: RetentionReason | None
-    if not free:
-        reason = "held"
+    if withheld is not None:
+        reason = cast(RetentionReason, withheld)
     elif not months:
         reason = "kept_indefinitely"
     elif not matched:
@@ -207,3 +241,21 @@ def _block(
     return RetentionBlock(
         rule_key=rule_key, trigger_on=trigger, dispose_after=dispose_after, reason=reason
     )
+
+
+def paperwork_block(record: Any, owner_blocks: dict[Any, RetentionBlock]) -> RetentionBlock:
+    """The block of a pre-visit, session or document: safeguarding paperwork is kept
+    indefinitely (rule `safeguarding_paperwork`), outliving its owner; other paperwork goes with
+    its owner and carries the owner's block (`owner_blocks`, by owner id)."""
+    if record.safeguarding:
+        return RetentionBlock(
+            rule_key="safeguarding_paperwork",
+            trigger_on=None,
+            dispose_after=None,
+            reason="kept_indefinitely",
+        )
+    if isinstance(record, Document):
+        owner = record.owner
+        assert owner is not None, "a document without an owner is safeguarding paperwork"
+        return owner_blocks[owner[1]]
+    return owner_blocks[record.referral_id]

@@ -28,6 +28,7 @@ from app.retention.schemas import (
     RuleUpdate,
     SweepCreate,
     SweepRead,
+    WithheldItem,
 )
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
@@ -86,7 +87,9 @@ def retention_due(
     principal: Reader,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Records shown per rule")] = 50,
 ) -> DueRead:
-    """What a sweep run now would dispose of, per rule, with due dates; changes nothing."""
+    """What a sweep run now would dispose of, per rule, with due dates, and what it would dispose
+    of but a legal hold, a restriction or an open access request keeps (`withheld`, with the
+    reason); changes nothing."""
     today = today_in_london()
     due = retention_sweep.preview(session, today, principal.centre_ids, limit)
     return DueRead(
@@ -104,6 +107,18 @@ def retention_due(
                         due_on=r.due_on,
                     )
                     for r in d.records
+                ],
+                withheld_total=d.withheld_total,
+                withheld=[
+                    WithheldItem(
+                        record_type=r.record_type,
+                        record_id=r.record_id,
+                        centre_id=r.centre_id,
+                        trigger_on=r.trigger_on,
+                        due_on=r.due_on,
+                        reason=r.reason,  # type: ignore[arg-type]
+                    )
+                    for r in d.withheld
                 ],
             )
             for d in due

@@ -10,7 +10,13 @@ from app.api.schemas import JSON_INTEGER, NO_NUL, Flag, StrictModel
 
 # The record types the schedule disposes of (app.retention.sources.SOURCES).
 HeldRecordType = Literal[
-    "referral", "complaint", "staff_member", "parental_leave", "finance_record"
+    "referral",
+    "complaint",
+    "disclosure",
+    "subject_request",
+    "staff_member",
+    "parental_leave",
+    "finance_record",
 ]
 PeriodMonths = Annotated[
     int, Field(ge=1, le=1200, description="Whole months; a year is 12"), JSON_INTEGER
@@ -18,7 +24,16 @@ PeriodMonths = Annotated[
 
 
 # Why a record has no `dispose_after` (see app.retention.blocks).
-RetentionReason = Literal["open", "held", "kept_indefinitely", "waiting", "hmrc_enquiry"]
+RetentionReason = Literal[
+    "open",
+    "held",
+    "restricted",
+    "frozen",
+    "kept_indefinitely",
+    "waiting",
+    "employed",
+    "hmrc_enquiry",
+]
 
 
 class RetentionBlock(BaseModel):
@@ -34,10 +49,13 @@ class RetentionBlock(BaseModel):
     )
     reason: RetentionReason | None = Field(
         description="Why there is no `dispose_after` (null when there is one): `open` (no trigger "
-        "yet, e.g. the referral is not closed), `held` (a legal hold on the record or a linked "
-        "person, or a person's open access request), `kept_indefinitely` (a keep rule), "
-        "`waiting` (a staff member whose parental-leave records keep it), `hmrc_enquiry` (a "
-        "finance record with an HMRC enquiry open)"
+        "yet, e.g. the referral is not closed), `held` (a legal hold on the record or on a "
+        "person linked to it), `restricted` (a linked person's processing is restricted, UK GDPR "
+        "Art 18(1)(c)), `frozen` (a linked person has an open access or portability request), "
+        "`kept_indefinitely` (a keep rule), `waiting` (a staff member whose parental-leave "
+        "records keep it), `employed` (a current member of staff or volunteer, or their parental "
+        "leave: the HR clock starts when employment ends), `hmrc_enquiry` (a finance record "
+        "with an HMRC enquiry open)"
     )
 
 
@@ -111,10 +129,21 @@ class DueItem(BaseModel):
     due_on: date
 
 
+class WithheldItem(DueItem):
+    reason: Literal["held", "restricted", "frozen"] = Field(
+        description="What keeps it: a legal hold, a restriction of processing (UK GDPR Art "
+        "18(1)(c)), or an open access or portability request of a linked person"
+    )
+
+
 class DueRule(BaseModel):
     rule_key: str
     total: int
     items: list[DueItem]
+    withheld_total: int = Field(
+        description="Records this rule would dispose of now but a hold, restriction or freeze keeps"
+    )
+    withheld: list[WithheldItem]
 
 
 class DueRead(BaseModel):

@@ -1,22 +1,32 @@
 """What the retention schedule applies to: one table-driven place for every record type.
 
 Each `RetentionSource` says, for one kind of record: which rules apply and when (a SQL condition
-per rule key), the date its clock starts from, the people it is linked to (for person holds and for
-deleting people no record needs any more), the anonymous facts the disposal log keeps for
-statistics, and how its attachments are deleted with it. Incidents are not a source: the policy
-keeps them indefinitely.
+per rule key, some depending on the day of the sweep), the date its clock starts from, the people
+it is linked to (for person holds, freezes and restrictions, and for deleting people no record needs
+any more), the anonymous facts the disposal log keeps for statistics, and how its attachments are
+deleted with it. Incidents are not a source: the policy keeps them indefinitely.
+
+Safeguarding paperwork (rule `safeguarding_paperwork`: a disclosure on the `safeguarding` basis, a
+document, pre-visit or session flagged `safeguarding`) is never an attachment that goes: when the
+record it hangs off is disposed of, it loses only its link and stays, with the people it names
+(a kept session keeps its attendance). `COVERAGE` says how every table that refers to a person is
+covered; tests/retention/test_storage_limitation.py checks it against the schema's foreign keys.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import date
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Table,
     Uuid,
+    and_,
     any_,
     bindparam,
     delete,
@@ -32,18 +42,25 @@ from sqlalchemy.orm import Session
 
 from app.attendance.models import AbsenceReason, Attendance, AttendanceStatus, ContactSession
 from app.complaints.models import Complaint
-from app.db import days_between
-from app.disclosures.models import Disclosure, DisclosurePerson
+from app.db import Base, days_between, utc_date
+from app.disclosures.models import Disclosure, DisclosurePerson, LawfulBasis
 from app.documents.models import Document
 from app.finance.models import FinanceRecord
 from app.incidents.models import Incident
 from app.people.models import Person
 from app.referrals.models import PreVisit, Referral, ReferralParty
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
+from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
 
 IdList = Sequence[Any]
 # A condition on the column that names the record (`== Referral.id`, or `IN (ids)`).
 Match = Callable[[Any], ColumnElement[bool]]
+# A SQL condition, or one that depends on the day of the sweep (e.g. "has not started yet").
+Condition = ColumnElement[bool] | Callable[[date], ColumnElement[bool]]
+
+
+def _on(condition: Condition, today: date) -> ColumnElement[bool]:
+    return condition(today) if callable(condition) else condition
 
 
 @dataclass(frozen=True)
@@ -51,11 +68,15 @@ class RetentionSource:
     record_type: str
     model: Any
     # rule key → the condition under which that rule applies to a record
-    rules: dict[str, ColumnElement[bool]]
+    rules: dict[str, Condition]
     trigger: Any
+    # A rule whose clock starts at another date than `trigger` (rule key → that date).
+    rule_triggers: dict[str, Any] = field(default_factory=dict)
     # Conditions every disposable record meets (e.g. "closed"); the clock needs its trigger.
-    eligible: tuple[ColumnElement[bool], ...] = ()
-    # Selects of the person ids linked to the matched records.
+    eligible: tuple[Condition, ...] = ()
+    # Columns of the record itself that name a person (e.g. a complaint's complainant).
+    own_people: tuple[Any, ...] = ()
+    # Selects of the person ids linked to the matched records through other tables.
     person_links: tuple[Callable[[Match], Select[Any]], ...] = ()
     # Anonymous facts kept in the disposal log (column label → expression).
     facts: dict[str, Any] = field(default_factory=dict)
@@ -64,8 +85,22 @@ class RetentionSource:
     # Deletes the records' attachments, given their ids; returns counts per attachment type.
     delete_attachments: Callable[[Session, IdList], dict[str, int]] = lambda s, ids: {}
 
+    def conditions(self, today: date) -> dict[str, ColumnElement[bool]]:
+        return {key: _on(condition, today) for key, condition in self.rules.items()}
+
+    def eligibility(self, today: date) -> list[ColumnElement[bool]]:
+        return [_on(condition, today) for condition in self.eligible]
+
+    def trigger_for(self, rule_key: str) -> Any:
+        return self.rule_triggers.get(rule_key, self.trigger)
+
     def people(self, match: Match) -> list[Select[Any]]:
-        return [link(match) for link in self.person_links]
+        """Selects of the person ids linked to the matched records (own columns included)."""
+        own = [
+            select(column).where(match(self.model.id), column.is_not(None))
+            for column in self.own_people
+        ]
+        return own + [link(match) for link in self.person_links]
 
 
 def in_ids(session: Session, column: Any, ids: IdList) -> ColumnElement[bool]:
@@ -111,20 +146,51 @@ def _referral_attendance(match: Match) -> Select[Any]:
     )
 
 
+SAFEGUARDING_DISCLOSURE = Disclosure.lawful_basis == LawfulBasis.safeguarding.value
+
+
+def _goes_with_referral() -> ColumnElement[bool]:
+    """A disclosure that is an attachment of its referral: not linked to an incident (kept), not
+    safeguarding paperwork (kept)."""
+    return and_(Disclosure.incident_id.is_(None), not_(SAFEGUARDING_DISCLOSURE))
+
+
 def _referral_disclosures(match: Match) -> Select[Any]:
-    """People named in disclosures linked to the referral only (they go with it)."""
+    """People named in disclosures that go with the referral."""
     return (
         select(DisclosurePerson.person_id)
         .join(Disclosure, Disclosure.id == DisclosurePerson.disclosure_id)
-        .where(match(Disclosure.referral_id), Disclosure.incident_id.is_(None))
+        .where(match(Disclosure.referral_id), _goes_with_referral())
     )
 
 
+# Paperwork that can be flagged `safeguarding` (disclosures: their lawful basis says so).
+SAFEGUARDING_PAPERWORK: tuple[Any, ...] = (PreVisit, ContactSession, Document)
+
+
+def _keep_safeguarding_paperwork(session: Session, column: str, ids: IdList) -> int:
+    """Unlink the safeguarding paperwork of the records being disposed of: it stays."""
+    kept = 0
+    for model in SAFEGUARDING_PAPERWORK:
+        if column in model.__table__.c:
+            owner = getattr(model, column)
+            kept += _deleted(
+                session,
+                update(model)
+                .where(in_ids(session, owner, ids), model.safeguarding.is_(True))
+                .values({column: None}),
+            )
+    return kept
+
+
 def _delete_referral_attachments(session: Session, ids: IdList) -> dict[str, int]:
+    # Safeguarding pre-visits, sessions (with their attendance) and documents outlive it.
+    kept = _keep_safeguarding_paperwork(session, "referral_id", ids)
     sessions = select(ContactSession.id).where(in_ids(session, ContactSession.referral_id, ids))
-    # A disclosure linked to an incident too stays (incidents are kept); it loses the link.
+    # A disclosure linked to an incident too stays (incidents are kept), and so does one on the
+    # safeguarding basis; they lose the link.
     only_this = select(Disclosure.id).where(
-        in_ids(session, Disclosure.referral_id, ids), Disclosure.incident_id.is_(None)
+        in_ids(session, Disclosure.referral_id, ids), _goes_with_referral()
     )
     _execute(session, delete(DisclosurePerson).where(DisclosurePerson.disclosure_id.in_(only_this)))
     disclosures = _deleted(session, delete(Disclosure).where(Disclosure.id.in_(only_this)))
@@ -157,6 +223,7 @@ def _delete_referral_attachments(session: Session, ids: IdList) -> dict[str, int
         session, delete(Document).where(in_ids(session, Document.referral_id, ids))
     )
     counts["disclosure"] = disclosures
+    counts["safeguarding_kept"] = kept
     return counts
 
 
@@ -241,10 +308,12 @@ REFERRAL = RetentionSource(
 
 
 def _delete_staff_attachments(session: Session, ids: IdList) -> dict[str, int]:
+    hr_file_entry = _deleted(
+        session, delete(HRFileEntry).where(in_ids(session, HRFileEntry.staff_member_id, ids))
+    )
     return {
-        "hr_file_entry": _deleted(
-            session, delete(HRFileEntry).where(in_ids(session, HRFileEntry.staff_member_id, ids))
-        ),
+        "hr_file_entry": hr_file_entry,
+        "safeguarding_kept": _keep_safeguarding_paperwork(session, "staff_member_id", ids),
         "document": _deleted(
             session, delete(Document).where(in_ids(session, Document.staff_member_id, ids))
         ),
@@ -258,15 +327,32 @@ _no_parental_leave_left = (
     ~select(ParentalLeave.id).where(ParentalLeave.staff_member_id == StaffMember.id).exists()
 )
 
+
+def never_started(today: date) -> ColumnElement[bool]:
+    """An applicant or volunteer who has not started (and so has not ended either)."""
+    return and_(StaffMember.ended_on.is_(None), StaffMember.started_on > today)
+
+
+def _not_current(today: date) -> ColumnElement[bool]:
+    """Not a current member of staff or volunteer (started, not ended): never due while they are
+    (DESIGN §4: the HR clock starts only when employment ends)."""
+    return or_(
+        and_(StaffMember.ended_on.is_not(None), StaffMember.ended_on <= today),
+        StaffMember.started_on > today,
+    )
+
+
 STAFF_MEMBER = RetentionSource(
     record_type="staff_member",
     model=StaffMember,
     rules={
         "hr_file": StaffMember.ended_on.is_not(None),
-        "staff_unused": StaffMember.ended_on.is_(None),
+        "staff_unused": never_started,
     },
-    # Ended: six years from the end of employment; never ended: three years from last use.
+    # Ended: six years from the end of employment; never started: three years from last use.
+    # Current staff match no rule: never due.
     trigger=StaffMember.ended_on,
+    rule_triggers={"staff_unused": StaffMember.last_used_on},
     # Parental-leave records keep their own, sometimes longer, clock: the staff member waits.
     eligible=(_no_parental_leave_left,),
     facts={"engagement": StaffMember.engagement, "started_on": StaffMember.started_on},
@@ -281,6 +367,12 @@ PARENTAL_LEAVE = RetentionSource(
         "parental_leave_disability": ParentalLeave.disability_allowance.is_(True),
     },
     trigger=ParentalLeave.child_birth_or_adoption_on,
+    # A current member of staff's parental leave is never due.
+    eligible=(
+        lambda today: exists().where(
+            StaffMember.id == ParentalLeave.staff_member_id, _not_current(today)
+        ),
+    ),
     held_through=(("staff_member", ParentalLeave.staff_member_id),),
     facts={"disability_allowance": ParentalLeave.disability_allowance},
 )
@@ -296,15 +388,10 @@ FINANCE_RECORD = RetentionSource(
 # --- complaints: one year after resolution or withdrawal (`closed_on`) -------------------------
 
 
-def _complainant(match: Match) -> Select[Any]:
-    return select(Complaint.complainant_id).where(
-        match(Complaint.id), Complaint.complainant_id.is_not(None)
-    )
-
-
 def _delete_complaint_attachments(session: Session, ids: IdList) -> dict[str, int]:
+    kept = _keep_safeguarding_paperwork(session, "complaint_id", ids)
     complaint_documents = delete(Document).where(in_ids(session, Document.complaint_id, ids))
-    return {"document": _deleted(session, complaint_documents)}
+    return {"document": _deleted(session, complaint_documents), "safeguarding_kept": kept}
 
 
 COMPLAINT = RetentionSource(
@@ -312,7 +399,10 @@ COMPLAINT = RetentionSource(
     model=Complaint,
     rules={"complaint": Complaint.status.in_(("resolved", "withdrawn"))},
     trigger=Complaint.closed_on,
-    person_links=(_complainant,),
+    # The complainant is a column of the complaint itself: a link select over `complaint` would
+    # not correlate with the outer query and would match every complaint (a hold on one
+    # complainant froze them all).
+    own_people=(Complaint.complainant_id,),
     facts={
         "about": Complaint.about,
         "kind": Complaint.kind,
@@ -330,21 +420,133 @@ COMPLAINT = RetentionSource(
     delete_attachments=_delete_complaint_attachments,
 )
 
+# --- attachments found from the schema: every row that refers to the record goes with it ------
+
+
+def delete_dependents(session: Session, table: Table, ids: IdList) -> dict[str, int]:
+    """Delete every row of every table with a foreign key to `table` naming one of `ids` (their
+    own dependents first): attachments derived from the schema, so a table added later (e.g. a
+    released access package) goes with its record without a hand-written list."""
+    counts: Counter[str] = Counter()
+    if not ids:
+        return {}
+    for child in Base.metadata.sorted_tables:
+        if child is table:
+            continue
+        for fk in child.foreign_keys:
+            if fk.column.table is not table:
+                continue
+            if len(child.primary_key.columns) == 1:
+                (key,) = child.primary_key.columns
+                nested = list(session.scalars(select(key).where(in_ids(session, fk.parent, ids))))
+                counts.update(delete_dependents(session, child, nested))
+            counts[child.name] += _deleted(
+                session, delete(child).where(in_ids(session, fk.parent, ids))
+            )
+    return dict(counts)
+
+
+# --- disclosures not linked to a kept record: three years from the disclosure -----------------
+
+
+def _disclosure_people(match: Match) -> Select[Any]:
+    return select(DisclosurePerson.person_id).where(match(DisclosurePerson.disclosure_id))
+
+
+DISCLOSURE = RetentionSource(
+    record_type="disclosure",
+    model=Disclosure,
+    # Linked to a referral: it goes with it; to an incident, or on the safeguarding basis: kept.
+    rules={
+        "disclosure": and_(
+            Disclosure.referral_id.is_(None),
+            Disclosure.incident_id.is_(None),
+            not_(SAFEGUARDING_DISCLOSURE),
+        )
+    },
+    trigger=utc_date(Disclosure.disclosed_at),
+    person_links=(_disclosure_people,),
+    facts={
+        "recipient_type": Disclosure.recipient_type,
+        "lawful_basis": Disclosure.lawful_basis,
+        "subject_informed": Disclosure.subject_informed,
+    },
+    delete_attachments=lambda session, ids: delete_dependents(
+        session, cast(Table, Disclosure.__table__), ids
+    ),
+)
+
+# --- subject requests: two years after closure, with decisions and what was released ----------
+
+CLOSED_REQUEST_STATUSES = ("completed", "refused", "withdrawn")
+
+
+def _third_parties(match: Match) -> Select[Any]:
+    return select(ThirdPartyDecision.person_id).where(match(ThirdPartyDecision.request_id))
+
+
+SUBJECT_REQUEST = RetentionSource(
+    record_type="subject_request",
+    model=SubjectRequest,
+    rules={"subject_request": SubjectRequest.status.in_(CLOSED_REQUEST_STATUSES)},
+    trigger=SubjectRequest.closed_on,
+    eligible=(SubjectRequest.closed_on.is_not(None),),
+    own_people=(SubjectRequest.subject_id,),
+    person_links=(_third_parties,),
+    facts={
+        "kind": SubjectRequest.kind,
+        "status": SubjectRequest.status,
+        "requester": SubjectRequest.requester,
+        "extended": SubjectRequest.extended,
+        "received_on": SubjectRequest.received_on,
+        "closed_on": SubjectRequest.closed_on,
+    },
+    # Third-party decisions, and any other table that refers to the request (its package).
+    delete_attachments=lambda session, ids: delete_dependents(
+        session, cast(Table, SubjectRequest.__table__), ids
+    ),
+)
+
 # Disposal order matters: parental leave before the staff members it belongs to.
 SOURCES: tuple[RetentionSource, ...] = (
     REFERRAL,
     COMPLAINT,
+    DISCLOSURE,
+    SUBJECT_REQUEST,
     PARENTAL_LEAVE,
     STAFF_MEMBER,
     FINANCE_RECORD,
 )
 
+# How every table that refers to a person (or a staff member) is covered by the schedule: a rule
+# of its own, going with another record, or kept indefinitely. A new table that refers to a
+# person fails tests/retention/test_storage_limitation.py until it is covered here.
+COVERAGE: dict[str, str] = {
+    "person": "deleted when the last record that refers to them is disposed of",
+    "referral": "rules referral_court and referral_no_court",
+    "referral_party": "goes with its referral",
+    "pre_visit": "goes with its referral; kept indefinitely when flagged safeguarding",
+    "contact_session": "goes with its referral; kept indefinitely when flagged safeguarding",
+    "attendance": "goes with its session",
+    "document": "goes with its owner; kept indefinitely when flagged safeguarding",
+    "incident": "kept indefinitely (rule safeguarding)",
+    "complaint": "rule complaint",
+    "disclosure": "goes with its referral, stays with its incident, kept indefinitely on the "
+    "safeguarding basis, else rule disclosure",
+    "disclosure_person": "goes with its disclosure",
+    "subject_request": "rule subject_request",
+    "third_party_decision": "goes with its subject request",
+    "staff_member": "rules hr_file and staff_unused; never due while current",
+    "hr_file_entry": "goes with its staff member",
+    "dbs_check": "goes with its staff member",
+    "parental_leave": "rules parental_leave and parental_leave_disability; never due while the "
+    "staff member is current",
+}
+
 
 def trigger_for(source: RetentionSource, rule_key: str) -> Any:
-    """The clock's start for a rule (staff never ended count from their last use)."""
-    if source is STAFF_MEMBER and rule_key == "staff_unused":
-        return StaffMember.last_used_on
-    return source.trigger
+    """The clock's start for a rule (staff who never started count from their last use)."""
+    return source.trigger_for(rule_key)
 
 
 def by_type(record_type: str) -> RetentionSource | None:

@@ -13,7 +13,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, cast
 
@@ -22,8 +22,10 @@ from sqlalchemy import (
     Engine,
     Table,
     and_,
+    case,
     delete,
     exists,
+    false,
     func,
     insert,
     or_,
@@ -53,38 +55,85 @@ DEFAULT_BATCH = 5000
 
 
 def _active_person_holds() -> Any:
-    return select(LegalHold.person_id).where(
-        LegalHold.released_at.is_(None), LegalHold.person_id.is_not(None)
+    return (
+        select(LegalHold.person_id)
+        .where(LegalHold.released_at.is_(None), LegalHold.person_id.is_not(None))
+        .correlate(None)
     )
+
+
+def _restricted_people() -> Any:
+    """People whose processing is restricted (UK GDPR Art 18(1)(c): they may need the data for
+    a legal claim): their records are not disposed of while it lasts."""
+    return select(Person.id).where(Person.processing_restricted.is_(True)).correlate(None)
+
+
+def _open_request_subjects() -> Any:
+    # Never correlated with an outer query over subject requests (that would ask about the
+    # outer request itself, not about its subject's open requests).
+    return frozen_subjects().correlate(None)
 
 
 def frozen_people() -> Any:
-    """Every person whose records must not be disposed of now: held, or the subject of an open
-    access or portability request."""
-    return _active_person_holds().union(frozen_subjects())
+    """Every person whose records must not be disposed of now: held, restricted, or the subject
+    of an open access or portability request."""
+    return union(_active_person_holds(), _restricted_people(), _open_request_subjects())
 
 
-def not_held(source: RetentionSource) -> ColumnElement[bool]:
-    """The record has no active hold of its own and no linked person is held or frozen."""
+# Why a record that would otherwise be due is not disposed of, in the order a block reports it.
+WITHHELD_REASONS = ("held", "restricted", "frozen")
+
+
+def _linked_to(source: RetentionSource, people: Any) -> ColumnElement[bool]:
+    """Some person linked to the record (its own columns, or through other tables) is in
+    `people`. Exactly that record's people: never another person's records."""
     model = source.model
-    own_hold = exists().where(
-        LegalHold.released_at.is_(None),
-        LegalHold.record_type == source.record_type,
-        LegalHold.record_id == model.id,
-    )
-    conditions = [~own_hold]
+    found: list[ColumnElement[bool]] = [
+        and_(column.is_not(None), column.in_(people)) for column in source.own_people
+    ]
+    for link in source.person_links:
+        linked = link(lambda column: column == model.id)
+        found.append(exists(linked.where(linked.selected_columns[0].in_(people))))
+    return or_(*found) if found else false()
+
+
+def withheld(source: RetentionSource) -> dict[str, ColumnElement[bool]]:
+    """Reason → the condition under which a record of `source` is kept from disposal for it:
+    `held` (a legal hold on it, on a record it goes with, or on a linked person), `restricted`
+    (a linked person's processing is restricted), `frozen` (a linked person has an open access
+    or portability request)."""
+    model = source.model
+    holds: list[ColumnElement[bool]] = [
+        exists().where(
+            LegalHold.released_at.is_(None),
+            LegalHold.record_type == source.record_type,
+            LegalHold.record_id == model.id,
+        )
+    ]
     for record_type, column in source.held_through:
-        conditions.append(
-            ~exists().where(
+        holds.append(
+            exists().where(
                 LegalHold.released_at.is_(None),
                 LegalHold.record_type == record_type,
                 LegalHold.record_id == column,
             )
         )
-    frozen = frozen_people()
-    for people in source.people(lambda column: column == model.id):
-        conditions.append(~exists(people.where(people.selected_columns[0].in_(frozen))))
-    return and_(*conditions)
+    holds.append(_linked_to(source, _active_person_holds()))
+    return {
+        "held": or_(*holds),
+        "restricted": _linked_to(source, _restricted_people()),
+        "frozen": _linked_to(source, _open_request_subjects()),
+    }
+
+
+def not_held(source: RetentionSource) -> ColumnElement[bool]:
+    """The record is neither held, nor restricted, nor frozen."""
+    return and_(*(~condition for condition in withheld(source).values()))
+
+
+def withheld_reason(source: RetentionSource) -> Any:
+    """The first reason that keeps the record from disposal, or NULL."""
+    return case(*((condition, reason) for reason, condition in withheld(source).items()))
 
 
 @dataclass(frozen=True)
@@ -102,13 +151,14 @@ def load_rules(session: Session) -> dict[str, RetentionRule]:
     return {rule.key: rule for rule in session.scalars(select(RetentionRule))}
 
 
-def due_statement(
+def _rule_statement(
     source: RetentionSource,
     rule: RetentionRule,
     today: date,
     centre_ids: frozenset[uuid.UUID] | None,
+    *columns: Any,
 ) -> Any:
-    """Records of `source` that `rule` makes due by `today`, not held, oldest first."""
+    """Records of `source` that `rule` makes due by `today` before holds are considered."""
     if rule.action != "dispose" or not rule.period_months:
         return None
     trigger = trigger_for(source, rule.key)
@@ -117,15 +167,38 @@ def due_statement(
         model.id.label("record_id"),
         model.centre_id.label("centre_id"),
         trigger.label("trigger_on"),
-        *(expr.label(name) for name, expr in source.facts.items()),
+        *columns,
     ).where(
-        source.rules[rule.key],
-        *source.eligible,
+        source.conditions(today)[rule.key],
+        *source.eligibility(today),
         trigger.is_not(None),
         trigger <= due_cutoff(today, rule.period_months),
-        not_held(source),
     )
     return within_centres(stmt, model.centre_id, centre_ids).order_by(trigger, model.id)
+
+
+def due_statement(
+    source: RetentionSource,
+    rule: RetentionRule,
+    today: date,
+    centre_ids: frozenset[uuid.UUID] | None,
+) -> Any:
+    """Records of `source` that `rule` makes due by `today`, not held, oldest first."""
+    facts = (expr.label(name) for name, expr in source.facts.items())
+    stmt = _rule_statement(source, rule, today, centre_ids, *facts)
+    return None if stmt is None else stmt.where(not_held(source))
+
+
+def withheld_statement(
+    source: RetentionSource,
+    rule: RetentionRule,
+    today: date,
+    centre_ids: frozenset[uuid.UUID] | None,
+) -> Any:
+    """Records `rule` would make due by `today` but a hold, restriction or freeze keeps, with
+    the reason (the same conditions as `due_statement`'s `not_held`)."""
+    stmt = _rule_statement(source, rule, today, centre_ids, withheld_reason(source).label("reason"))
+    return None if stmt is None else stmt.where(~not_held(source))
 
 
 def _due_records(rows: Any, source: RetentionSource, rule: RetentionRule) -> list[DueRecord]:
@@ -154,11 +227,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class WithheldRecord:
+    record_type: str
+    record_id: uuid.UUID
+    centre_id: uuid.UUID
+    trigger_on: date
+    due_on: date
+    reason: str
+
+
 @dataclass
 class RuleDue:
     rule_key: str
     total: int
     records: list[DueRecord]
+    withheld_total: int = 0
+    withheld: list[WithheldRecord] = field(default_factory=list)
 
 
 def preview(
@@ -180,7 +265,30 @@ def preview(
                 continue
             total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
             rows = session.execute(stmt.limit(limit)).all()
-            result.append(RuleDue(key, int(total or 0), _due_records(rows, source, rule)))
+            kept = withheld_statement(source, rule, today, centre_ids)
+            kept_total = session.scalar(
+                select(func.count()).select_from(kept.order_by(None).subquery())
+            )
+            withheld_records = [
+                WithheldRecord(
+                    record_type=source.record_type,
+                    record_id=row.record_id,
+                    centre_id=row.centre_id,
+                    trigger_on=row.trigger_on,
+                    due_on=add_months(row.trigger_on, rule.period_months or 0),
+                    reason=row.reason,
+                )
+                for row in session.execute(kept.limit(limit))
+            ]
+            result.append(
+                RuleDue(
+                    key,
+                    int(total or 0),
+                    _due_records(rows, source, rule),
+                    int(kept_total or 0),
+                    withheld_records,
+                )
+            )
     return result
 
 

@@ -273,7 +273,10 @@ def subject_request_section(
     # Answered: completed or refused (a refusal is an answer the deadline applies to as well);
     # a withdrawn request needed no answer.
     answered = _zeros([ON_TIME, LATE])
-    on_time = (SubjectRequest.closed_on <= SubjectRequest.due_on).label("on_time")
+    # No due date: refused while awaiting identity, before the clock started (on time).
+    on_time = or_(
+        SubjectRequest.due_on.is_(None), SubjectRequest.closed_on <= SubjectRequest.due_on
+    ).label("on_time")
     stmt = (
         select(on_time, func.count())
         .where(

@@ -5,9 +5,11 @@ subject: erased (the whole record, or only the subject's part of a record that c
 too) or kept with its ground. `execute()` carries out exactly that plan in the caller's
 transaction. The plan's `digest` lets a client prove that what it completes is what it previewed.
 
-Which records are linked to a person, the fate and ground of each, what the person's
-anonymisation clears, and what the plan lists for review and notification are written once, in
-docs/erasure.md; change that page with this code.
+Which records are linked to a person, the fate and ground of each (with its legal basis,
+`LEGAL_BASES`), what the person's anonymisation clears, and what the plan lists for review and
+notification are written once, in docs/erasure.md; change that page with this code. Which
+records are linked to the subject is found in one place, `gather()` (and `_plan_referrals` for
+referrals), so that a shared "subject's records" gatherer can replace it.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ from sqlalchemy.orm import Session
 
 from app.api.models import IdempotencyRecord
 from app.attendance.models import Attendance, ContactSession
-from app.complaints.models import Complaint
+from app.complaints.models import FINISHED, Complaint
 from app.db import utcnow
 from app.disclosures import service as disclosures_service
-from app.disclosures.models import Disclosure, DisclosurePerson
+from app.disclosures.models import Disclosure, DisclosurePerson, LawfulBasis
 from app.documents.models import Document
 from app.incidents.models import Incident
 from app.kit.calendar import add_months
@@ -47,9 +49,37 @@ ERASED_NAME = "Erased person"
 # Grounds for keeping a record (DESIGN.md §5).
 LEGAL_HOLD = "legal_hold"
 LEGAL_CLAIMS = "legal_claims"
+OPEN_CASE = "open_case"
+OPEN_COMPLAINT = "open_complaint"
+ICO_COMPLAINT = "ico_complaint"
 SAFEGUARDING = "safeguarding"
+SAFEGUARDING_PAPERWORK = "safeguarding_paperwork"
 LEGAL_OBLIGATION = "legal_obligation"
 NEEDED = "needed_by_kept_records"
+
+# The legal basis of each ground: why the right to erasure does not reach the record.
+_SAFEGUARDING_BASIS = (
+    "DPA 2018 Sch 1 para 18 (safeguarding of children and of individuals at risk, substantial "
+    "public interest) and UK GDPR Art 17(3)(b): kept indefinitely under the centre's policy, "
+    "as a child may ask for it up to the age of 25"
+)
+LEGAL_BASES: dict[str, str] = {
+    LEGAL_HOLD: "UK GDPR Art 17(3)(e): establishment, exercise or defence of legal claims "
+    "(a legal hold)",
+    LEGAL_CLAIMS: "UK GDPR Art 17(3)(e): establishment, exercise or defence of legal claims "
+    "(court order or Cafcass involvement, within the referral_court retention period)",
+    OPEN_CASE: "UK GDPR Art 17(1)(a) is not met and Art 17(3)(e) applies: the case is open, "
+    "the data is still necessary for the contact service and any proceedings",
+    OPEN_COMPLAINT: "UK GDPR Art 17(3)(e): establishment, exercise or defence of legal claims "
+    "(the complaint is still open)",
+    ICO_COMPLAINT: "UK GDPR Art 17(3)(e) legal claims, and the centre's duty to answer the "
+    "Information Commissioner (UK GDPR Art 31 and 58(1); DPA 2018 s 142 information notices)",
+    SAFEGUARDING: _SAFEGUARDING_BASIS,
+    SAFEGUARDING_PAPERWORK: _SAFEGUARDING_BASIS,
+    LEGAL_OBLIGATION: "UK GDPR Art 5(2) accountability and Art 17(3)(b): the record of how the "
+    "subject's rights were handled, kept under the subject_request retention rule",
+    NEEDED: "UK GDPR Art 17(3): the records kept on the grounds above need the person's details",
+}
 
 # Details that say what else happens to a record.
 UNLINKED = "unlinked_from_erased_referral"
@@ -73,6 +103,7 @@ class Decision:
             "fate": self.fate,
             "scope": self.scope,
             "ground": self.ground,
+            "legal_basis": LEGAL_BASES[self.ground] if self.ground else None,
             "detail": self.detail,
         }
 
@@ -89,6 +120,7 @@ def _keep(record_type: str, record_id: uuid.UUID, ground: str, **kw: Any) -> Dec
 class ErasurePlan:
     request_id: uuid.UUID
     subject_id: uuid.UUID
+    erasure_ground: str | None  # the request's UK GDPR Art 17(1) ground
     as_of: date
     person_fate: str  # "anonymise" | "keep"
     person_ground: str | None
@@ -101,7 +133,11 @@ class ErasurePlan:
         """What the plan decides: the input of its digest."""
         return {
             "subject_id": str(self.subject_id),
-            "person": {"fate": self.person_fate, "ground": self.person_ground},
+            "person": {
+                "fate": self.person_fate,
+                "ground": self.person_ground,
+                "legal_basis": LEGAL_BASES[self.person_ground] if self.person_ground else None,
+            },
             "records": [d.as_dict() for d in self.records],
             "review": self.review,
             "recipients_to_notify": self.recipients_to_notify,
@@ -121,6 +157,7 @@ class ErasurePlan:
         return {
             "request_id": str(self.request_id),
             "subject_id": decisions["subject_id"],
+            "erasure_ground": self.erasure_ground,
             "as_of": self.as_of.isoformat(),
             "digest": self.digest,
             "person": decisions["person"],
@@ -216,6 +253,8 @@ def _plan_referrals(
         court = referral.has_court_order or referral.cafcass_involved
         if subject_held or referral.id in held or _held_people(session, people):
             decision = _keep("referral", referral.id, LEGAL_HOLD)
+        elif referral.closed_on is None:
+            decision = _keep("referral", referral.id, OPEN_CASE)
         elif court and _within_retention(rules, "referral_court", block.trigger_on, today):
             decision = _keep("referral", referral.id, LEGAL_CLAIMS)
         elif people == {subject_id}:
@@ -234,6 +273,101 @@ def _follow(record_type: str, record_id: uuid.UUID, referral: Decision) -> Decis
     return _erase(record_type, record_id)
 
 
+@dataclass
+class SubjectRecords:
+    """The records linked to a subject that erasure decides about (ids and the few columns the
+    decisions need). One gatherer, so that a shared "subject's records" gatherer can replace it."""
+
+    pre_visits: list[Any]  # id, referral_id, safeguarding
+    attendance: list[Any]  # id, referral_id, safeguarding (of its session)
+    disclosures: list[Any]  # id, referral_id, incident_id, lawful_basis
+    incidents: list[Any]  # id, referral_id, child_id
+    complaints: list[Any]  # id, status, referred_to_ico
+    requests: list[Any]  # id, corrections
+    third_party_decisions: list[uuid.UUID]
+
+
+def gather(session: Session, subject_id: uuid.UUID, whole: set[uuid.UUID]) -> SubjectRecords:
+    """Every record linked to the subject (referrals are gathered by `_plan_referrals`), and the
+    disclosures that go with a referral erased whole (`whole`)."""
+    named = select(DisclosurePerson.disclosure_id).where(DisclosurePerson.person_id == subject_id)
+    disclosure_filter: ColumnElement[bool] = Disclosure.id.in_(named)
+    if whole:
+        disclosure_filter = disclosure_filter | (
+            Disclosure.referral_id.in_(whole)
+            & Disclosure.incident_id.is_(None)
+            & (Disclosure.lawful_basis != LawfulBasis.safeguarding.value)
+        )
+    return SubjectRecords(
+        pre_visits=list(
+            session.execute(
+                select(PreVisit.id, PreVisit.referral_id, PreVisit.safeguarding).where(
+                    PreVisit.person_id == subject_id
+                )
+            )
+        ),
+        attendance=list(
+            session.execute(
+                select(Attendance.id, ContactSession.referral_id, ContactSession.safeguarding)
+                .join(ContactSession, ContactSession.id == Attendance.session_id)
+                .where(Attendance.person_id == subject_id)
+            )
+        ),
+        disclosures=list(
+            session.execute(
+                select(
+                    Disclosure.id,
+                    Disclosure.referral_id,
+                    Disclosure.incident_id,
+                    Disclosure.lawful_basis,
+                ).where(disclosure_filter)
+            )
+        ),
+        incidents=list(
+            session.execute(
+                select(Incident.id, Incident.referral_id, Incident.child_id)
+                .where(
+                    (Incident.child_id == subject_id)
+                    | Incident.referral_id.in_(_referral_ids(subject_id))
+                    | Incident.id.in_(
+                        select(Disclosure.incident_id).where(Disclosure.id.in_(named))
+                    )
+                )
+                .order_by(Incident.id)
+            )
+        ),
+        complaints=list(
+            session.execute(
+                select(Complaint.id, Complaint.status, Complaint.referred_to_ico).where(
+                    Complaint.complainant_id == subject_id
+                )
+            )
+        ),
+        requests=list(
+            session.execute(
+                select(SubjectRequest.id, SubjectRequest.corrections).where(
+                    SubjectRequest.subject_id == subject_id
+                )
+            )
+        ),
+        third_party_decisions=list(
+            session.scalars(
+                select(ThirdPartyDecision.id).where(ThirdPartyDecision.person_id == subject_id)
+            )
+        ),
+    )
+
+
+def _complaint_decision(row: Any, held: bool) -> Decision:
+    if held:
+        return _keep("complaint", row.id, LEGAL_HOLD)
+    if row.referred_to_ico:
+        return _keep("complaint", row.id, ICO_COMPLAINT)
+    if row.status not in [status.value for status in FINISHED]:
+        return _keep("complaint", row.id, OPEN_COMPLAINT)
+    return _erase("complaint", row.id)
+
+
 def plan(session: Session, request: SubjectRequest, today: date | None = None) -> ErasurePlan:
     """What completing this erasure request would do; changes nothing."""
     today = today or today_in_london()
@@ -245,67 +379,43 @@ def plan(session: Session, request: SubjectRequest, today: date | None = None) -
     records += referral_list
     whole = {rid for rid, d in referrals.items() if d.fate == "erase" and d.scope == "record"}
     kept_referrals = {rid for rid, d in referrals.items() if d.fate == "keep"}
+    linked = gather(session, subject_id, whole)
 
-    pre_visits = session.execute(
-        select(PreVisit.id, PreVisit.referral_id).where(PreVisit.person_id == subject_id)
-    ).all()
-    records += [_follow("pre_visit", row.id, referrals[row.referral_id]) for row in pre_visits]
-    attendance = session.execute(
-        select(Attendance.id, ContactSession.referral_id)
-        .join(ContactSession, ContactSession.id == Attendance.session_id)
-        .where(Attendance.person_id == subject_id)
-    ).all()
-    records += [_follow("attendance", row.id, referrals[row.referral_id]) for row in attendance]
+    # Safeguarding paperwork is kept whatever happens to its referral, and names the subject.
+    paperwork_needs = False
+    for record_type, rows in (("pre_visit", linked.pre_visits), ("attendance", linked.attendance)):
+        for row in rows:
+            if row.safeguarding:
+                records.append(_keep(record_type, row.id, SAFEGUARDING_PAPERWORK))
+                paperwork_needs = True
+            else:
+                records.append(_follow(record_type, row.id, referrals[row.referral_id]))
 
-    # Disclosures naming the subject, and those that go with a referral erased whole.
-    named = select(DisclosurePerson.disclosure_id).where(DisclosurePerson.person_id == subject_id)
-    disclosure_filter: ColumnElement[bool] = Disclosure.id.in_(named)
-    if whole:
-        disclosure_filter = disclosure_filter | (
-            Disclosure.referral_id.in_(whole) & Disclosure.incident_id.is_(None)
-        )
-    disclosures = session.execute(
-        select(Disclosure.id, Disclosure.referral_id, Disclosure.incident_id).where(
-            disclosure_filter
-        )
-    ).all()
-
-    incidents = session.execute(
-        select(Incident.id, Incident.referral_id, Incident.child_id)
-        .where(
-            (Incident.child_id == subject_id)
-            | Incident.referral_id.in_(_referral_ids(subject_id))
-            | Incident.id.in_(select(Disclosure.incident_id).where(Disclosure.id.in_(named)))
-        )
-        .order_by(Incident.id)
-    ).all()
     records += [
         _keep(
             "incident", row.id, SAFEGUARDING, detail=UNLINKED if row.referral_id in whole else None
         )
-        for row in incidents
+        for row in linked.incidents
     ]
 
-    complaints = list(
-        session.scalars(select(Complaint.id).where(Complaint.complainant_id == subject_id))
-    )
-    held_complaints = _held_records(session, "complaint", complaints)
-    kept_complaints = []
-    for complaint_id in complaints:
-        if subject_held or complaint_id in held_complaints:
-            records.append(_keep("complaint", complaint_id, LEGAL_HOLD))
-            kept_complaints.append(complaint_id)
-        else:
-            records.append(_erase("complaint", complaint_id))
+    held_complaints = _held_records(session, "complaint", (row.id for row in linked.complaints))
+    complaint_decisions = [
+        _complaint_decision(row, subject_held or row.id in held_complaints)
+        for row in linked.complaints
+    ]
+    records += complaint_decisions
+    kept_complaints = [d for d in complaint_decisions if d.fate == "keep"]
 
-    for row in disclosures:
+    for row in linked.disclosures:
         people = set(
             session.scalars(
                 select(DisclosurePerson.person_id).where(DisclosurePerson.disclosure_id == row.id)
             )
         )
         unlinked = UNLINKED if row.referral_id in whole else None
-        if row.incident_id is not None:
+        if row.lawful_basis == LawfulBasis.safeguarding.value:
+            records.append(_keep("disclosure", row.id, SAFEGUARDING_PAPERWORK, detail=unlinked))
+        elif row.incident_id is not None:
             records.append(_keep("disclosure", row.id, SAFEGUARDING, detail=unlinked))
         elif row.referral_id in kept_referrals:
             ground = referrals[row.referral_id].ground
@@ -322,7 +432,11 @@ def plan(session: Session, request: SubjectRequest, today: date | None = None) -
 
     # The person: kept when a kept record needs them (kept disclosure links hold only ids).
     # `referrals` are exactly those the subject is linked to, so a kept one needs them.
-    needs = bool(kept_referrals) or any(row.child_id == subject_id for row in incidents)
+    needs = (
+        bool(kept_referrals)
+        or paperwork_needs
+        or any(row.child_id == subject_id for row in linked.incidents)
+    )
     if subject_held:
         person_fate, person_ground = "keep", LEGAL_HOLD
     elif needs or kept_complaints:
@@ -330,11 +444,6 @@ def plan(session: Session, request: SubjectRequest, today: date | None = None) -
     else:
         person_fate, person_ground = "anonymise", None
 
-    requests = session.execute(
-        select(SubjectRequest.id, SubjectRequest.corrections).where(
-            SubjectRequest.subject_id == subject_id
-        )
-    ).all()
     records += [
         _keep(
             "subject_request",
@@ -342,22 +451,20 @@ def plan(session: Session, request: SubjectRequest, today: date | None = None) -
             LEGAL_OBLIGATION,
             detail=CORRECTIONS_CLEARED if person_fate == "anonymise" and row.corrections else None,
         )
-        for row in requests
+        for row in linked.requests
     ]
 
     # Decisions to show the subject in someone else's access package: their consent or staff's
     # reasoning about them, erased with them.
     records += [
-        _erase("third_party_decision", decision_id)
-        for decision_id in session.scalars(
-            select(ThirdPartyDecision.id).where(ThirdPartyDecision.person_id == subject_id)
-        )
+        _erase("third_party_decision", decision_id) for decision_id in linked.third_party_decisions
     ]
 
     records.sort(key=lambda d: (d.record_type, str(d.record_id)))
     return ErasurePlan(
         request_id=request.id,
         subject_id=subject_id,
+        erasure_ground=request.erasure_ground,
         as_of=today,
         person_fate=person_fate,
         person_ground=person_ground,
@@ -545,11 +652,13 @@ def execute(session: Session, request: SubjectRequest, plan: ErasurePlan) -> dic
 
     erased = [d for d in plan.records if d.fate == "erase"]
     kept = [d for d in plan.records if d.fate == "keep"]
+    planned = plan.decisions()
     return {
         "plan_digest": plan.digest,
+        "erasure_ground": plan.erasure_ground,
         "as_of": plan.as_of.isoformat(),
         "executed_at": utcnow().isoformat(),
-        "person": {"fate": plan.person_fate, "ground": plan.person_ground},
+        "person": planned["person"],
         "erased": [
             {"record_type": d.record_type, "record_id": str(d.record_id), "scope": d.scope}
             for d in erased
@@ -559,6 +668,7 @@ def execute(session: Session, request: SubjectRequest, plan: ErasurePlan) -> dic
                 "record_type": d.record_type,
                 "record_id": str(d.record_id),
                 "ground": d.ground,
+                "legal_basis": LEGAL_BASES[d.ground] if d.ground else None,
                 "detail": d.detail,
             }
             for d in kept

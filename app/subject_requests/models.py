@@ -63,9 +63,12 @@ class SubjectRequest(TimestampedMixin, Base):
     extended: Mapped[bool] = mapped_column(default=False)
     extension_reason: Mapped[str | None] = mapped_column(Text)
     # The due date as it stands; kept in step with every change so lists can filter on it.
-    due_on: Mapped[date] = mapped_column(index=True)
+    # None until identity is verified (the clock has not started).
+    due_on: Mapped[date | None] = mapped_column(index=True)
     closed_on: Mapped[date | None] = mapped_column()
     refusal_reason: Mapped[str | None] = mapped_column(Text)
+    # Erasure: the UK GDPR Art 17(1) ground staff recorded (`ErasureGround`).
+    erasure_ground: Mapped[str | None] = mapped_column(String(30))
     # Rectification: the corrections asked for (JSON), encrypted as they are personal data.
     corrections: Mapped[str | None] = mapped_column(EncryptedText)
     # What completion did: field names and recipients to tell, never personal data.

@@ -32,7 +32,7 @@ from app.kit.calendar import describe_months
 from app.people.models import Person
 from app.policy import service as policy_service
 from app.referrals.models import PreVisit, Referral, ReferralParty
-from app.retention.blocks import retention_blocks
+from app.retention.blocks import paperwork_block, retention_blocks
 from app.retention.models import RetentionRule
 from app.retention.schemas import RetentionBlock
 from app.retention.sweep import load_rules
@@ -305,7 +305,7 @@ def access_package(
                 PackagePreVisit,
                 v,
                 concerns=redact(v.concerns),
-                retention=blocks[v.referral_id],
+                retention=paperwork_block(v, blocks),
             )
             for v in pre_visits
         ],
@@ -315,7 +315,7 @@ def access_package(
                 s,
                 notes=redact(s.notes),
                 attendance=_attendance(attendance.get(s.id), redact),
-                retention=blocks[s.referral_id],
+                retention=paperwork_block(s, blocks),
             )
             for s in sessions
         ],
@@ -394,14 +394,16 @@ def _attendance(record: Attendance | None, redact: Any) -> PackageAttendance | N
 def _document(
     document: Document, blocks: dict[uuid.UUID, RetentionBlock], redact: Any
 ) -> PackageDocument:
-    column, owner_id = document.owner
+    owner = document.owner
+    assert owner is not None, "the package gathers documents by their owner"
+    column, owner_id = owner
     return _build(
         PackageDocument,
         document,
         owner_type=column.removesuffix("_id"),  # type: ignore[arg-type]
         owner_id=owner_id,
         filename=redact(document.filename) or "",
-        retention=blocks[owner_id],
+        retention=paperwork_block(document, blocks),
     )
 
 

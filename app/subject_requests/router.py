@@ -12,6 +12,7 @@ from app.api.pagination import Page, Paging
 from app.api.responses import problems
 from app.api.routing import make_router
 from app.api.versioning import IfMatch, set_etag
+from app.retention.blocks import retention_blocks
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -68,7 +69,11 @@ def subject_requests_list(
 ) -> Page[RequestRead]:
     filters = service.Filters(status, kind, subject_id, overdue, due_within)
     items, cursor = service.list_requests(session, principal, page, filters)
-    return Page(items=[service.read(r) for r in items], next_cursor=cursor)
+    blocks = retention_blocks(session, items)
+    return Page(
+        items=[service.read(r, block=b) for r, b in zip(items, blocks, strict=True)],
+        next_cursor=cursor,
+    )
 
 
 @router.post(
@@ -185,7 +190,8 @@ def subject_requests_complete(
     previewed plan (`plan_digest`) is carried out in this one transaction; the result says what
     was erased, what was kept and why, what to review and whom to tell."""
     digest = body.plan_digest if body else None
-    completed = service.complete(session, principal, request_id, if_match, digest)
+    ground = body.erasure_ground if body else None
+    completed = service.complete(session, principal, request_id, if_match, digest, ground)
     if completed.result and "corrected_fields" in completed.result:
         # Rectification is audited field by field (names only, never the values).
         request.state.audit_details = {"corrected_fields": completed.result["corrected_fields"]}

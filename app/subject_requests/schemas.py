@@ -16,9 +16,25 @@ Requester = Literal["subject", "parent", "representative"]
 Channel = Literal["written", "email", "phone", "in_person", "online"]
 
 
+# UK GDPR Art 17(1): the ground on which the subject has the right to erasure.
+Art17Ground = Literal[
+    "no_longer_necessary",  # Art 17(1)(a)
+    "consent_withdrawn",  # Art 17(1)(b)
+    "objection_upheld",  # Art 17(1)(c)
+    "unlawful_processing",  # Art 17(1)(d)
+    "legal_obligation",  # Art 17(1)(e)
+]
+
+
 class RequestCreate(StrictModel):
     subject_id: uuid.UUID
     kind: KindName
+    erasure_ground: Art17Ground | None = Field(
+        default=None,
+        description="Erasure only, and required there: the UK GDPR Art 17(1) ground staff "
+        "recorded — (a) `no_longer_necessary`, (b) `consent_withdrawn`, (c) `objection_upheld`, "
+        "(d) `unlawful_processing`, (e) `legal_obligation`",
+    )
     requester: Requester = "subject"
     requester_basis: Reason | None = None
     channel: Channel
@@ -56,9 +72,32 @@ class Complete(StrictModel):
         description="Erasure only, and required there: the `digest` of the erasure plan that was "
         "previewed (`GET .../erasure-plan`). A plan that changed since answers 409.",
     )
+    erasure_ground: Art17Ground | None = Field(
+        default=None,
+        description="Erasure only: the UK GDPR Art 17(1) ground, for a request filed before "
+        "the ground was recorded at creation (a request that has one keeps it: 409 if it "
+        "differs)",
+    )
 
 
-ErasureGround = Literal["legal_hold", "legal_claims", "safeguarding", "legal_obligation"]
+# Why a record is kept from erasure; each has its legal basis (app.subject_requests.erasure).
+ErasureGround = Literal[
+    "legal_hold",
+    "legal_claims",
+    "open_case",
+    "open_complaint",
+    "ico_complaint",
+    "safeguarding",
+    "safeguarding_paperwork",
+    "legal_obligation",
+]
+LegalBasis = Annotated[
+    str | None,
+    Field(
+        description="Kept: the legal basis for keeping it — the UK GDPR Art 17(3) exception or "
+        "the DPA 2018 condition (e.g. Sch 1 para 18 for safeguarding records)"
+    ),
+]
 
 
 class ErasureDecision(BaseModel):
@@ -73,6 +112,7 @@ class ErasureDecision(BaseModel):
         "(the subject's party rows, pre-visit and attendance; their link to a disclosure)"
     )
     ground: ErasureGround | None = Field(description="Kept: why (DESIGN.md §5)")
+    legal_basis: LegalBasis
     detail: (
         Literal["unlinked_from_erased_referral", "goes_with_erased_referral", "corrections_cleared"]
         | None
@@ -89,6 +129,7 @@ class ErasurePerson(BaseModel):
         "cleared, `erased_at` set; `keep`: a kept record needs the details, or a legal hold"
     )
     ground: Literal["legal_hold", "needed_by_kept_records"] | None
+    legal_basis: LegalBasis
 
 
 class ReviewField(BaseModel):
@@ -110,6 +151,9 @@ class NotifyRecipient(BaseModel):
 class ErasurePlanRead(BaseModel):
     request_id: uuid.UUID
     subject_id: uuid.UUID
+    erasure_ground: Art17Ground | None = Field(
+        description="The UK GDPR Art 17(1) ground recorded on the request"
+    )
     as_of: date = Field(description="The day the plan was made (retention periods count to it)")
     digest: str = Field(
         description="sha256 of the plan's decisions; `complete` takes it as `plan_digest`"
@@ -132,23 +176,34 @@ class RequestRead(RecordRead):
     channel: str
     received_on: date
     identity_verified_on: date | None
-    clock_started_on: date
+    erasure_ground: str | None
+    clock_started_on: date | None = Field(
+        description="The later of receipt and identity verification; null while the request "
+        "is `awaiting_identity` (the ICO clock has not started)"
+    )
     paused_on: date | None
     pause_reason: str | None
     paused_days: int
     extended: bool
     extension_reason: str | None
-    due_on: date
-    days_left: int
-    overdue: bool
+    due_on: date | None = Field(
+        description="The statutory due date; null until identity is verified"
+    )
+    days_left: int | None
+    overdue: bool = Field(description="Never while awaiting identity or clarification")
     closed_on: date | None
     refusal_reason: str | None
     result: dict[str, Any] | None = Field(
         description="Rectification: `corrected_fields` and `recipients_to_notify` (from the "
-        "disclosure register). Erasure: `plan_digest`, `as_of`, `executed_at`, `person` (fate "
-        "and ground), `erased` (record type, id, scope), `kept` (record type, id, ground), "
+        "disclosure register). Erasure: `plan_digest`, `erasure_ground` (Art 17(1)), `as_of`, "
+        "`executed_at`, `person` (fate, ground, legal basis), `erased` (record type, id, scope), "
+        "`kept` (record type, id, ground, legal basis), "
         "`review` (free-text fields of kept records to review), `recipients_to_notify`, "
         "`purged_replays`: ids, types, grounds and field names, never the subject's details"
+    )
+    retention: Retention = Field(
+        description="Rule `subject_request`: disposed of 2 years after closure (with its "
+        "third-party decisions and package); `open` while the request is"
     )
 
 

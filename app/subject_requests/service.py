@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, exists, select
+from sqlalchemy.orm import Session, object_session
 
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
@@ -19,6 +19,8 @@ from app.kit.rules import field_rule
 from app.people import service as people_service
 from app.people.models import Person
 from app.people.schemas import PersonUpdate
+from app.retention.blocks import retention_blocks
+from app.retention.schemas import RetentionBlock
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, named_in_body, scoped
 from app.subject_requests import deadlines, erasure
@@ -41,18 +43,31 @@ from app.subject_requests.schemas import (
 from app.time import today_in_london
 
 
-def clock_start(request: SubjectRequest) -> date:
+def clock_start(request: SubjectRequest) -> date | None:
+    """The later of receipt and identity verification; None until identity is verified (the
+    clock has not started: the request is `awaiting_identity`)."""
+    if request.identity_verified_on is None:
+        return None
     return deadlines.clock_start(request.received_on, request.identity_verified_on)
 
 
 def paused_days(request: SubjectRequest, today: date) -> int:
-    ongoing = (today - request.paused_on).days if request.paused_on else 0
+    """Days paused after the clock started: a pause before identity is verified moves nothing
+    (ICO guidance: the time limit starts on verification), and a pause cannot be dated before
+    the clock's start (`pause`)."""
+    start = clock_start(request)
+    if start is None:
+        return 0
+    ongoing = (today - max(request.paused_on, start)).days if request.paused_on else 0
     return request.paused_days + max(ongoing, 0)
 
 
-def due_on(request: SubjectRequest, today: date) -> date:
+def due_on(request: SubjectRequest, today: date) -> date | None:
+    start = clock_start(request)
+    if start is None:
+        return None
     return deadlines.due_on(
-        clock_start(request), extended=request.extended, paused_days=paused_days(request, today)
+        start, extended=request.extended, paused_days=paused_days(request, today)
     )
 
 
@@ -60,25 +75,42 @@ def is_open(request: SubjectRequest) -> bool:
     return request.status in OPEN_STATUSES
 
 
-def read(request: SubjectRequest, today: date | None = None) -> RequestRead:
+def read(
+    request: SubjectRequest, today: date | None = None, block: RetentionBlock | None = None
+) -> RequestRead:
+    """The read model; `block` is the request's retention block when the caller has it already
+    (lists find all of theirs in one query)."""
     today = today or today_in_london()
+    if block is None:
+        session = object_session(request)
+        assert session is not None
+        [block] = retention_blocks(session, [request])
     due = due_on(request, today) if is_open(request) else request.due_on
-    overdue = is_open(request) and request.status != Status.awaiting_clarification and today > due
+    overdue = (
+        is_open(request)
+        and request.status != Status.awaiting_clarification
+        and due is not None
+        and today > due
+    )
     columns = {c.key: getattr(request, c.key) for c in SubjectRequest.__table__.columns}
     return RequestRead.model_validate(
         {
             **columns,
             "clock_started_on": clock_start(request),
             "due_on": due,
-            "days_left": (due - today).days,
+            "days_left": (due - today).days if due is not None else None,
             "overdue": overdue,
+            "retention": block,
         }
     )
 
 
 def _refresh_due(request: SubjectRequest) -> None:
-    request.due_on = deadlines.due_on(
-        clock_start(request), extended=request.extended, paused_days=request.paused_days
+    start = clock_start(request)
+    request.due_on = (
+        None
+        if start is None
+        else deadlines.due_on(start, extended=request.extended, paused_days=request.paused_days)
     )
 
 
@@ -89,6 +121,11 @@ def create(session: Session, principal: Principal, data: RequestCreate) -> Subje
         raise field_rule("received_on is in the future", "received_on")
     if data.requester != "subject" and not data.requester_basis:
         raise field_rule("Say on what basis a parent or representative asks", "requester_basis")
+    if (data.kind == Kind.erasure) != (data.erasure_ground is not None):
+        raise field_rule(
+            "An erasure request, and only one, records its UK GDPR Art 17(1) ground",
+            "erasure_ground",
+        )
     if (data.kind == Kind.rectification) != bool(
         data.corrections and data.corrections.model_fields_set
     ):
@@ -104,12 +141,14 @@ def create(session: Session, principal: Principal, data: RequestCreate) -> Subje
         centre_id=subject.centre_id,
         subject_id=subject.id,
         kind=data.kind,
-        status=Status.in_progress if verified else Status.received,
+        # Until identity is verified the clock has not started (ICO): no due date.
+        status=Status.in_progress if verified else Status.awaiting_identity,
         requester=data.requester,
         requester_basis=data.requester_basis,
         channel=data.channel,
         received_on=data.received_on,
         identity_verified_on=verified,
+        erasure_ground=data.erasure_ground,
         paused_days=0,
         extended=False,
         corrections=data.corrections.model_dump_json(exclude_unset=True)
@@ -130,8 +169,9 @@ def running_clause() -> ColumnElement[bool]:
 
 
 def overdue_clause(today: date) -> ColumnElement[bool]:
-    """Requests past their due date with the clock running: the one definition of overdue."""
-    return running_clause() & (SubjectRequest.due_on < today)
+    """Requests past their due date with the clock running: the one definition of overdue. No
+    due date (awaiting identity: the clock has not started) is never overdue."""
+    return and_(running_clause(), SubjectRequest.due_on.is_not(None), SubjectRequest.due_on < today)
 
 
 @dataclass(frozen=True)
@@ -229,8 +269,13 @@ def pause(
         "paused",
     )
     day = paused_on or today_in_london()
-    if not (request.received_on <= day <= today_in_london()):
-        raise field_rule("A pause starts on or after receipt, not later than today", "paused_on")
+    start = clock_start(request) or request.received_on
+    if not (start <= day <= today_in_london()):
+        raise field_rule(
+            "A pause cannot be dated before the clock's start (receipt, or identity verification "
+            "once made) nor later than today",
+            "paused_on",
+        )
     request.status = Status.awaiting_clarification
     request.paused_on = day
     request.pause_reason = reason
@@ -254,9 +299,13 @@ def resume(
         raise field_rule(
             "A request resumes on or after its pause, not later than today", "resumed_on"
         )
-    request.paused_days += (day - request.paused_on).days
+    # A pause before identity is verified moves nothing: the clock had not started.
+    if clock_start(request) is not None:
+        request.paused_days += (day - request.paused_on).days
     request.paused_on = None
-    request.status = Status.in_progress if request.identity_verified_on else Status.received
+    request.status = (
+        Status.in_progress if request.identity_verified_on else Status.awaiting_identity
+    )
     _refresh_due(request)
     session.flush()
     return request
@@ -270,7 +319,10 @@ def extend(
     if request.extended:
         raise Conflict("The request was extended already")
     today = today_in_london()
-    if today > due_on(request, today):
+    due = due_on(request, today)
+    if due is None:
+        raise Conflict("The clock has not started (identity is not verified): nothing to extend")
+    if today > due:
         raise Conflict("The deadline has passed: an extension must be made before it")
     request.extended = True
     request.extension_reason = reason
@@ -302,7 +354,21 @@ def erasure_plan(
     return erasure.plan(session, request)
 
 
-def _erase(session: Session, request: SubjectRequest, subject: Person, digest: str | None) -> None:
+def _erase(
+    session: Session,
+    request: SubjectRequest,
+    subject: Person,
+    digest: str | None,
+    ground: str | None,
+) -> None:
+    if ground is not None and request.erasure_ground not in (None, ground):
+        raise Conflict("This request records another Art 17(1) ground already")
+    request.erasure_ground = request.erasure_ground or ground
+    if request.erasure_ground is None:
+        raise field_rule(
+            "Record the UK GDPR Art 17(1) ground of this erasure request before completing it",
+            "erasure_ground",
+        )
     if digest is None:
         raise field_rule(
             "Completing an erasure needs the digest of its previewed plan", "plan_digest"
@@ -328,6 +394,7 @@ def complete(
     request_id: uuid.UUID,
     if_match: str | None,
     plan_digest: str | None = None,
+    erasure_ground: str | None = None,
 ) -> SubjectRequest:
     request = _transition(
         session, principal, request_id, if_match, (Status.in_progress,), "completed"
@@ -336,8 +403,10 @@ def complete(
     assert subject is not None
     if plan_digest is not None and request.kind != Kind.erasure:
         raise field_rule("Only an erasure request is completed with a plan digest", "plan_digest")
+    if erasure_ground is not None and request.kind != Kind.erasure:
+        raise field_rule("Only an erasure request has an Art 17(1) ground", "erasure_ground")
     if request.kind == Kind.erasure:
-        _erase(session, request, subject, plan_digest)
+        _erase(session, request, subject, plan_digest, erasure_ground)
     elif request.kind == Kind.rectification:
         # Before the corrections: an erasure clears those of its subject's requests.
         people_service.ensure_processing_allowed(subject, principal)

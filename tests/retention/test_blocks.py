@@ -205,7 +205,7 @@ def test_a_frozen_party_holds_the_referral(db: Session, world: World) -> None:
     )
     db.flush()
     [found] = retention_blocks(db, [referral])
-    assert as_json(found) == block("referral_no_court", date(2025, 1, 10), None, "held")
+    assert as_json(found) == block("referral_no_court", date(2025, 1, 10), None, "frozen")
     assert_sweep_agrees(db, world, referral, found)
 
 
@@ -262,10 +262,12 @@ def test_ended_staff_keep_six_years_and_their_hr_file_and_dbs_checks_go_with_the
     assert_sweep_agrees(db, world, staff, retention_blocks(db, [staff])[0])
 
 
-def test_staff_never_ended_are_due_three_years_after_last_use(
+def test_applicants_who_never_started_are_due_three_years_after_last_use(
     client: TestClient, db: Session, world: World
 ) -> None:
-    staff = make_staff(db, world.centre_a, last_used_on=date(2025, 6, 30))
+    staff = make_staff(
+        db, world.centre_a, started_on=date(2099, 1, 4), last_used_on=date(2025, 6, 30)
+    )
     check = make_dbs_check(db, staff)
     db.commit()
     expected = block("staff_unused", date(2025, 6, 30), date(2028, 6, 30))

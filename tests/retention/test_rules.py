@@ -19,6 +19,10 @@ POLICY_KEYS = {
     "parental_leave_disability": 216,
     "finance": 72,
     "staff_unused": 36,
+    # DESIGN §4: the rules that make storage limitation total (the centre's choice, editable).
+    "safeguarding_paperwork": None,
+    "subject_request": 24,
+    "disclosure": 36,
 }
 
 

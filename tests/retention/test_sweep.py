@@ -102,8 +102,13 @@ def test_staff_rules_and_their_attachments(app: FastAPI, db: Session, world: Wor
     ended = make_staff(db, world.centre_a, ended_on=date(2020, 3, 31), engagement="paid")
     make_dbs_check(db, ended)
     make_hr_note(db, ended)
-    unused = make_staff(db, world.centre_a, last_used_on=date(2023, 6, 1))
-    used = make_staff(db, world.centre_a, last_used_on=date(2025, 6, 1))
+    # Applicants who never started (their start date is still ahead of the sweep).
+    unused = make_staff(
+        db, world.centre_a, started_on=date(2099, 1, 4), last_used_on=date(2023, 6, 1)
+    )
+    used = make_staff(
+        db, world.centre_a, started_on=date(2099, 1, 4), last_used_on=date(2025, 6, 1)
+    )
     db.commit()
     ended_id = ended.id
 
@@ -143,7 +148,7 @@ def test_parental_leave_keeps_its_own_clock_and_holds_back_its_staff_member(
 
 
 def test_eighteen_years_from_a_leap_day_birth(app: FastAPI, db: Session, world: World) -> None:
-    staff = make_staff(db, world.centre_a)
+    staff = make_staff(db, world.centre_a, ended_on=date(2025, 3, 31))
     leave = make_parental_leave(
         db, staff, child_birth_or_adoption_on=date(2008, 2, 29), disability_allowance=True
     )
@@ -371,7 +376,13 @@ def test_a_child_named_in_an_incident_outlives_the_referral(
 
     old = family(db, world.centre_a, status="closed", closed_on=date(2020, 1, 1))
     incident = make_incident(db, world.centre_a, child_id=old.child.id, referral_id=old.referral.id)
-    only_referral = make_disclosure(db, world.centre_a, [old.resident], referral_id=old.referral.id)
+    only_referral = make_disclosure(
+        db,
+        world.centre_a,
+        [old.resident],
+        referral_id=old.referral.id,
+        lawful_basis="legal_obligation",
+    )
     with_incident = make_disclosure(
         db, world.centre_a, [old.child], referral_id=old.referral.id, incident_id=incident.id
     )

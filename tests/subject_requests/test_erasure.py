@@ -39,6 +39,7 @@ from tests.subject_requests.factories import (
     MOTHER_EMAIL,
     MOTHER_NAME,
     MOTHER_PHONE,
+    FamilyCase,
     family_case,
 )
 from tests.subject_requests.test_router import URL, act, file
@@ -48,7 +49,22 @@ VERIFIED = {"identity_verified_on": "2026-01-01"}
 
 
 def erasure_request(client: TestClient, world: World, person: Person) -> dict:
-    return file(client, world, person, kind="erasure", **VERIFIED)
+    return file(
+        client, world, person, kind="erasure", erasure_ground="consent_withdrawn", **VERIFIED
+    )
+
+
+def settled_family_case(db: Session, world: World, **referral_fields: Any) -> FamilyCase:
+    """The issue's family once the case is over: the referral closed on 2026-01-31 (a court
+    referral is then within its 3 years) and the complaint resolved. An open case and an open
+    complaint are kept from erasure (test_an_open_case_and_open_or_ico_complaints_are_kept)."""
+    referral_fields.setdefault("status", "closed")
+    referral_fields.setdefault("closed_on", date(2026, 1, 31))
+    case = family_case(db, world.centre_a, **referral_fields)
+    case.complaint.status = "resolved"
+    case.complaint.resolved_on = case.complaint.closed_on = date(2026, 3, 2)
+    db.commit()
+    return case
 
 
 def preview(client: TestClient, world: World, request: dict) -> dict:
@@ -125,20 +141,21 @@ def text_hits(db: Session, needles: list[str]) -> list[str]:
 def test_the_plan_keeps_the_incident_and_the_court_referral_and_erases_the_complaint(
     client: TestClient, world: World, db: Session
 ) -> None:
-    case = family_case(db, world.centre_a)
+    case = settled_family_case(db, world)
     request = erasure_request(client, world, case.mother)
     plan = preview(client, world, request)
     found = fates(plan)
     assert found[("incident", str(case.incident.id))] == ("keep", "safeguarding")
     assert found[("referral", str(case.referral.id))] == ("keep", "legal_claims")
     assert found[("complaint", str(case.complaint.id))] == ("erase", "record")
-    assert found[("disclosure", str(case.disclosure.id))] == ("keep", "safeguarding")
+    # A disclosure to the police on the safeguarding basis: safeguarding paperwork.
+    assert found[("disclosure", str(case.disclosure.id))] == ("keep", "safeguarding_paperwork")
     assert found[("subject_request", request["id"])] == ("keep", "legal_obligation")
     # Their pre-visit and attendance follow the referral.
     assert found[("pre_visit", str(case.pre_visits[0].id))] == ("keep", "legal_claims")
     attendance = [v for (t, _), v in found.items() if t == "attendance"]
     assert attendance == [("keep", "legal_claims")] * 2
-    assert plan["person"] == {"fate": "keep", "ground": "needed_by_kept_records"}
+    assert (plan["person"]["fate"], plan["person"]["ground"]) == ("keep", "needed_by_kept_records")
     assert [(r["recipient_type"], r["disclosure_id"]) for r in plan["recipients_to_notify"]] == [
         ("police", str(case.disclosure.id))
     ]
@@ -157,7 +174,7 @@ def test_the_plan_keeps_the_incident_and_the_court_referral_and_erases_the_compl
 def test_executing_the_plan_erases_the_complaint_and_touches_nothing_kept(
     client: TestClient, world: World, db: Session
 ) -> None:
-    case = family_case(db, world.centre_a)
+    case = settled_family_case(db, world)
     complaint_id, document_id = case.complaint.id, case.complaint_document.id
     request = erasure_request(client, world, case.mother)
     plan = preview(client, world, request)
@@ -192,7 +209,7 @@ def test_executing_the_plan_erases_the_complaint_and_touches_nothing_kept(
 @pytest.mark.parametrize(
     "referral_fields",
     [
-        pytest.param({"has_court_order": False}, id="no-court-order"),
+        pytest.param({"has_court_order": False}, id="no-court-order"),  # closed 2026-01-31
         pytest.param(
             {"has_court_order": True, "status": "closed", "closed_on": date(2022, 6, 30)},
             id="court-referral-closed-over-3-years-ago",
@@ -202,13 +219,13 @@ def test_executing_the_plan_erases_the_complaint_and_touches_nothing_kept(
 def test_a_parent_no_kept_record_needs_is_anonymised_and_their_part_erased(
     client: TestClient, world: World, db: Session, referral_fields: dict
 ) -> None:
-    case = family_case(db, world.centre_a, **referral_fields)
+    case = settled_family_case(db, world, **referral_fields)
     parent, other = case.mother, case.father
     assert text_hits(db, [NAME, EMAIL])  # the search finds them before
     request = erasure_request(client, world, parent)
     plan = preview(client, world, request)
     assert fates(plan)[("referral", str(case.referral.id))] == ("erase", "their_part")
-    assert plan["person"] == {"fate": "anonymise", "ground": None}
+    assert plan["person"] == {"fate": "anonymise", "ground": None, "legal_basis": None}
     other_before = snapshot(db, Person)["person"][str((other.id,))]
 
     done = act(client, world, request, "complete", plan_digest=plan["digest"])
@@ -239,7 +256,7 @@ def test_a_parent_no_kept_record_needs_is_anonymised_and_their_part_erased(
     assert set(named) == {parent.id, other.id, case.son.id}
     assert db.get(Referral, case.referral.id) is not None
     result = done.json()["result"]
-    assert result["person"] == {"fate": "anonymise", "ground": None}
+    assert result["person"] == {"fate": "anonymise", "ground": None, "legal_basis": None}
     event = db.scalars(
         select(AuditEvent).where(AuditEvent.action == "subject_requests_complete")
     ).one()
@@ -253,7 +270,9 @@ def test_a_referral_that_concerns_only_them_is_erased_whole(
     referral = make_referral(db, world.centre_a, status="closed", closed_on=date(2026, 1, 20))
     add_party(db, referral, person, "referrer")
     document = make_case_document(db, world.centre_a.id, {"referral_id": referral.id})
-    only_theirs = make_disclosure(db, world.centre_a, [person], referral_id=referral.id)
+    only_theirs = make_disclosure(
+        db, world.centre_a, [person], referral_id=referral.id, lawful_basis="consent"
+    )
     accident = make_incident(db, world.centre_a, kind="accident", referral_id=referral.id)
     db.commit()
     referral_id, document_id, disclosure_id = referral.id, document.id, only_theirs.id
@@ -280,7 +299,7 @@ def test_a_referral_that_concerns_only_them_is_erased_whole(
 def test_a_held_complaint_is_kept_and_a_person_hold_keeps_everything(
     client: TestClient, world: World, db: Session
 ) -> None:
-    case = family_case(db, world.centre_a, has_court_order=False)
+    case = settled_family_case(db, world, has_court_order=False)
     db.add(
         LegalHold(
             centre_id=world.centre_a.id,
@@ -295,7 +314,7 @@ def test_a_held_complaint_is_kept_and_a_person_hold_keeps_everything(
     plan = preview(client, world, request)
     assert fates(plan)[("complaint", str(case.complaint.id))] == ("keep", "legal_hold")
     # A kept complaint needs its complainant.
-    assert plan["person"] == {"fate": "keep", "ground": "needed_by_kept_records"}
+    assert (plan["person"]["fate"], plan["person"]["ground"]) == ("keep", "needed_by_kept_records")
 
     db.add(
         LegalHold(
@@ -307,7 +326,7 @@ def test_a_held_complaint_is_kept_and_a_person_hold_keeps_everything(
     )
     db.commit()
     held = preview(client, world, request)
-    assert held["person"] == {"fate": "keep", "ground": "legal_hold"}
+    assert (held["person"]["fate"], held["person"]["ground"]) == ("keep", "legal_hold")
     assert {r["fate"] for r in held["records"]} == {"keep"}
     assert fates(held)[("referral", str(case.referral.id))] == ("keep", "legal_hold")
     before = snapshot(db, *KEPT_MODELS, Complaint, Document)
@@ -320,14 +339,20 @@ def test_a_held_complaint_is_kept_and_a_person_hold_keeps_everything(
 def test_completion_needs_the_current_plan_and_happens_once(
     client: TestClient, world: World, db: Session
 ) -> None:
-    case = family_case(db, world.centre_a, has_court_order=False)
+    case = settled_family_case(db, world, has_court_order=False)
     request = erasure_request(client, world, case.mother)
     plan = preview(client, world, request)
     missing = assert_problem(act(client, world, request, "complete"), 422)
     assert missing["errors"][0]["loc"] == ["body", "plan_digest"]
     assert_problem(act(client, world, request, "complete", plan_digest="xyz"), 422)
 
-    make_complaint(db, world.centre_a, complainant_id=case.mother.id)
+    make_complaint(
+        db,
+        world.centre_a,
+        complainant_id=case.mother.id,
+        status="withdrawn",
+        closed_on=date(2026, 3, 3),
+    )
     db.commit()
     stale = assert_problem(act(client, world, request, "complete", plan_digest=plan["digest"]), 409)
     assert "changed" in stale["detail"]
@@ -437,7 +462,7 @@ def test_a_court_referral_within_retention_counts_from_closure(
 def test_decisions_to_show_them_in_another_package_are_erased_with_them(
     client: TestClient, world: World, db: Session
 ) -> None:
-    case = family_case(db, world.centre_a, has_court_order=False)
+    case = settled_family_case(db, world, has_court_order=False)
     parent, other = case.mother, case.father
     staff = world.headers("centre_staff")
     access = file(client, world, other, **VERIFIED)
@@ -457,3 +482,120 @@ def test_decisions_to_show_them_in_another_package_are_erased_with_them(
     assert package.status_code == 200
     parties = package.json()["referrals"][0]["other_parties"]
     assert all(p["redacted"] for p in parties)
+
+
+# --- issue 11: erasure keeps live work, with grounds and their legal basis ----------------------
+
+
+def test_an_open_case_and_open_or_ico_complaints_are_kept_with_their_legal_basis(
+    client: TestClient, world: World, db: Session
+) -> None:
+    case = family_case(db, world.centre_a, has_court_order=False)  # active: an open case
+    ico = make_complaint(
+        db,
+        world.centre_a,
+        complainant_id=case.mother.id,
+        status="resolved",
+        resolved_on=date(2026, 3, 2),
+        closed_on=date(2026, 3, 2),
+        referred_to_ico=True,
+    )
+    db.commit()
+    request = erasure_request(client, world, case.mother)
+    plan = preview(client, world, request)
+    assert plan["erasure_ground"] == "consent_withdrawn"
+    found = fates(plan)
+    assert found[("referral", str(case.referral.id))] == ("keep", "open_case")
+    assert found[("complaint", str(case.complaint.id))] == ("keep", "open_complaint")
+    assert found[("complaint", str(ico.id))] == ("keep", "ico_complaint")
+    assert found[("pre_visit", str(case.pre_visits[0].id))] == ("keep", "open_case")
+    bases = {(r["record_type"], r["ground"]): r["legal_basis"] for r in plan["records"]}
+    assert "Art 17(3)(e)" in bases[("complaint", "open_complaint")]
+    assert "s 142" in bases[("complaint", "ico_complaint")]
+    assert "Sch 1 para 18" in bases[("incident", "safeguarding")]
+    assert "Sch 1 para 18" in bases[("disclosure", "safeguarding_paperwork")]
+    assert all(r["legal_basis"] for r in plan["records"] if r["fate"] == "keep")
+    assert all(r["legal_basis"] is None for r in plan["records"] if r["fate"] == "erase")
+    assert plan["person"]["ground"] == "needed_by_kept_records"
+
+    before = snapshot(db, *KEPT_MODELS, Complaint)
+    done = act(client, world, request, "complete", plan_digest=plan["digest"])
+    assert done.status_code == 200, done.text
+    result = done.json()["result"]
+    assert result["erasure_ground"] == "consent_withdrawn"
+    assert snapshot(db, *KEPT_MODELS, Complaint) == before
+    kept = {(k["record_type"], k["record_id"]): k for k in result["kept"]}
+    assert kept[("complaint", str(ico.id))]["legal_basis"] == bases[("complaint", "ico_complaint")]
+
+
+def test_an_erasure_request_records_its_art_17_1_ground(
+    client: TestClient, world: World, db: Session
+) -> None:
+    person = make_person(db, world.centre_a)
+    db.commit()
+    body = {
+        "subject_id": str(person.id),
+        "kind": "erasure",
+        "channel": "email",
+        "received_on": "2026-01-01",
+    }
+    staff = world.headers("centre_staff")
+    missing = assert_problem(client.post(URL, json=body, headers=staff), 422)
+    assert missing["errors"][0]["loc"] == ["body", "erasure_ground"]
+    wrong = {**body, "kind": "access", "erasure_ground": "consent_withdrawn"}
+    assert_problem(client.post(URL, json=wrong, headers=staff), 422)
+    assert_problem(client.post(URL, json={**body, "erasure_ground": "because"}, headers=staff), 422)
+
+    # A request filed before the ground was asked for records it when it is completed.
+    from app.subject_requests.models import SubjectRequest
+
+    legacy = SubjectRequest(
+        centre_id=world.centre_a.id,
+        subject_id=person.id,
+        kind="erasure",
+        status="in_progress",
+        requester="subject",
+        channel="email",
+        received_on=date(2026, 1, 1),
+        identity_verified_on=date(2026, 1, 1),
+        due_on=date(2026, 2, 2),
+    )
+    db.add(legacy)
+    db.commit()
+    request = client.get(f"{URL}/{legacy.id}", headers=staff).json()
+    plan = preview(client, world, request)
+    assert plan["erasure_ground"] is None
+    no_ground = assert_problem(
+        act(client, world, request, "complete", plan_digest=plan["digest"]), 422
+    )
+    assert no_ground["errors"][0]["loc"] == ["body", "erasure_ground"]
+    done = act(
+        client,
+        world,
+        request,
+        "complete",
+        plan_digest=plan["digest"],
+        erasure_ground="no_longer_necessary",
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["erasure_ground"] == "no_longer_necessary"
+
+
+def test_the_subjects_safeguarding_paperwork_is_kept_and_keeps_them(
+    client: TestClient, world: World, db: Session
+) -> None:
+    case = settled_family_case(db, world, has_court_order=False)
+    flagged = db.get(PreVisit, case.pre_visits[0].id)
+    assert flagged is not None
+    flagged.safeguarding = True
+    db.commit()
+    request = erasure_request(client, world, case.mother)
+    plan = preview(client, world, request)
+    found = fates(plan)
+    assert found[("pre_visit", str(flagged.id))] == ("keep", "safeguarding_paperwork")
+    assert found[("referral", str(case.referral.id))] == ("erase", "their_part")
+    assert plan["person"]["ground"] == "needed_by_kept_records"
+    done = act(client, world, request, "complete", plan_digest=plan["digest"])
+    assert done.status_code == 200, done.text
+    db.expire_all()
+    assert db.get(PreVisit, flagged.id) is not None

@@ -94,7 +94,7 @@ def test_the_package_holds_everything_about_the_subject_and_nothing_of_the_other
     [complaint] = body["complaints"]
     assert complaint["id"] == str(case.complaint.id)
     # The open access request itself freezes the subject's records.
-    assert complaint["retention"]["reason"] == "held"
+    assert complaint["retention"]["reason"] == "frozen"
     [disclosure] = body["disclosures"]
     assert disclosure["recipient_name"] == "Cambridgeshire Constabulary"
     assert len(disclosure["other_people"]) == 2

@@ -74,7 +74,12 @@ def test_the_clock_waits_for_identity_and_pauses_for_clarification(
     client: TestClient, world: World, subject: Person
 ) -> None:
     request = file(client, world, subject, received_on="2026-04-15")
-    assert request["status"] == "received"
+    # Until identity is verified the clock has not started: no due date, never overdue.
+    assert (request["status"], request["due_on"], request["overdue"]) == (
+        "awaiting_identity",
+        None,
+        False,
+    )
     verified = act(client, world, request, "verify-identity", verified_on="2026-04-15").json()
     assert (verified["status"], verified["due_on"]) == ("in_progress", "2026-05-15")
     paused = act(client, world, verified, "pause", reason="which records?", paused_on="2026-04-20")
@@ -122,7 +127,11 @@ def test_retrying_a_filed_request_returns_the_first(
         URL, params={"subject_id": str(subject.id)}, headers=world.headers("centre_staff")
     )
     assert len(listed.json()["items"]) == 1
-    other = client.post(URL, json={**body, "kind": "erasure"}, headers=headers)
+    other = client.post(
+        URL,
+        json={**body, "kind": "erasure", "erasure_ground": "no_longer_necessary"},
+        headers=headers,
+    )
     assert_problem(other, 422, "idempotency-key-reused")
 
 
@@ -335,3 +344,38 @@ def test_lifting_a_restriction_is_recorded_and_allows_writes_again(
         headers={**staff, "If-Match": person.headers["etag"]},
     )
     assert changed.status_code == 200
+
+
+def test_a_pause_before_identity_is_verified_moves_nothing(
+    client: TestClient, world: World, subject: Person
+) -> None:
+    """Issue 11: received 2026-01-05, paused 01-06 to 01-16, verified 01-20 → due 2026-02-20
+    (it was 2026-03-02: the pause before the clock started was counted)."""
+    request = file(client, world, subject, received_on="2026-01-05")
+    assert (request["status"], request["due_on"], request["days_left"]) == (
+        "awaiting_identity",
+        None,
+        None,
+    )
+    listed = client.get(URL, params={"overdue": "false"}, headers=world.headers("centre_staff"))
+    assert request["id"] in [r["id"] for r in listed.json()["items"]]
+    overdue = client.get(URL, params={"overdue": "true"}, headers=world.headers("centre_staff"))
+    assert request["id"] not in [r["id"] for r in overdue.json()["items"]]
+
+    paused = act(client, world, request, "pause", reason="which records?", paused_on="2026-01-06")
+    assert paused.status_code == 200, paused.text
+    resumed = act(client, world, paused.json(), "resume", resumed_on="2026-01-16").json()
+    assert (resumed["status"], resumed["paused_days"], resumed["due_on"]) == (
+        "awaiting_identity",
+        0,
+        None,
+    )
+    verified = act(client, world, resumed, "verify-identity", verified_on="2026-01-20").json()
+    assert (verified["clock_started_on"], verified["due_on"]) == ("2026-01-20", "2026-02-20")
+
+    # A pause cannot be dated before the clock's start.
+    early = act(client, world, verified, "pause", reason="again", paused_on="2026-01-19")
+    assert assert_problem(early, 422)["errors"][0]["loc"] == ["body", "paused_on"]
+    paused = act(client, world, verified, "pause", reason="again", paused_on="2026-02-02").json()
+    resumed = act(client, world, paused, "resume", resumed_on="2026-02-05").json()
+    assert (resumed["paused_days"], resumed["due_on"]) == (3, "2026-02-23")
