@@ -218,5 +218,6 @@ add_owner_document_routes(
     owner_name="complaint",
     load_owner=_complaint,
     default_kind=DocumentKind.correspondence,
-    upload_description="Attach a document (multipart: `file`, `kind`, `safeguarding`). Encrypted at rest.",
+    upload_description="Attach a document (multipart: `file`, `kind`, `safeguarding`). "
+    "Encrypted at rest.",
 )

@@ -106,5 +106,6 @@ add_owner_document_routes(
     owner_name="incident",
     load_owner=_incident,
     default_kind=DocumentKind.other,
-    upload_description="Attach a document (multipart: `file`, `kind`, `safeguarding`). Encrypted at rest.",
+    upload_description="Attach a document (multipart: `file`, `kind`, `safeguarding`). "
+    "Encrypted at rest.",
 )
