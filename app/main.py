@@ -20,6 +20,7 @@ from app.attendance.router import router as sessions_router
 from app.attendance.router import summaries_router as attendance_summaries_router
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
+from app.breaches.router import router as breaches_router
 from app.centres.router import router as centres_router
 from app.complaints.router import router as complaints_router
 from app.config import Settings, get_settings
@@ -72,6 +73,7 @@ API_ROUTERS = [
     complaints_router,
     disclosures_router,
     stats_router,
+    breaches_router,
 ]
 
 

@@ -4,6 +4,7 @@ from app.api.models import IdempotencyRecord
 from app.attendance.models import Attendance, ContactSession
 from app.audit.models import AuditEvent
 from app.auth.models import LoginThrottle
+from app.breaches.models import Breach, BreachPerson, BreachRecord
 from app.centres.models import Centre
 from app.complaints.models import Complaint
 from app.db import Base
@@ -24,6 +25,9 @@ from app.users.models import UserAccount, user_centre
 __all__ = [
     "Attendance",
     "AuditEvent",
+    "Breach",
+    "BreachPerson",
+    "BreachRecord",
     "Base",
     "Centre",
     "Complaint",

@@ -35,6 +35,7 @@ from pydantic import BaseModel
 from sqlalchemy import and_, case, select, true
 from sqlalchemy.orm import Session
 
+from app.breaches.models import Breach
 from app.complaints.models import Complaint
 from app.finance.models import FinanceRecord
 from app.incidents.models import Incident
@@ -44,6 +45,7 @@ from app.retention.engine import load_rules, not_held
 from app.retention.models import RetentionRule
 from app.retention.schemas import RetentionBlock, RetentionReason
 from app.retention.sources import (
+    BREACH,
     COMPLAINT,
     FINANCE_RECORD,
     PARENTAL_LEAVE,
@@ -88,6 +90,7 @@ SPECS: dict[type, Spec] = {
         Spec(
             FinanceRecord, "finance_record", FINANCE_RECORD, unmatched=("finance", "hmrc_enquiry")
         ),
+        Spec(Breach, "breach", BREACH, unmatched=("breach", "open")),
     )
 }
 

@@ -10,7 +10,7 @@ from app.api.schemas import JSON_INTEGER, NO_NUL, Flag, StrictModel
 
 # The record types the schedule disposes of (app.retention.sources.SOURCES).
 HeldRecordType = Literal[
-    "referral", "complaint", "staff_member", "parental_leave", "finance_record"
+    "referral", "complaint", "staff_member", "parental_leave", "finance_record", "breach"
 ]
 PeriodMonths = Annotated[
     int, Field(ge=1, le=1200, description="Whole months; a year is 12"), JSON_INTEGER

@@ -31,6 +31,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from app.attendance.models import AbsenceReason, Attendance, AttendanceStatus, ContactSession
+from app.breaches.models import Breach, BreachPerson, BreachRecord
 from app.complaints.models import Complaint
 from app.db import days_between
 from app.disclosures.models import Disclosure, DisclosurePerson
@@ -330,8 +331,48 @@ COMPLAINT = Source(
     delete_attachments=_delete_complaint_attachments,
 )
 
+# --- breaches: the register entry, with its links to people and records -----------------------
+
+
+def _breach_people(match: Match) -> Select[Any]:
+    return select(BreachPerson.person_id).where(match(BreachPerson.breach_id))
+
+
+def _delete_breach_attachments(session: Session, ids: IdList) -> dict[str, int]:
+    return {
+        "breach_person": _deleted(
+            session, delete(BreachPerson).where(in_ids(session, BreachPerson.breach_id, ids))
+        ),
+        "breach_record": _deleted(
+            session, delete(BreachRecord).where(in_ids(session, BreachRecord.breach_id, ids))
+        ),
+    }
+
+
+BREACH = Source(
+    record_type="breach",
+    model=Breach,
+    rules={"breach": Breach.closed_on.is_not(None)},
+    trigger=Breach.closed_on,
+    person_links=(_breach_people,),
+    facts={
+        "risk": Breach.risk,
+        "ico_notified": Breach.ico_notified_at.is_not(None),
+        "approx_subjects": Breach.approx_subjects,
+        "closed_on": Breach.closed_on,
+    },
+    delete_attachments=_delete_breach_attachments,
+)
+
 # Disposal order matters: parental leave before the staff members it belongs to.
-SOURCES: tuple[Source, ...] = (REFERRAL, COMPLAINT, PARENTAL_LEAVE, STAFF_MEMBER, FINANCE_RECORD)
+SOURCES: tuple[Source, ...] = (
+    REFERRAL,
+    COMPLAINT,
+    PARENTAL_LEAVE,
+    STAFF_MEMBER,
+    FINANCE_RECORD,
+    BREACH,
+)
 
 
 def trigger_for(source: Source, rule_key: str) -> Any:

@@ -34,6 +34,8 @@ class Perm(StrEnum):
     policy_read = "policy:read"
     policy_write = "policy:write"
     stats_read = "stats:read"
+    breaches_read = "breaches:read"
+    breaches_write = "breaches:write"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
@@ -54,6 +56,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.retention_read,
             Perm.holds_write,
             Perm.stats_read,
+            Perm.breaches_read,
+            Perm.breaches_write,
         }
     ),
     # Inspections view family and HR files of one centre; nothing else, and nothing written.

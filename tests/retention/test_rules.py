@@ -22,6 +22,8 @@ POLICY_KEYS = {
     "parental_leave_disability": 216,
     "finance": 72,
     "staff_unused": 36,
+    # Not a policy row: the centre's choice for the breach register (migration 1600).
+    "breach": 72,
 }
 
 
