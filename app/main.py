@@ -46,6 +46,7 @@ from app.service_clients.router import router as clients_router
 from app.staff.router import router as staff_router
 from app.stats.router import router as stats_router
 from app.subject_requests.router import router as subject_requests_router
+from app.tasks.router import router as tasks_router
 from app.users.router import router as users_router
 
 API_PREFIX = "/api/v1"
@@ -74,6 +75,7 @@ API_ROUTERS = [
     disclosures_router,
     stats_router,
     breaches_router,
+    tasks_router,
 ]
 
 

@@ -72,6 +72,10 @@ class Breach(TimestampedMixin, Base):
     occurred_at: Mapped[datetime | None] = mapped_column()
     # The ICO's 72 hours run from here (Art 33(1)).
     aware_at: Mapped[datetime] = mapped_column(index=True)
+    # aware_at + 72 hours, and its day in England and Wales: kept in step with `aware_at` so that
+    # lists and the work queue sort and filter on them.
+    ico_deadline_at: Mapped[datetime] = mapped_column()
+    ico_deadline_on: Mapped[date] = mapped_column(index=True)
     # What happened can name people: encrypted at rest, like the consequences and measures.
     nature: Mapped[str] = mapped_column(EncryptedText)
     subject_categories: Mapped[list[str]] = mapped_column(JSON, default=list)

@@ -61,7 +61,7 @@ from app.security.principals import Principal
 from app.security.scoping import get_scoped, scoped
 from app.staff.models import ParentalLeave, StaffMember
 from app.subject_requests.models import SubjectRequest
-from app.time import today_in_london
+from app.time import local_day, today_in_london
 
 ICO_DEADLINE = timedelta(hours=72)
 # Records a breach can name, by type.
@@ -112,7 +112,10 @@ def status_of(breach: Breach) -> BreachStatus:
 
 
 def refresh_status(breach: Breach) -> None:
+    """Keep the stored, derived columns in step: status and the ICO deadline."""
     breach.status = status_of(breach).value
+    breach.ico_deadline_at = ico_deadline(breach.aware_at)
+    breach.ico_deadline_on = local_day(breach.ico_deadline_at)
 
 
 # --- facts and links ---------------------------------------------------------------------------
@@ -238,6 +241,7 @@ def update(
     for name, value in changes.items():
         if name not in ("person_ids", "records"):
             setattr(breach, name, value)
+    refresh_status(breach)
     breach.updated_at = utcnow()  # a change of links alone still makes a new version
     session.flush()
     return breach

@@ -36,6 +36,7 @@ class Perm(StrEnum):
     stats_read = "stats:read"
     breaches_read = "breaches:read"
     breaches_write = "breaches:write"
+    tasks_read = "tasks:read"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
@@ -58,6 +59,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.stats_read,
             Perm.breaches_read,
             Perm.breaches_write,
+            Perm.tasks_read,
         }
     ),
     # Inspections view family and HR files of one centre; nothing else, and nothing written.

@@ -41,6 +41,8 @@ def upgrade() -> None:
         sa.Column("centre_id", sa.Uuid(), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("aware_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ico_deadline_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ico_deadline_on", sa.Date(), nullable=False),
         sa.Column("nature", sa.LargeBinary(), nullable=False),
         sa.Column("subject_categories", sa.JSON(), nullable=False),
         sa.Column("data_categories", sa.JSON(), nullable=False),
@@ -74,6 +76,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_breach_aware_at"), ["aware_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_breach_centre_id"), ["centre_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_breach_closed_on"), ["closed_on"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_breach_ico_deadline_on"), ["ico_deadline_on"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_breach_status"), ["status"], unique=False)
 
     op.create_table(
@@ -151,6 +156,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_breach_status"))
         batch_op.drop_index(batch_op.f("ix_breach_closed_on"))
         batch_op.drop_index(batch_op.f("ix_breach_centre_id"))
+        batch_op.drop_index(batch_op.f("ix_breach_ico_deadline_on"))
         batch_op.drop_index(batch_op.f("ix_breach_aware_at"))
 
     op.drop_table("breach")
