@@ -48,6 +48,8 @@ from app.stats.router import router as stats_router
 from app.subject_requests.router import router as subject_requests_router
 from app.tasks.router import router as tasks_router
 from app.users.router import router as users_router
+from app.webhooks import worker as webhook_worker
+from app.webhooks.router import router as webhooks_router
 
 API_PREFIX = "/api/v1"
 API_ROUTERS = [
@@ -76,6 +78,7 @@ API_ROUTERS = [
     stats_router,
     breaches_router,
     tasks_router,
+    webhooks_router,
 ]
 
 
@@ -111,9 +114,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         scheduler, leadership = retention_scheduler.start(
             app.state.engine, app.state.sessionmaker, settings.sweep_cron
         )
+        deliveries = webhook_worker.start(
+            app.state.engine, app.state.sessionmaker, settings.webhook_interval_seconds
+        )
         try:
             yield
         finally:
+            deliveries.shutdown(wait=False)
             scheduler.shutdown(wait=False)
             leadership.resign()
 

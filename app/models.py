@@ -21,6 +21,12 @@ from app.service_clients.models import ServiceClient
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
 from app.users.models import UserAccount, user_centre
+from app.webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "Attendance",
@@ -59,5 +65,9 @@ __all__ = [
     "SweepLock",
     "ThirdPartyDecision",
     "UserAccount",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
     "user_centre",
 ]

@@ -62,6 +62,8 @@ from app.security.scoping import get_scoped, scoped
 from app.staff.models import ParentalLeave, StaffMember
 from app.subject_requests.models import SubjectRequest
 from app.time import local_day, today_in_london
+from app.webhooks import outbox
+from app.webhooks.models import EventType
 
 ICO_DEADLINE = timedelta(hours=72)
 # Records a breach can name, by type.
@@ -188,6 +190,7 @@ def create(session: Session, principal: Principal, data: BreachCreate) -> Breach
     session.flush()
     _set_people(session, principal, breach, data.person_ids)
     _set_records(session, principal, breach, data.records)
+    outbox.emit(session, EventType.breach_recorded, "breach", breach.id, breach.centre_id)
     session.flush()
     return breach
 

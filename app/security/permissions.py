@@ -37,6 +37,7 @@ class Perm(StrEnum):
     breaches_read = "breaches:read"
     breaches_write = "breaches:write"
     tasks_read = "tasks:read"
+    webhooks_admin = "webhooks:admin"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
