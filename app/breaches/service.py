@@ -46,6 +46,7 @@ from app.breaches.schemas import (
     LinkedRecord,
     PeopleNotice,
 )
+from app.centres.models import Centre
 from app.complaints.models import Complaint
 from app.db import utcnow
 from app.disclosures.models import Disclosure
@@ -53,12 +54,12 @@ from app.documents.models import Document
 from app.errors import Conflict, Unprocessable
 from app.finance.models import FinanceRecord
 from app.incidents.models import Incident
-from app.people import service as people_service
-from app.people.service import field_error
+from app.kit.rules import field_error
+from app.people.models import Person
 from app.referrals.models import Referral
 from app.retention.blocks import retention_blocks
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, scoped
+from app.security.scoping import get_scoped, named_in_body, scoped
 from app.staff.models import ParentalLeave, StaffMember
 from app.subject_requests.models import SubjectRequest
 from app.time import local_day, today_in_london
@@ -141,8 +142,13 @@ def _set_people(
 ) -> None:
     unique = list(dict.fromkeys(person_ids))
     for index, person_id in enumerate(unique):
-        people_service.person_in_centre(
-            session, principal, person_id, breach.centre_id, f"person_ids.{index}"
+        named_in_body(
+            session,
+            principal,
+            Person,
+            person_id,
+            field=f"person_ids.{index}",
+            centre_id=breach.centre_id,
         )
     session.execute(delete(BreachPerson).where(BreachPerson.breach_id == breach.id))
     session.add_all(BreachPerson(breach_id=breach.id, person_id=pid) for pid in unique)
@@ -153,22 +159,14 @@ def _set_records(
 ) -> None:
     unique = list(dict.fromkeys((r.record_type, r.record_id) for r in records))
     for index, (record_type, record_id) in enumerate(unique):
-        record = session.get(LINKABLE[record_type], record_id)
-        if (
-            record is None
-            or record.centre_id != breach.centre_id
-            or not principal.can_see_centre(record.centre_id)
-        ):
-            raise Unprocessable(
-                "Unknown record in this centre",
-                errors=[
-                    {
-                        "loc": ["body", "records", index, "record_id"],
-                        "msg": f"no such {record_type} in the breach's centre",
-                        "type": "not_found",
-                    }
-                ],
-            )
+        named_in_body(
+            session,
+            principal,
+            LINKABLE[record_type],
+            record_id,
+            field=f"records.{index}.record_id",
+            centre_id=breach.centre_id,
+        )
     session.execute(delete(BreachRecord).where(BreachRecord.breach_id == breach.id))
     session.add_all(
         BreachRecord(breach_id=breach.id, record_type=t, record_id=i) for t, i in unique
@@ -176,7 +174,7 @@ def _set_records(
 
 
 def create(session: Session, principal: Principal, data: BreachCreate) -> Breach:
-    people_service.require_existing_centre(session, principal, data.centre_id)
+    named_in_body(session, principal, Centre, data.centre_id, field="centre_id")
     _check_times(data.occurred_at, data.aware_at)
     breach = Breach(
         **data.model_dump(

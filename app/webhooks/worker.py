@@ -32,7 +32,7 @@ from app.breaches.models import Breach, BreachStatus
 from app.complaints.models import Complaint
 from app.complaints.service import overdue_clause
 from app.db import utcnow
-from app.retention.engine import RunnerLock, renew_lease, sweep_lock
+from app.retention.sweep import RunnerLock, renew_lease, sweep_lock
 from app.subject_requests.models import SubjectRequest
 from app.tasks.service import RUNNING
 from app.time import LONDON

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from app.breaches import service as breach_service
 from app.breaches.schemas import BreachCreate
 from app.db import utcnow
-from app.retention import engine
+from app.retention import sweep as sweep_module
 from app.security import tokens
 from app.security.permissions import ROLE_PERMISSIONS, Role
 from app.security.principals import Principal, PrincipalKind
@@ -35,7 +35,7 @@ from tests.breaches.factories import make_breach
 from tests.cases.factories import make_complaint
 from tests.factories import World, bearer
 from tests.helpers import assert_problem
-from tests.retention.test_engine import sweep
+from tests.retention.test_sweep import sweep
 from tests.webhooks.receiver import Receiver, receiver
 
 URL = "/api/v1/webhook-subscriptions"
@@ -343,11 +343,11 @@ def test_one_runner_at_a_time_and_not_blocked_by_the_sweep(
     subscribe(client, world, hook.url, "breach.recorded")
     record_breach(client, world)
     sessions = app.state.sessionmaker
-    with engine.sweep_lock(app.state.engine, sessions, "other", worker.WEBHOOK_LOCK) as held:
+    with sweep_module.sweep_lock(app.state.engine, sessions, "other", worker.WEBHOOK_LOCK) as held:
         assert held
         assert worker.run_once(app.state.engine, sessions, http, policy=POLICY) is None
     assert hook.received == []
-    with engine.sweep_lock(app.state.engine, sessions, "sweeper") as held:
+    with sweep_module.sweep_lock(app.state.engine, sessions, "sweeper") as held:
         assert held
         assert run(app, http).delivered == 1
 
