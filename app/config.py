@@ -58,6 +58,8 @@ class Settings(BaseSettings):
 
     scheduler_enabled: bool = True
     sweep_cron: str = "30 2 * * *"
+    # How often the webhook worker announces what fell due and sends pending deliveries.
+    webhook_interval_seconds: int = Field(default=30, ge=1, le=3600)
 
     bootstrap_email: str | None = None
     bootstrap_password: str | None = None

@@ -23,6 +23,7 @@ from app.audit import service as audit_service
 from app.audit.router import router as audit_router
 from app.auth import service as auth_service
 from app.auth.router import router as auth_router
+from app.breaches.router import router as breaches_router
 from app.centres.router import router as centres_router
 from app.complaints.router import router as complaints_router
 from app.config import Settings, get_settings
@@ -51,7 +52,10 @@ from app.service_clients.router import router as clients_router
 from app.staff.router import router as staff_router
 from app.stats.router import router as stats_router
 from app.subject_requests.router import router as subject_requests_router
+from app.tasks.router import router as tasks_router
 from app.users.router import router as users_router
+from app.webhooks import worker as webhook_worker
+from app.webhooks.router import router as webhooks_router
 
 API_PREFIX = "/api/v1"
 API_ROUTERS = [
@@ -78,6 +82,9 @@ API_ROUTERS = [
     complaints_router,
     disclosures_router,
     stats_router,
+    breaches_router,
+    tasks_router,
+    webhooks_router,
 ]
 
 
@@ -113,9 +120,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         scheduler, leadership = retention_scheduler.start(
             app.state.engine, app.state.sessionmaker, settings.sweep_cron
         )
+        deliveries = webhook_worker.start(
+            app.state.engine, app.state.sessionmaker, settings.webhook_interval_seconds
+        )
         try:
             yield
         finally:
+            deliveries.shutdown(wait=False)
             scheduler.shutdown(wait=False)
             leadership.resign()
 

@@ -4,6 +4,7 @@ from app.api.models import IdempotencyRecord
 from app.attendance.models import Attendance, ContactSession
 from app.audit.models import AuditEvent
 from app.auth.models import LoginThrottle
+from app.breaches.models import Breach, BreachPerson, BreachRecord
 from app.centres.models import Centre
 from app.complaints.models import Complaint
 from app.db import Base
@@ -20,10 +21,19 @@ from app.service_clients.models import ServiceClient
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
 from app.users.models import UserAccount, user_centre
+from app.webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+)
 
 __all__ = [
     "Attendance",
     "AuditEvent",
+    "Breach",
+    "BreachPerson",
+    "BreachRecord",
     "Base",
     "Centre",
     "Complaint",
@@ -55,5 +65,9 @@ __all__ = [
     "SweepLock",
     "ThirdPartyDecision",
     "UserAccount",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
     "user_centre",
 ]

@@ -39,6 +39,7 @@ from pydantic import BaseModel
 from sqlalchemy import and_, case, select, true
 from sqlalchemy.orm import Session
 
+from app.breaches.models import Breach
 from app.complaints.models import Complaint
 from app.documents.models import Document
 from app.finance.models import FinanceRecord
@@ -48,6 +49,7 @@ from app.referrals.models import Referral
 from app.retention.models import RetentionRule
 from app.retention.schemas import RetentionBlock, RetentionReason
 from app.retention.sources import (
+    BREACH,
     COMPLAINT,
     FINANCE_RECORD,
     PARENTAL_LEAVE,
@@ -108,6 +110,7 @@ SPECS: dict[type, Spec] = {
         Spec(
             FinanceRecord, "finance_record", FINANCE_RECORD, unmatched=("finance", "hmrc_enquiry")
         ),
+        Spec(Breach, "breach", BREACH, unmatched=("breach", "open")),
     )
 }
 

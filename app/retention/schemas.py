@@ -17,6 +17,7 @@ HeldRecordType = Literal[
     "staff_member",
     "parental_leave",
     "finance_record",
+    "breach",
 ]
 PeriodMonths = Annotated[
     int, Field(ge=1, le=1200, description="Whole months; a year is 12"), JSON_INTEGER

@@ -41,6 +41,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from app.attendance.models import AbsenceReason, Attendance, AttendanceStatus, ContactSession
+from app.breaches.models import Breach, BreachPerson, BreachRecord
 from app.complaints.models import Complaint
 from app.db import Base, days_between, utc_date
 from app.disclosures.models import Disclosure, DisclosurePerson, LawfulBasis
@@ -505,6 +506,37 @@ SUBJECT_REQUEST = RetentionSource(
     delete_attachments=lambda session, ids: delete_dependents(
         session, cast(Table, SubjectRequest.__table__), ids
     ),
+# --- breaches: the register entry, with its links to people and records -----------------------
+
+
+def _breach_people(match: Match) -> Select[Any]:
+    return select(BreachPerson.person_id).where(match(BreachPerson.breach_id))
+
+
+def _delete_breach_attachments(session: Session, ids: IdList) -> dict[str, int]:
+    return {
+        "breach_person": _deleted(
+            session, delete(BreachPerson).where(in_ids(session, BreachPerson.breach_id, ids))
+        ),
+        "breach_record": _deleted(
+            session, delete(BreachRecord).where(in_ids(session, BreachRecord.breach_id, ids))
+        ),
+    }
+
+
+BREACH = RetentionSource(
+    record_type="breach",
+    model=Breach,
+    rules={"breach": Breach.closed_on.is_not(None)},
+    trigger=Breach.closed_on,
+    person_links=(_breach_people,),
+    facts={
+        "risk": Breach.risk,
+        "ico_notified": Breach.ico_notified_at.is_not(None),
+        "approx_subjects": Breach.approx_subjects,
+        "closed_on": Breach.closed_on,
+    },
+    delete_attachments=_delete_breach_attachments,
 )
 
 # Disposal order matters: parental leave before the staff members it belongs to.
@@ -516,6 +548,7 @@ SOURCES: tuple[RetentionSource, ...] = (
     PARENTAL_LEAVE,
     STAFF_MEMBER,
     FINANCE_RECORD,
+    BREACH,
 )
 
 # How every table that refers to a person (or a staff member) is covered by the schedule: a rule
@@ -536,6 +569,7 @@ COVERAGE: dict[str, str] = {
     "disclosure_person": "goes with its disclosure",
     "subject_request": "rule subject_request",
     "third_party_decision": "goes with its subject request",
+    "breach_person": "goes with its breach (rule breach)",
     "staff_member": "rules hr_file and staff_unused; never due while current",
     "hr_file_entry": "goes with its staff member",
     "dbs_check": "goes with its staff member",

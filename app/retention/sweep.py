@@ -45,6 +45,8 @@ from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, Swee
 from app.retention.sources import NO_SYNC, SOURCES, RetentionSource, in_ids, trigger_for
 from app.security.scoping import within_centres
 from app.subject_requests.models import frozen_subjects
+from app.webhooks import outbox
+from app.webhooks.models import EventType
 
 log = logging.getLogger(__name__)
 
@@ -320,48 +322,63 @@ def delete_unneeded_people(
 # --- locking ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RunnerLock:
+    """One runner at a time across processes: a PostgreSQL advisory lock (`key`), or on SQLite a
+    lease row (`name`) that a crashed holder loses after `lease`."""
+
+    key: int
+    name: str
+    lease: timedelta = LEASE
+
+
+SWEEP_LOCK = RunnerLock(SWEEP_LOCK_KEY, "sweep")
+
+
 @contextmanager
-def sweep_lock(engine: Engine, sessions: sessionmaker[Session], holder: str) -> Iterator[bool]:
-    """Yields True while this process holds the sweep lock, False if another one does."""
+def sweep_lock(
+    engine: Engine, sessions: sessionmaker[Session], holder: str, lock: RunnerLock = SWEEP_LOCK
+) -> Iterator[bool]:
+    """Yields True while this process holds the lock, False if another one does."""
     if engine.dialect.name == "postgresql":
         with engine.connect() as connection:
             acquired = bool(
-                connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": SWEEP_LOCK_KEY})
+                connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock.key})
             )
             connection.commit()
             try:
                 yield acquired
             finally:
                 if acquired:
-                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SWEEP_LOCK_KEY})
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock.key})
                     connection.commit()
         return
-    acquired = _take_lease(sessions, holder)
+    acquired = _take_lease(sessions, holder, lock)
     try:
         yield acquired
     finally:
         if acquired:
             with sessions() as session:
                 session.execute(
-                    delete(SweepLock).where(SweepLock.name == "sweep", SweepLock.holder == holder)
+                    delete(SweepLock).where(SweepLock.name == lock.name, SweepLock.holder == holder)
                 )
                 session.commit()
 
 
-def _take_lease(sessions: sessionmaker[Session], holder: str) -> bool:
+def _take_lease(sessions: sessionmaker[Session], holder: str, lock: RunnerLock) -> bool:
     now = utcnow()
     with sessions() as session:
         taken = session.execute(
             update(SweepLock)
             .where(
-                SweepLock.name == "sweep",
+                SweepLock.name == lock.name,
                 or_(SweepLock.expires_at < now, SweepLock.holder == holder),
             )
-            .values(holder=holder, expires_at=now + LEASE)
+            .values(holder=holder, expires_at=now + lock.lease)
         ).rowcount  # type: ignore[attr-defined]
         if not taken:
             try:
-                session.add(SweepLock(name="sweep", holder=holder, expires_at=now + LEASE))
+                session.add(SweepLock(name=lock.name, holder=holder, expires_at=now + lock.lease))
                 session.flush()
             except IntegrityError:
                 session.rollback()
@@ -370,12 +387,14 @@ def _take_lease(sessions: sessionmaker[Session], holder: str) -> bool:
         return True
 
 
-def renew_lease(session: Session, engine: Engine, holder: str) -> None:
+def renew_lease(
+    session: Session, engine: Engine, holder: str, lock: RunnerLock = SWEEP_LOCK
+) -> None:
     if engine.dialect.name != "postgresql":
         session.execute(
             update(SweepLock)
-            .where(SweepLock.name == "sweep", SweepLock.holder == holder)
-            .values(expires_at=utcnow() + LEASE)
+            .where(SweepLock.name == lock.name, SweepLock.holder == holder)
+            .values(expires_at=utcnow() + lock.lease)
         )
 
 
@@ -466,6 +485,8 @@ def _finish(
             sweep.counts = counts
         if batches is not None:
             sweep.batches = batches
+        if status == "completed" and not sweep.dry_run:
+            outbox.emit(session, EventType.sweep_completed, "retention_sweep", sweep.id, None)
         session.commit()
 
 

@@ -35,6 +35,10 @@ class Perm(StrEnum):
     policy_write = "policy:write"
     stats_read = "stats:read"
     metrics_read = "metrics:read"
+    breaches_read = "breaches:read"
+    breaches_write = "breaches:write"
+    tasks_read = "tasks:read"
+    webhooks_admin = "webhooks:admin"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
@@ -55,6 +59,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.retention_read,
             Perm.holds_write,
             Perm.stats_read,
+            Perm.breaches_read,
+            Perm.breaches_write,
+            Perm.tasks_read,
         }
     ),
     # Inspections view family and HR files of one centre; nothing else, and nothing written.

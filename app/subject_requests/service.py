@@ -41,6 +41,8 @@ from app.subject_requests.schemas import (
     RequestRead,
 )
 from app.time import today_in_london
+from app.webhooks import outbox
+from app.webhooks.models import EventType
 
 
 def clock_start(request: SubjectRequest) -> date | None:
@@ -158,6 +160,9 @@ def create(session: Session, principal: Principal, data: RequestCreate) -> Subje
     _refresh_due(request)
     session.add(request)
     session.flush()
+    outbox.emit(
+        session, EventType.subject_request_created, "subject_request", request.id, request.centre_id
+    )
     return request
 
 

@@ -23,6 +23,8 @@ POLICY_KEYS = {
     "safeguarding_paperwork": None,
     "subject_request": 24,
     "disclosure": 36,
+    # Not a policy row: the centre's choice for the breach register (migration 1600).
+    "breach": 72,
 }
 
 
