@@ -41,7 +41,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from app.attendance.models import AbsenceReason, Attendance, AttendanceStatus, ContactSession
-from app.breaches.models import Breach, BreachPerson, BreachRecord
+from app.breaches.models import Breach, BreachPerson
 from app.complaints.models import Complaint
 from app.db import Base, days_between, utc_date
 from app.disclosures.models import Disclosure, DisclosurePerson, LawfulBasis
@@ -506,22 +506,13 @@ SUBJECT_REQUEST = RetentionSource(
     delete_attachments=lambda session, ids: delete_dependents(
         session, cast(Table, SubjectRequest.__table__), ids
     ),
+)
+
 # --- breaches: the register entry, with its links to people and records -----------------------
 
 
 def _breach_people(match: Match) -> Select[Any]:
     return select(BreachPerson.person_id).where(match(BreachPerson.breach_id))
-
-
-def _delete_breach_attachments(session: Session, ids: IdList) -> dict[str, int]:
-    return {
-        "breach_person": _deleted(
-            session, delete(BreachPerson).where(in_ids(session, BreachPerson.breach_id, ids))
-        ),
-        "breach_record": _deleted(
-            session, delete(BreachRecord).where(in_ids(session, BreachRecord.breach_id, ids))
-        ),
-    }
 
 
 BREACH = RetentionSource(
@@ -536,7 +527,10 @@ BREACH = RetentionSource(
         "approx_subjects": Breach.approx_subjects,
         "closed_on": Breach.closed_on,
     },
-    delete_attachments=_delete_breach_attachments,
+    # Its links to people and records, and any other table that refers to it.
+    delete_attachments=lambda session, ids: delete_dependents(
+        session, cast(Table, Breach.__table__), ids
+    ),
 )
 
 # Disposal order matters: parental leave before the staff members it belongs to.
