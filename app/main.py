@@ -18,6 +18,8 @@ from app.api.middleware import (
 )
 from app.attendance.router import router as sessions_router
 from app.attendance.router import summaries_router as attendance_summaries_router
+from app.audit import sealer as audit_sealer
+from app.audit.chain import AuditChain, ChainKeys, CheckpointFile
 from app.audit.router import router as audit_router
 from app.auth.router import router as auth_router
 from app.centres.router import router as centres_router
@@ -93,6 +95,12 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+def audit_chain(settings: Settings) -> AuditChain:
+    return AuditChain(
+        ChainKeys.parse(settings.audit_hmac_keys), CheckpointFile(settings.checkpoint_path)
+    )
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging()
@@ -106,6 +114,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             return
         scheduler, leadership = retention_scheduler.start(
             app.state.engine, app.state.sessionmaker, settings.sweep_cron
+        )
+        audit_sealer.schedule(
+            scheduler,
+            app.state.engine,
+            app.state.sessionmaker,
+            app.state.audit_chain,
+            settings.audit_seal_seconds,
         )
         try:
             yield
@@ -125,6 +140,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.audit_chain = audit_chain(settings)
 
     install_handlers(app)
     install_openapi(app)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -26,11 +26,9 @@ from sqlalchemy import (
     exists,
     func,
     insert,
-    or_,
     select,
     text,
     union,
-    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -39,14 +37,15 @@ from app.api.models import delete_expired_replays
 from app.db import Base, utcnow
 from app.people.models import Person
 from app.retention.dates import add_months, due_cutoff
-from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
+from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep
 from app.retention.sources import NO_SYNC, SOURCES, Source, in_ids, trigger_for
+from app.single_runner import renew_lease as renew_sweep_lease
+from app.single_runner import single_runner
 from app.subject_requests.models import frozen_subjects
 
 log = logging.getLogger(__name__)
 
 SWEEP_LOCK_KEY = 0x63637273  # "ccrs": the PostgreSQL advisory lock of the sweep
-LEASE = timedelta(minutes=10)
 # Measured fastest of 500, 2000 and 5000 on 200k due records (bench/README.md).
 DEFAULT_BATCH = 5000
 
@@ -221,63 +220,15 @@ def delete_unneeded_people(
 # --- locking ----------------------------------------------------------------------------
 
 
-@contextmanager
-def sweep_lock(engine: Engine, sessions: sessionmaker[Session], holder: str) -> Iterator[bool]:
+def sweep_lock(
+    engine: Engine, sessions: sessionmaker[Session], holder: str
+) -> AbstractContextManager[bool]:
     """Yields True while this process holds the sweep lock, False if another one does."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            acquired = bool(
-                connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": SWEEP_LOCK_KEY})
-            )
-            connection.commit()
-            try:
-                yield acquired
-            finally:
-                if acquired:
-                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SWEEP_LOCK_KEY})
-                    connection.commit()
-        return
-    acquired = _take_lease(sessions, holder)
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with sessions() as session:
-                session.execute(
-                    delete(SweepLock).where(SweepLock.name == "sweep", SweepLock.holder == holder)
-                )
-                session.commit()
-
-
-def _take_lease(sessions: sessionmaker[Session], holder: str) -> bool:
-    now = utcnow()
-    with sessions() as session:
-        taken = session.execute(
-            update(SweepLock)
-            .where(
-                SweepLock.name == "sweep",
-                or_(SweepLock.expires_at < now, SweepLock.holder == holder),
-            )
-            .values(holder=holder, expires_at=now + LEASE)
-        ).rowcount  # type: ignore[attr-defined]
-        if not taken:
-            try:
-                session.add(SweepLock(name="sweep", holder=holder, expires_at=now + LEASE))
-                session.flush()
-            except IntegrityError:
-                session.rollback()
-                return False
-        session.commit()
-        return True
+    return single_runner(engine, sessions, "sweep", SWEEP_LOCK_KEY, holder)
 
 
 def renew_lease(session: Session, engine: Engine, holder: str) -> None:
-    if engine.dialect.name != "postgresql":
-        session.execute(
-            update(SweepLock)
-            .where(SweepLock.name == "sweep", SweepLock.holder == holder)
-            .values(expires_at=utcnow() + LEASE)
-        )
+    renew_sweep_lease(session, engine, "sweep", holder)
 
 
 # --- the sweep ----------------------------------------------------------------------------
