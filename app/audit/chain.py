@@ -105,8 +105,8 @@ class Checkpoint:
 class CheckpointFile:
     """An append-only file of chain heads, one JSON line per sealing run, newest last."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
 
     def append(self, position: int, event_seq: int, hash_: str, at: datetime) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -119,7 +119,11 @@ def _seal_batch(
     done = len(events) < batch
     if done and (seals or sealed_before or _no_floor_yet(session)):
         # Recorded only when something changed, so an idle sealer writes nothing.
-        session.add(AuditSealRun(finished_at=now, head_position=position, floor_xact_id=floor))
+        session.execute(
+            insert(AuditSealRun).values(
+                finished_at=now, head_position=position, floor_xact_id=floor
+            )
+        )
     session.expunge_all()
     return len(seals), position, head_seq, prev_hash, done
 
