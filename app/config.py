@@ -144,7 +144,10 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         value = make()  # type: ignore[operator]
         # Created owner-only, never readable by others even for a moment.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process starting at the same moment made it
+            return path.read_text().strip()
         with os.fdopen(fd, "w") as handle:
             handle.write(value)
         log.warning(
