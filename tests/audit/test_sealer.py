@@ -501,3 +501,39 @@ def test_the_key_parser_keeps_order_and_ids() -> None:
     assert keys.get("test1") == b"j" * 40
     assert keys.get("nope") is None
     assert replace(keys, keys=()).keys == ()
+
+
+# --- the app's scheduler ------------------------------------------------------------------
+
+
+def test_the_app_scheduler_seals_what_requests_append(fresh_database: FreshDatabase) -> None:
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from app.security import tokens
+    from tests.conftest import settings_for
+    from tests.factories import bearer, make_user
+
+    migrate.upgrade(fresh_database.url)
+    settings = settings_for(fresh_database.url, audit_seal_seconds=1)
+    settings.scheduler_enabled = True
+    app = create_app(settings)
+    try:
+        with app.state.sessionmaker() as session:
+            admin = make_user(session, "naccc_staff")
+            session.commit()
+        headers = bearer(tokens.issue(settings, admin.id, "access")[0])
+        with TestClient(app) as client:
+            assert client.get("/api/v1/centres", headers=headers).status_code == 200
+            deadline = time.monotonic() + 60
+            while True:
+                with app.state.sessionmaker() as session:
+                    if _chain_order(session):
+                        break
+                assert time.monotonic() < deadline, "the scheduled sealer never sealed"
+                time.sleep(0.2)
+            assert app.state.audit_chain.checkpoints.newest() is not None
+    finally:
+        app.state.engine.dispose()
