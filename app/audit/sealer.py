@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.audit.chain import GENESIS_HASH, AuditChain, seal_hash
 from app.audit.models import AuditEvent, AuditSeal, AuditSealRun
-from app.audit.service import seal_candidates
+from app.audit.service import seal_candidates, sealing_lag
 from app.db import utcnow
 from app.single_runner import renew_lease, single_runner
 
@@ -143,6 +143,9 @@ def schedule(
 
     def job() -> None:
         try:
+            with sessions() as session:
+                if sealing_lag(session).unsealed == 0:
+                    return  # nothing to seal: take no lock, write nothing
             result = seal(engine, sessions, chain)
             if result.sealed:
                 log.info(
