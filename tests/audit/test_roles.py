@@ -137,6 +137,7 @@ def test_the_app_runs_as_its_role_and_the_owner_cannot_rewrite_or_shorten_unnoti
             session.commit()
         headers = bearer(tokens.issue(roles.settings, admin.id, "access")[0])
         with TestClient(app) as client:
+            assert client.get("/readyz").status_code == 200
             for code in ("RA", "RB", "RC"):
                 created = client.post(
                     f"{API}/centres", headers=headers, json={"name": code, "code": code}
