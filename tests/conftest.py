@@ -40,9 +40,11 @@ CHECKPOINTS = Path(tempfile.mkdtemp(prefix="ccr-checkpoints-"))
 atexit.register(shutil.rmtree, CHECKPOINTS, True)
 
 
+BACKENDS = ["sqlite", "postgresql"]
+
+
 def checkpoint_path() -> Path:
     return CHECKPOINTS / f"{uuid.uuid4().hex}.jsonl"
-BACKENDS = ["sqlite", "postgresql"]
 
 
 def settings_for(database_url: str, **overrides: object) -> Settings:
