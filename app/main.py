@@ -21,6 +21,7 @@ from app.attendance.router import summaries_router as attendance_summaries_route
 from app.audit import sealer as audit_sealer
 from app.audit.chain import AuditChain, ChainKeys, CheckpointFile
 from app.audit.router import router as audit_router
+from app.auth import service as auth_service
 from app.auth.router import router as auth_router
 from app.centres.router import router as centres_router
 from app.complaints.router import router as complaints_router
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.audit_chain = audit_chain(settings)
+    app.state.resolve_principal = auth_service.principal_for
 
     install_handlers(app)
     install_openapi(app)
