@@ -8,7 +8,7 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from cryptography.fernet import Fernet
 from pydantic import Field, field_validator
@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     # Append-only file of chain heads outside the database; default: <data_dir>/audit-checkpoints.
     audit_checkpoint_file: Path | None = None
     audit_seal_seconds: int = Field(default=10, ge=1, le=3600)
+
+    # `text` (human-readable, the default) or `json` (one object per line, for log collectors).
+    log_format: Literal["text", "json"] = "text"
 
     scheduler_enabled: bool = True
     sweep_cron: str = "30 2 * * *"
