@@ -1,14 +1,16 @@
-"""The `ccr` command: serve, migrate, create-user, sweep, rotate-keys, backup, restore, openapi."""
+"""The `ccr` command: serve, migrate, create-user, sweep, audit-seal, audit-verify, rotate-keys,
+backup, restore, openapi."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
 import json
+import logging
 import sys
 from pathlib import Path
 
-from app.config import ConfigError, Settings, get_settings
+from app.config import ConfigError, Env, Settings, get_settings
 from app.db import make_engine, make_sessionmaker
 
 OPENAPI_PATH = Path(__file__).resolve().parent.parent / "openapi" / "openapi.json"
@@ -32,7 +34,11 @@ def migrate_and_bootstrap(settings: Settings) -> None:
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
-    migrate.upgrade(settings.database_url)
+    # As the owner role; then the app role gets what it needs and no more (DESIGN §6).
+    migrate.upgrade(settings.migration_url)
+    app_role = migrate.grant_app_role(settings.migration_url, settings.database_url)
+    if app_role:
+        print(f"granted the app role {app_role} its privileges (audit tables: INSERT, SELECT)")
     keyring.configure(settings.encryption_keys)
     engine = make_engine(settings.database_url)
     try:
@@ -56,11 +62,30 @@ def migrate_and_bootstrap(settings: Settings) -> None:
         print(f"First naccc_staff account created for {user.email} (password from settings)")
 
 
+def refuse_privileged_app_role(settings: Settings) -> None:
+    """Production refuses an app role that could rewrite the audit trail; elsewhere a warning."""
+    from app import migrate
+
+    problems = migrate.app_role_problems(settings.database_url)
+    if not problems:
+        return
+    message = (
+        "; ".join(problems)
+        + ": run the app as a role that may only INSERT and SELECT the audit tables "
+        "(CCR_DATABASE_URL) and migrate as the owner (CCR_MIGRATION_DATABASE_URL)"
+    )
+    if settings.env == Env.prod:
+        print(f"ccr: {message}; refusing to start", file=sys.stderr)
+        raise SystemExit(2)
+    logging.getLogger(__name__).warning("%s", message)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     settings = _settings()
     migrate_and_bootstrap(settings)
+    refuse_privileged_app_role(settings)
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -143,6 +168,53 @@ def cmd_sweep(args: argparse.Namespace) -> None:
             )
     finally:
         engine.dispose()
+
+
+def cmd_audit_seal(args: argparse.Namespace) -> None:
+    """Seal what requests appended, now, under the same lock as the scheduler's sealer."""
+    from app.audit import sealer
+    from app.main import audit_chain
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        result = sealer.seal(engine, make_sessionmaker(engine), audit_chain(settings))
+    finally:
+        engine.dispose()
+    print(json.dumps({"ran": result.ran, "sealed": result.sealed, "head": result.head_position}))
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> None:
+    """Verify the sealed chain; exit status 1 when it is broken."""
+    from app.audit import service as audit_service
+    from app.main import audit_chain
+
+    settings = _settings()
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            result = audit_service.verify(session, audit_chain(settings))
+    finally:
+        engine.dispose()
+    print(
+        json.dumps(
+            {
+                "ok": result.ok,
+                "checked": result.checked,
+                "first_broken_seq": result.first_broken_seq,
+                "reason": result.reason,
+                "sealed_through": result.sealed_through,
+                "checkpoint_position": result.checkpoint_position,
+                "unsealed": result.unsealed,
+                "oldest_unsealed_at": (
+                    result.oldest_unsealed_at.isoformat() if result.oldest_unsealed_at else None
+                ),
+            },
+            sort_keys=True,
+        )
+    )
+    if not result.ok:
+        raise SystemExit(1)
 
 
 def cmd_rotate_keys(args: argparse.Namespace) -> None:
@@ -274,6 +346,12 @@ def main(argv: list[str] | None = None) -> None:
     sweep = commands.add_parser("sweep", help="run one retention sweep now")
     sweep.add_argument("--dry-run", action="store_true", help="count what is due; delete nothing")
     sweep.set_defaults(func=cmd_sweep)
+
+    audit_seal = commands.add_parser("audit-seal", help="seal the audit rows written so far")
+    audit_seal.set_defaults(func=cmd_audit_seal)
+
+    audit_verify = commands.add_parser("audit-verify", help="verify the sealed audit chain")
+    audit_verify.set_defaults(func=cmd_audit_verify)
 
     rotate = commands.add_parser(
         "rotate-keys", help="re-encrypt every encrypted value under the first encryption key"

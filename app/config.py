@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     env: Env = Env.dev
     data_dir: Path = Path("var")
     database_url: str = ""
+    # The owner role that runs migrations (PostgreSQL); empty: the same as CCR_DATABASE_URL.
+    migration_database_url: str = ""
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -52,6 +54,11 @@ class Settings(BaseSettings):
 
     encryption_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # `id:secret` HMAC keys of the audit chain, comma-separated; the first seals, all verify.
+    audit_hmac_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Append-only file of chain heads outside the database; default: <data_dir>/audit-checkpoints.
+    audit_checkpoint_file: Path | None = None
+    audit_seal_seconds: int = Field(default=10, ge=1, le=3600)
 
     # `text` (human-readable, the default) or `json` (one object per line, for log collectors).
     log_format: Literal["text", "json"] = "text"
@@ -74,11 +81,21 @@ class Settings(BaseSettings):
     # Statistics show no count from 1 to threshold - 1 (0 is shown): small numbers identify people.
     stats_suppression_threshold: int = Field(default=5, ge=1, le=1000)
 
-    _split = field_validator("encryption_keys", "cors_origins", mode="before")(_split_list)
+    _split = field_validator("encryption_keys", "cors_origins", "audit_hmac_keys", mode="before")(
+        _split_list
+    )
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def migration_url(self) -> str:
+        return self.migration_database_url or self.database_url
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.audit_checkpoint_file or self.data_dir / "audit-checkpoints"
 
     def prepare(self) -> Settings:
         """Fill the dev defaults (database file, generated keys) or refuse to run in prod."""
@@ -90,12 +107,15 @@ class Settings(BaseSettings):
                 missing.append("CCR_JWT_SECRET")
             if not self.encryption_keys:
                 missing.append("CCR_ENCRYPTION_KEYS")
+            if not self.audit_hmac_keys:
+                missing.append("CCR_AUDIT_HMAC_KEYS")
             if not self.database_url:
                 missing.append("CCR_DATABASE_URL")
             if missing:
                 raise ConfigError(
                     "CCR_ENV=prod needs " + ", ".join(missing) + " to be set; refusing to start"
                 )
+            self._check_audit_keys()
             if self.is_sqlite:
                 log.warning("CCR_ENV=prod is running on SQLite; use PostgreSQL in production")
             return self
@@ -107,7 +127,20 @@ class Settings(BaseSettings):
             self.encryption_keys = [
                 self._dev_secret("encryption-key", lambda: Fernet.generate_key().decode())
             ]
+        if not self.audit_hmac_keys:
+            self.audit_hmac_keys = [
+                self._dev_secret("audit-hmac-key", lambda: "dev:" + secrets.token_urlsafe(48))
+            ]
+        self._check_audit_keys()
         return self
+
+    def _check_audit_keys(self) -> None:
+        from app.audit_chain import ChainKeyError, ChainKeys
+
+        try:
+            ChainKeys.parse(self.audit_hmac_keys)
+        except ChainKeyError as exc:
+            raise ConfigError(f"CCR_AUDIT_HMAC_KEYS: {exc}; refusing to start") from exc
 
     def _dev_secret(self, name: str, make: object) -> str:
         path = self.data_dir / name
@@ -116,7 +149,10 @@ class Settings(BaseSettings):
         self.data_dir.mkdir(parents=True, exist_ok=True)
         value = make()  # type: ignore[operator]
         # Created owner-only, never readable by others even for a moment.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process starting at the same moment made it
+            return path.read_text().strip()
         with os.fdopen(fd, "w") as handle:
             handle.write(value)
         log.warning(

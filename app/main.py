@@ -19,8 +19,11 @@ from app.api.middleware import (
 )
 from app.attendance.router import router as sessions_router
 from app.attendance.router import summaries_router as attendance_summaries_router
+from app.audit import metrics as audit_metrics
+from app.audit import sealer as audit_sealer
 from app.audit import service as audit_service
 from app.audit.router import router as audit_router
+from app.audit_chain import AuditChain, ChainKeys, CheckpointFile
 from app.auth import service as auth_service
 from app.auth.router import router as auth_router
 from app.breaches.router import router as breaches_router
@@ -106,6 +109,12 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
+def audit_chain(settings: Settings) -> AuditChain:
+    return AuditChain(
+        ChainKeys.parse(settings.audit_hmac_keys), CheckpointFile(settings.checkpoint_path)
+    )
+
+
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_format)
@@ -122,6 +131,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         )
         deliveries = webhook_worker.start(
             app.state.engine, app.state.sessionmaker, settings.webhook_interval_seconds
+        )
+        audit_sealer.schedule(
+            scheduler,
+            app.state.engine,
+            app.state.sessionmaker,
+            app.state.audit_chain,
+            settings.audit_seal_seconds,
         )
         try:
             yield
@@ -142,6 +158,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.audit_chain = audit_chain(settings)
     app.state.resolve_principal = auth_service.principal_for
     app.state.audit_writer = audit_service.append
 
@@ -156,9 +173,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(ops_router)
 
     app.state.metrics = ops_metrics.Metrics()
-    app.state.metrics.add_collector(
-        ops_metrics.DatabaseCollector(engine, lambda: app.state.sessionmaker)
-    )
+    database_figures = ops_metrics.DatabaseCollector(engine, lambda: app.state.sessionmaker)
+    database_figures.extra.append(audit_metrics.sealing_metrics)
+    app.state.metrics.add_collector(database_figures)
 
     if settings.cors_origins:
         app.add_middleware(

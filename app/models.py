@@ -16,8 +16,9 @@ from app.inspector_grants.models import InspectorGrant
 from app.people.models import Person
 from app.policy.models import PrivacyPolicy
 from app.referrals.models import PreVisit, Referral, ReferralCounter, ReferralParty
-from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
+from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep
 from app.service_clients.models import ServiceClient
+from app.single_runner import RunnerLease
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
 from app.users.models import UserAccount, user_centre
@@ -62,7 +63,7 @@ __all__ = [
     "StaffMember",
     "SubjectRequest",
     "Sweep",
-    "SweepLock",
+    "RunnerLease",
     "ThirdPartyDecision",
     "UserAccount",
     "WebhookAttempt",

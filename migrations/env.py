@@ -24,7 +24,7 @@ def run_migrations() -> None:
     if connection is not None:
         _run(connection)
         return
-    url = config.attributes.get("database_url") or get_settings().database_url
+    url = config.attributes.get("database_url") or get_settings().migration_url
     engine = make_engine(url)
     try:
         with engine.connect() as connection:

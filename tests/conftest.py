@@ -6,7 +6,9 @@ PostgreSQL missing: the PostgreSQL half skips with a reason, or fails under CI=t
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -22,6 +24,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app import migrate
+from app.audit_chain import AuditChain, CheckpointFile
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
@@ -31,7 +34,17 @@ PG_ADMIN_URL = os.environ.get(
     "CCR_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 TEST_KEYS = [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
+TEST_AUDIT_KEYS = ["test2:" + "k" * 40, "test1:" + "j" * 40]
+# Each app gets its own audit checkpoint file: a rolled-back test must not leave a head behind.
+CHECKPOINTS = Path(tempfile.mkdtemp(prefix="ccr-checkpoints-"))
+atexit.register(shutil.rmtree, CHECKPOINTS, True)
+
+
 BACKENDS = ["sqlite", "postgresql"]
+
+
+def checkpoint_path() -> Path:
+    return CHECKPOINTS / f"{uuid.uuid4().hex}.jsonl"
 
 
 def settings_for(database_url: str, **overrides: object) -> Settings:
@@ -43,6 +56,10 @@ def settings_for(database_url: str, **overrides: object) -> Settings:
         **overrides,  # type: ignore[arg-type]
     )
     settings.encryption_keys = list(TEST_KEYS)
+    if "audit_hmac_keys" not in overrides:
+        settings.audit_hmac_keys = list(TEST_AUDIT_KEYS)
+    if "audit_checkpoint_file" not in overrides:
+        settings.audit_checkpoint_file = checkpoint_path()
     return settings
 
 
@@ -145,6 +162,9 @@ def app(session_app: FastAPI, connection: Connection) -> FastAPI:
     """The app, its sessions joined to the test's transaction (commits become savepoints)."""
     session_app.state.sessionmaker = make_sessionmaker(
         connection, join_transaction_mode="create_savepoint"
+    )
+    session_app.state.audit_chain = AuditChain(
+        session_app.state.audit_chain.keys, CheckpointFile(checkpoint_path())
     )
     return session_app
 

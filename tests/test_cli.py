@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -172,3 +173,58 @@ def test_ccr_sweep_runs_one_sweep_and_reports_counts(
         "completed",
         1,
     )
+
+
+def test_ccr_audit_seal_and_verify_report_and_fail_on_a_broken_chain(
+    backend: str,
+    fresh_database: FreshDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from sqlalchemy import text
+
+    from app import migrate
+    from app.audit import service as audit_service
+    from app.cli import main
+    from app.config import get_settings
+    from tests.conftest import TEST_AUDIT_KEYS
+
+    migrate.upgrade(fresh_database.url)
+    engine = make_engine(fresh_database.url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            for _ in range(3):
+                audit_service.append(session, [audit_service.AuditEntry(action="people_get")])
+            session.commit()
+        monkeypatch.setenv("CCR_DATABASE_URL", fresh_database.url)
+        monkeypatch.setenv("CCR_JWT_SECRET", "x" * 40)
+        monkeypatch.setenv("CCR_ENCRYPTION_KEYS", ",".join(TEST_KEYS))
+        monkeypatch.setenv("CCR_AUDIT_HMAC_KEYS", ",".join(TEST_AUDIT_KEYS))
+        monkeypatch.setenv("CCR_AUDIT_CHECKPOINT_FILE", str(tmp_path) + "/checkpoints")
+        get_settings.cache_clear()
+        try:
+            main(["audit-seal"])
+            assert json.loads(capsys.readouterr().out) == {"ran": True, "sealed": 3, "head": 3}
+            main(["audit-verify"])
+            verified = json.loads(capsys.readouterr().out)
+            assert (verified["ok"], verified["checked"], verified["checkpoint_position"]) == (
+                True,
+                3,
+                3,
+            )
+            with engine.begin() as conn:
+                if backend == "postgresql":
+                    conn.execute(text("ALTER TABLE audit_event DISABLE TRIGGER USER"))
+                conn.execute(text("UPDATE audit_event SET action = 'x' WHERE seq = 2"))
+                if backend == "postgresql":
+                    conn.execute(text("ALTER TABLE audit_event ENABLE TRIGGER USER"))
+            with pytest.raises(SystemExit) as broken:
+                main(["audit-verify"])
+            assert broken.value.code == 1
+            assert json.loads(capsys.readouterr().out)["first_broken_seq"] == 2
+        finally:
+            get_settings.cache_clear()
+            keyring.configure(TEST_KEYS)
+    finally:
+        engine.dispose()

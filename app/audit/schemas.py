@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class AuditEventRead(BaseModel):
@@ -22,12 +22,19 @@ class AuditEventRead(BaseModel):
     centre_id: uuid.UUID | None
     status_code: int | None
     details: dict[str, Any] | None
-    prev_hash: str
-    hash: str
+    chain_position: int | None = Field(description="Place in the sealed chain; null until sealed")
+    prev_hash: str | None = Field(description="The previous seal's hash; null until sealed")
+    hash: str | None = Field(description="HMAC-SHA256 seal of this row; null until sealed")
 
 
 class AuditVerifyRead(BaseModel):
     ok: bool
-    checked: int
-    first_broken_seq: int | None
+    checked: int = Field(description="Sealed rows checked")
+    first_broken_seq: int | None = Field(description="`seq` of the first row that does not check")
     reason: str | None
+    sealed_through: int = Field(description="Chain position of the last seal checked")
+    checkpoint_position: int | None = Field(
+        description="Head recorded in the newest checkpoint outside the database, if any"
+    )
+    unsealed: int = Field(description="Rows written but not sealed yet (not covered by `ok`)")
+    oldest_unsealed_at: datetime | None

@@ -97,13 +97,3 @@ class Disposal(Base):
     due_on: Mapped[date | None] = mapped_column()
     disposed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     facts: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
-
-
-class SweepLock(Base):
-    """SQLite's stand-in for an advisory lock: a row with a lease that a crashed holder loses."""
-
-    __tablename__ = "retention_lock"
-
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(64))
-    expires_at: Mapped[datetime] = mapped_column()

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -32,7 +32,6 @@ from sqlalchemy import (
     select,
     text,
     union,
-    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,9 +40,11 @@ from app.api.models import delete_expired_replays
 from app.db import utcnow
 from app.kit.calendar import add_months, due_cutoff
 from app.people.models import Person, person_references
-from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
+from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep
 from app.retention.sources import NO_SYNC, SOURCES, RetentionSource, in_ids, trigger_for
 from app.security.scoping import within_centres
+from app.single_runner import renew_lease as renew_sweep_lease
+from app.single_runner import single_runner
 from app.subject_requests.models import frozen_subjects
 from app.webhooks import outbox
 from app.webhooks.models import EventType
@@ -51,7 +52,6 @@ from app.webhooks.models import EventType
 log = logging.getLogger(__name__)
 
 SWEEP_LOCK_KEY = 0x63637273  # "ccrs": the PostgreSQL advisory lock of the sweep
-LEASE = timedelta(minutes=10)
 # Measured fastest of 500, 2000 and 5000 on 200k due records (bench/README.md).
 DEFAULT_BATCH = 5000
 
@@ -322,80 +322,15 @@ def delete_unneeded_people(
 # --- locking ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RunnerLock:
-    """One runner at a time across processes: a PostgreSQL advisory lock (`key`), or on SQLite a
-    lease row (`name`) that a crashed holder loses after `lease`."""
-
-    key: int
-    name: str
-    lease: timedelta = LEASE
-
-
-SWEEP_LOCK = RunnerLock(SWEEP_LOCK_KEY, "sweep")
-
-
-@contextmanager
 def sweep_lock(
-    engine: Engine, sessions: sessionmaker[Session], holder: str, lock: RunnerLock = SWEEP_LOCK
-) -> Iterator[bool]:
-    """Yields True while this process holds the lock, False if another one does."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            acquired = bool(
-                connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": lock.key})
-            )
-            connection.commit()
-            try:
-                yield acquired
-            finally:
-                if acquired:
-                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": lock.key})
-                    connection.commit()
-        return
-    acquired = _take_lease(sessions, holder, lock)
-    try:
-        yield acquired
-    finally:
-        if acquired:
-            with sessions() as session:
-                session.execute(
-                    delete(SweepLock).where(SweepLock.name == lock.name, SweepLock.holder == holder)
-                )
-                session.commit()
+    engine: Engine, sessions: sessionmaker[Session], holder: str
+) -> AbstractContextManager[bool]:
+    """Yields True while this process holds the sweep lock, False if another one does."""
+    return single_runner(engine, sessions, "sweep", SWEEP_LOCK_KEY, holder)
 
 
-def _take_lease(sessions: sessionmaker[Session], holder: str, lock: RunnerLock) -> bool:
-    now = utcnow()
-    with sessions() as session:
-        taken = session.execute(
-            update(SweepLock)
-            .where(
-                SweepLock.name == lock.name,
-                or_(SweepLock.expires_at < now, SweepLock.holder == holder),
-            )
-            .values(holder=holder, expires_at=now + lock.lease)
-        ).rowcount  # type: ignore[attr-defined]
-        if not taken:
-            try:
-                session.add(SweepLock(name=lock.name, holder=holder, expires_at=now + lock.lease))
-                session.flush()
-            except IntegrityError:
-                session.rollback()
-                return False
-        session.commit()
-        return True
-
-
-def renew_lease(
-    session: Session, engine: Engine, holder: str, lock: RunnerLock = SWEEP_LOCK
-) -> None:
-    if engine.dialect.name != "postgresql":
-        session.execute(
-            update(SweepLock)
-            .where(SweepLock.name == lock.name, SweepLock.holder == holder)
-            .values(expires_at=utcnow() + lock.lease)
-        )
+def renew_lease(session: Session, engine: Engine, holder: str) -> None:
+    renew_sweep_lease(session, engine, "sweep", holder)
 
 
 # --- the sweep ----------------------------------------------------------------------------

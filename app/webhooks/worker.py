@@ -1,7 +1,7 @@
 """The delivery worker: announces what falls due, then POSTs pending deliveries, signed.
 
-One runner at a time across processes and replicas, with the sweep's mechanism (a PostgreSQL
-advisory lock, or a lease row on SQLite: `RunnerLock`). Each delivery is read, sent and recorded
+One runner at a time across processes and replicas (`app.single_runner`: a PostgreSQL
+advisory lock, or a lease row on SQLite). Each delivery is read, sent and recorded
 in its own short transactions (the HTTP call holds no transaction): a worker killed after a POST
 and before its record sends that delivery again on the next run, with the same delivery id, so
 delivery is at-least-once and a receiver de-duplicates on `X-CCR-Delivery`.
@@ -32,7 +32,7 @@ from app.breaches.models import Breach, BreachStatus
 from app.complaints.models import Complaint
 from app.complaints.service import overdue_clause
 from app.db import utcnow
-from app.retention.sweep import RunnerLock, renew_lease, sweep_lock
+from app.single_runner import renew_lease, single_runner
 from app.subject_requests.models import SubjectRequest
 from app.tasks.service import RUNNING
 from app.time import LONDON
@@ -48,7 +48,9 @@ from app.webhooks.models import (
 
 log = logging.getLogger(__name__)
 
-WEBHOOK_LOCK = RunnerLock(0x63637277, "webhooks", lease=timedelta(minutes=2))  # "ccrw"
+WEBHOOK_LOCK_KEY = 0x63637277  # "ccrw"
+WEBHOOK_LOCK_NAME = "webhooks"
+WEBHOOK_LEASE = timedelta(minutes=2)
 USER_AGENT = "ccr-webhooks/1"
 
 
@@ -271,7 +273,9 @@ def run_once(
     policy = policy or DeliveryPolicy()
     now = now or utcnow()
     holder = uuid.uuid4().hex
-    with sweep_lock(engine, sessions, holder, WEBHOOK_LOCK) as acquired:
+    with single_runner(
+        engine, sessions, WEBHOOK_LOCK_NAME, WEBHOOK_LOCK_KEY, holder, WEBHOOK_LEASE
+    ) as acquired:
         if not acquired:
             return None
         result = RunResult()
@@ -309,7 +313,7 @@ def run_once(
                     on_sent(delivery_id)
                 with sessions() as session:
                     outcome = _record(session, delivery_id, sent, now, policy)
-                    renew_lease(session, engine, holder, WEBHOOK_LOCK)
+                    renew_lease(session, engine, WEBHOOK_LOCK_NAME, holder, WEBHOOK_LEASE)
                     session.commit()
                 result.attempted += 1
                 result.delivery_ids.append(delivery_id)

@@ -1,4 +1,6 @@
-"""The audit trail: hash-chained, append-only, ids only, gap-free under concurrent requests (§6)."""
+"""The audit trail: sealed into a keyed chain, append-only, ids only, gap-free under concurrent
+requests (DESIGN §6). Sealing happens off the request path (app.audit.sealer), so a test seals
+before it verifies."""
 
 from __future__ import annotations
 
@@ -22,8 +24,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from app import migrate
+from app.audit import sealer
 from app.audit import service as audit_service
-from app.audit.models import AuditEvent
+from app.audit.models import AuditEvent, AuditSeal
+from app.audit_chain import seal_hash
 from app.centres.models import Centre
 from app.db import make_sessionmaker
 from app.main import create_app
@@ -55,6 +59,15 @@ def _verify(client: TestClient, world: World) -> dict[str, Any]:
     return response.json()
 
 
+def _seal(app: FastAPI) -> sealer.SealResult:
+    return sealer.seal(app.state.engine, app.state.sessionmaker, app.state.audit_chain)
+
+
+def _seals(db: Session) -> list[AuditSeal]:
+    db.expire_all()
+    return list(db.scalars(select(AuditSeal).order_by(AuditSeal.position)).all())
+
+
 def _some_requests(client: TestClient, world: World) -> None:
     """A few audited requests of naccc_staff: lists, a create, a read, a failure."""
     headers = world.headers("naccc_staff")
@@ -77,14 +90,34 @@ def _some_requests(client: TestClient, world: World) -> None:
 # --- a. the chain verifies, and holds ids only -------------------------------------------------
 
 
-def test_chain_verifies_after_requests(client: TestClient, world: World, db: Session) -> None:
+def test_chain_verifies_after_requests_once_sealed(
+    app: FastAPI, client: TestClient, world: World, db: Session
+) -> None:
     _some_requests(client, world)
+    before = _verify(client, world)
+    assert (before["ok"], before["checked"], before["unsealed"]) == (True, 0, 5)
+    assert before["oldest_unsealed_at"] is not None
+
+    assert _seal(app).sealed == 6  # the five requests and the verify request
     result = _verify(client, world)
-    assert result == {"ok": True, "checked": 5, "first_broken_seq": None, "reason": None}
-    rows = _rows(db)
-    assert [row.seq for row in rows] == list(range(1, len(rows) + 1))
-    assert rows[0].prev_hash == "0" * 64
-    assert all(row.prev_hash == before.hash for before, row in zip(rows, rows[1:], strict=False))
+    assert result == {
+        "ok": True,
+        "checked": 6,
+        "first_broken_seq": None,
+        "reason": None,
+        "sealed_through": 6,
+        "checkpoint_position": 6,
+        "unsealed": 0,  # this verify request is audited after it answers
+        "oldest_unsealed_at": result["oldest_unsealed_at"],
+    }
+    rows, seals = _rows(db), _seals(db)
+    # `seq` comes from the database (a PostgreSQL identity is not rolled back between tests).
+    assert [row.seq for row in rows] == list(range(rows[0].seq, rows[0].seq + len(rows)))
+    assert [s.position for s in seals] == list(range(1, 7))
+    assert [s.event_seq for s in seals] == [row.seq for row in rows[:6]]
+    assert seals[0].prev_hash == "0" * 64
+    assert all(s.prev_hash == before.hash for before, s in zip(seals, seals[1:], strict=False))
+    assert {s.key_id for s in seals} == {"test2"}, "the first configured key seals"
     assert all(row.actor_id == world.admin.id and row.role == "naccc_staff" for row in rows)
 
 
@@ -92,9 +125,10 @@ def test_verify_walks_a_long_chain_in_batches(
     app: FastAPI, client: TestClient, world: World
 ) -> None:
     _some_requests(client, world)
+    _seal(app)
     with app.state.sessionmaker() as session:
         for batch in (1, 2, 3, 1000):
-            result = audit_service.verify(session, batch=batch)
+            result = audit_service.verify(session, app.state.audit_chain, batch=batch)
             assert (result.ok, result.checked, result.first_broken_seq) == (True, 5, None), batch
 
 
@@ -163,45 +197,56 @@ def test_verify_names_the_changed_row(
     sqlite_only: None, app: FastAPI, client: TestClient, world: World, db: Session
 ) -> None:
     _some_requests(client, world)
-    db.execute(text("UPDATE audit_event SET action = 'x' WHERE seq = 3"))
+    _seal(app)
+    third = _rows(db)[2].seq
+    db.execute(text("UPDATE audit_event SET action = 'x' WHERE seq = :seq"), {"seq": third})
     db.commit()
     result = _verify(client, world)
     assert result["ok"] is False
-    assert result["first_broken_seq"] == 3
+    assert result["first_broken_seq"] == third
     assert result["checked"] == 2
     assert result["reason"]
     with app.state.sessionmaker() as session:
         for batch in (1, 2, 3):
-            assert audit_service.verify(session, batch=batch).first_broken_seq == 3, batch
+            verified = audit_service.verify(session, app.state.audit_chain, batch=batch)
+            assert verified.first_broken_seq == third, batch
 
 
 def test_verify_names_the_row_after_a_deleted_one(
-    sqlite_only: None, client: TestClient, world: World, db: Session
+    sqlite_only: None, app: FastAPI, client: TestClient, world: World, db: Session
 ) -> None:
     _some_requests(client, world)
-    db.execute(text("DELETE FROM audit_event WHERE seq = 3"))
+    _seal(app)
+    rows = _rows(db)
+    # The seal refers to its row: the row goes only with its seal.
+    db.execute(text("DELETE FROM audit_seal WHERE position = 3"))
+    db.execute(text("DELETE FROM audit_event WHERE seq = :seq"), {"seq": rows[2].seq})
     db.commit()
     result = _verify(client, world)
     assert result["ok"] is False
-    assert result["first_broken_seq"] == 4
+    assert result["first_broken_seq"] == rows[3].seq
     assert "3" in result["reason"]
 
 
-def test_verify_names_a_row_rewritten_with_a_fresh_hash(
-    sqlite_only: None, client: TestClient, world: World, db: Session
+def test_verify_names_a_row_rewritten_and_resealed_without_the_key(
+    sqlite_only: None, app: FastAPI, client: TestClient, world: World, db: Session
 ) -> None:
-    """Re-hashing a changed row does not help: the next row's link no longer matches."""
-    from app.audit.service import chain_hash
-
+    """Whoever can write to the database but does not hold the HMAC key cannot re-seal a row:
+    the previous revision's unkeyed sha256 chain could be recomputed by anyone."""
     _some_requests(client, world)
-    row = db.get(AuditEvent, 2)
-    assert row is not None
+    _seal(app)
+    row, seal = _rows(db)[1], _seals(db)[1]
     row.action, row.status_code = "centres_list", 500
-    row.hash = chain_hash(row.prev_hash, row)
+    forged = seal_hash(b"a key guessed by the attacker....", seal.position, seal.prev_hash, row)
+    db.execute(
+        text("UPDATE audit_seal SET hash = :h WHERE position = :p"),
+        {"h": forged, "p": seal.position},
+    )
     db.commit()
     result = _verify(client, world)
     assert result["ok"] is False
-    assert result["first_broken_seq"] == 3
+    assert result["first_broken_seq"] == row.seq
+    assert result["reason"] == "content does not match its seal"
 
 
 # --- c. PostgreSQL refuses any change to a written row -----------------------------------------
@@ -210,17 +255,29 @@ def test_verify_names_a_row_rewritten_with_a_fresh_hash(
 @pytest.mark.parametrize(
     "statement",
     [
-        "UPDATE audit_event SET action = 'x' WHERE seq = 1",
-        "DELETE FROM audit_event WHERE seq = 1",
+        "UPDATE audit_event SET action = 'x'",
         "DELETE FROM audit_event",
-        "TRUNCATE audit_event",
+        "TRUNCATE audit_event CASCADE",
+        "UPDATE audit_seal SET key_id = 'x'",
+        "DELETE FROM audit_seal",
+        "TRUNCATE audit_seal",
+        "UPDATE audit_seal_run SET head_position = 0",
+        "DELETE FROM audit_seal_run",
+        "TRUNCATE audit_seal_run",
     ],
-    ids=["update", "delete", "delete-all", "truncate"],
 )
 def test_postgresql_refuses_to_change_audit_rows(
-    postgresql_only: None, client: TestClient, world: World, db: Session, statement: str
+    postgresql_only: None,
+    app: FastAPI,
+    client: TestClient,
+    world: World,
+    db: Session,
+    statement: str,
 ) -> None:
+    """Even the owner's statements are refused by the triggers (the app role may not even try:
+    tests/audit/test_roles.py)."""
     _some_requests(client, world)
+    _seal(app)
     before = [_serialized(row) for row in _rows(db)]
     with pytest.raises(DBAPIError, match="append-only"), db.begin_nested():
         db.execute(text(statement))
@@ -296,13 +353,18 @@ def test_concurrent_requests_append_one_gap_free_chain(fresh_database: FreshData
             ]
             assert not failed, failed
 
+            assert _seal(app).sealed == len(calls)
             verified = http.get(VERIFY)
             assert verified.status_code == 200, verified.text
-            assert verified.json() == {
+            assert verified.json() | {"oldest_unsealed_at": None} == {
                 "ok": True,
                 "checked": len(calls),
                 "first_broken_seq": None,
                 "reason": None,
+                "sealed_through": len(calls),
+                "checkpoint_position": len(calls),
+                "unsealed": 0,
+                "oldest_unsealed_at": None,
             }
 
         with sessions() as session:

@@ -67,3 +67,19 @@ def test_a_service_client_needs_metrics_read(client: TestClient, world: World) -
     assert ok.status_code == 200
     assert refused.status_code == 403
     assert refused.headers["content-type"] == "application/problem+json"
+
+
+def test_the_audit_sealing_lag_is_a_figure(client: TestClient, world: World) -> None:
+    from app.audit import sealer
+
+    client.get("/api/v1/centres", headers=world.headers("naccc_staff"))
+    lines = _scrape(client, world).splitlines()
+    unsealed = next(line for line in lines if line.startswith("ccr_audit_unsealed_rows "))
+    assert float(unsealed.split()[1]) >= 1
+    assert any(line.startswith("ccr_audit_sealing_lag_seconds ") for line in lines)
+
+    app = client.app
+    sealer.seal(app.state.engine, app.state.sessionmaker, app.state.audit_chain)
+    lines = _scrape(client, world).splitlines()
+    assert "ccr_audit_unsealed_rows 0.0" in lines
+    assert "ccr_audit_sealing_lag_seconds 0.0" in lines

@@ -28,6 +28,7 @@ from app.retention import sweep as sweep_module
 from app.security import tokens
 from app.security.permissions import ROLE_PERMISSIONS, Role
 from app.security.principals import Principal, PrincipalKind
+from app.single_runner import single_runner
 from app.time import today_in_london
 from app.webhooks import signing, worker
 from app.webhooks.models import WebhookDelivery, WebhookEvent
@@ -343,7 +344,14 @@ def test_one_runner_at_a_time_and_not_blocked_by_the_sweep(
     subscribe(client, world, hook.url, "breach.recorded")
     record_breach(client, world)
     sessions = app.state.sessionmaker
-    with sweep_module.sweep_lock(app.state.engine, sessions, "other", worker.WEBHOOK_LOCK) as held:
+    with single_runner(
+        app.state.engine,
+        sessions,
+        worker.WEBHOOK_LOCK_NAME,
+        worker.WEBHOOK_LOCK_KEY,
+        "other",
+        worker.WEBHOOK_LEASE,
+    ) as held:
         assert held
         assert worker.run_once(app.state.engine, sessions, http, policy=POLICY) is None
     assert hook.received == []
