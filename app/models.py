@@ -12,6 +12,7 @@ from app.documents.models import Document
 from app.finance.models import FinanceRecord
 from app.incidents.models import Incident
 from app.inspector_grants.models import InspectorGrant
+from app.page_indexes import PAGE_INDEXES
 from app.people.models import Person
 from app.policy.models import PrivacyPolicy
 from app.referrals.models import PreVisit, Referral, ReferralCounter, ReferralParty
@@ -22,6 +23,7 @@ from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
 from app.users.models import UserAccount, user_centre
 
 __all__ = [
+    "PAGE_INDEXES",
     "Attendance",
     "AuditEvent",
     "Base",
