@@ -11,6 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
+from app.api.gate import RequestGate, pool_capacity
 from app.api.middleware import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
@@ -89,6 +90,16 @@ def configure_logging() -> None:
         root.setLevel(logging.INFO)
 
 
+def _pool_options(settings: Settings) -> dict[str, object]:
+    if settings.is_sqlite:
+        return {}
+    return {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+    }
+
+
 def _operation_id(route: APIRoute) -> str:
     return route.name
 
@@ -97,7 +108,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or get_settings()
     configure_logging()
     keyring.configure(settings.encryption_keys)
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, **_pool_options(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -125,6 +136,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.gate = RequestGate(
+        slots=pool_capacity(engine) or settings.db_pool_size + settings.db_max_overflow,
+        queue=settings.request_queue,
+        wait_seconds=settings.request_queue_seconds,
+    )
 
     install_handlers(app)
     install_openapi(app)

@@ -24,6 +24,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from app.api import idempotency
+from app.api.gate import OVERLOADED_DESCRIPTION
+from app.api.responses import problem
 from app.audit import service as audit_service
 from app.errors import AppError, Conflict, PreconditionFailed, Unprocessable
 from app.security.principals import Principal
@@ -164,6 +166,12 @@ def _refuse_unknown_query(request: Request, allowed: set[str]) -> None:
 
 
 class AuditedRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        # Any audited route may be refused while the service is overloaded (app/api/gate.py).
+        responses = dict(kwargs.pop("responses", None) or {})
+        responses.setdefault(503, problem(503, OVERLOADED_DESCRIPTION))
+        super().__init__(path, endpoint, responses=responses, **kwargs)
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
         route = self
@@ -171,6 +179,11 @@ class AuditedRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             _refuse_unknown_query(request, allowed_query)
+            # Admitted first: only then does the request take a connection (app/api/gate.py).
+            async with request.app.state.gate.admitted():
+                return await run(request)
+
+        async def run(request: Request) -> Response:
             session: Session = request.app.state.sessionmaker()
             request.state.db = session
             try:
