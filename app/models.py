@@ -16,7 +16,14 @@ from app.page_indexes import PAGE_INDEXES
 from app.people.models import Person
 from app.policy.models import PrivacyPolicy
 from app.referrals.models import PreVisit, Referral, ReferralCounter, ReferralParty
-from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
+from app.retention.models import (
+    Disposal,
+    LegalHold,
+    RetentionRule,
+    RetentionRulesVersion,
+    Sweep,
+    SweepLock,
+)
 from app.service_clients.models import ServiceClient
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
@@ -50,6 +57,7 @@ __all__ = [
     "ReferralCounter",
     "ReferralParty",
     "RetentionRule",
+    "RetentionRulesVersion",
     "ServiceClient",
     "StaffMember",
     "SubjectRequest",

@@ -23,7 +23,7 @@ from app.documents.router import (
 )
 from app.documents.schemas import DocumentRead
 from app.referrals import service
-from app.referrals.models import ContactType, PartyRole, Source, Status
+from app.referrals.models import ContactType, PartyRole, Referral, Source, Status
 from app.referrals.schemas import (
     CloseRequest,
     DecisionCreate,
@@ -36,7 +36,7 @@ from app.referrals.schemas import (
     ReferralRead,
     ReferralUpdate,
 )
-from app.retention.blocks import read_many, read_one
+from app.retention.blocks import read_one, read_rows
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -78,7 +78,7 @@ def referrals_list(
         reference,
     )
     items, cursor = service.list_referrals(session, principal, page, filters)
-    return Page(items=read_many(session, ReferralRead, items), next_cursor=cursor)
+    return Page(items=read_rows(session, ReferralRead, Referral, items), next_cursor=cursor)
 
 
 @router.post(

@@ -52,6 +52,7 @@ from app.referrals.schemas import (
     ReferralCreate,
     ReferralUpdate,
 )
+from app.retention.blocks import block_columns
 from app.security.principals import Principal, PrincipalKind
 from app.security.scoping import get_scoped, scoped
 from app.time import today_in_london as today
@@ -253,7 +254,10 @@ class ReferralFilters:
 def list_referrals(
     session: Session, principal: Principal, page: PageParams, f: ReferralFilters
 ) -> tuple[list[Any], str | None]:
-    stmt = scoped(select(Referral), Referral, principal)
+    # Read-only rows, not ORM instances, each with its retention block: one query.
+    stmt = scoped(
+        select(*Referral.__table__.columns, *block_columns(Referral)), Referral, principal
+    )
     for column, value in (
         (Referral.centre_id, f.centre_id),
         (Referral.status, f.status),

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import and_, case, select, true
+from sqlalchemy import and_, bindparam, case, select, true
 from sqlalchemy.orm import Session
 
 from app.complaints.models import Complaint
@@ -40,8 +40,8 @@ from app.finance.models import FinanceRecord
 from app.incidents.models import Incident
 from app.referrals.models import Referral
 from app.retention.dates import add_months
-from app.retention.engine import load_rules, not_held
-from app.retention.models import RetentionRule
+from app.retention.engine import not_held
+from app.retention.rules import Rule, current_rules
 from app.retention.schemas import RetentionBlock, RetentionReason
 from app.retention.sources import (
     COMPLAINT,
@@ -98,7 +98,7 @@ def retention_blocks(session: Session, records: Sequence[Any]) -> list[Retention
         return []
     spec = SPECS[type(records[0])]
     assert all(type(r) is spec.model for r in records), "records of one type only"
-    rules = load_rules(session)
+    rules = current_rules(session)
     if spec.follows is not None:
         column, followed = spec.follows
         owners = [getattr(r, column) for r in records]
@@ -131,45 +131,96 @@ class _WithBlock:
         return getattr(self._record, name)
 
 
-def _by_id(
-    session: Session, spec: Spec, rules: dict[str, RetentionRule], ids: list[uuid.UUID]
-) -> dict[uuid.UUID, RetentionBlock]:
+def _block_columns(spec: Spec) -> list[Any]:
+    """For each rule: does its condition hold, its trigger; then eligible, not held."""
     source = spec.source
-    if source is None:
-        assert spec.fixed_rule is not None
-        block = _block(rules, spec.fixed_rule, None, matched=True, eligible=True, free=True)
-        return dict.fromkeys(ids, block)
+    assert source is not None
     keys = list(source.rules)
-    model = source.model
-    stmt = select(
-        model.id,
+    return [
         *(_flag(source.rules[key]) for key in keys),
         *(trigger_for(source, key) for key in keys),
         _flag(and_(true(), *source.eligible)),
         _flag(not_held(source)),
-    ).where(model.id.in_(set(ids)))
-    blocks = {}
-    for row in session.execute(stmt):
-        record_id, *values = row
-        matches, triggers = values[: len(keys)], values[len(keys) : 2 * len(keys)]
-        eligible, free = values[-2:]
-        matched = next((i for i, hit in enumerate(matches) if hit), None)
-        if matched is None:
-            assert spec.unmatched is not None, f"no {spec.record_type} rule applies"
-            rule_key, trigger = spec.unmatched[0], triggers[keys.index(spec.unmatched[0])]
-        else:
-            rule_key, trigger = keys[matched], triggers[matched]
-        blocks[record_id] = _block(
-            rules,
-            rule_key,
-            trigger,
-            matched=matched is not None,
-            eligible=bool(eligible),
-            free=bool(free),
-            unmatched=spec.unmatched[1] if spec.unmatched else "open",
-            ineligible=spec.ineligible,
+    ]
+
+
+# Built once per record type: per request only the ids change (one bound parameter).
+_COLUMNS: dict[str, list[Any]] = {}
+_BY_ID: dict[str, Any] = {}
+
+
+def _columns_of(spec: Spec) -> list[Any]:
+    columns = _COLUMNS.get(spec.record_type)
+    if columns is None:
+        columns = _COLUMNS[spec.record_type] = [
+            column.label(f"retention_{i}") for i, column in enumerate(_block_columns(spec))
+        ]
+    return columns
+
+
+def _by_id_statement(spec: Spec) -> Any:
+    stmt = _BY_ID.get(spec.record_type)
+    if stmt is None:
+        model = spec.source.model  # type: ignore[union-attr]
+        stmt = _BY_ID[spec.record_type] = select(model.id, *_columns_of(spec)).where(
+            model.id.in_(bindparam("ids", expanding=True))
         )
-    return blocks
+    return stmt
+
+
+def block_columns(model: Any) -> list[Any]:
+    """Columns to add to a select of `model` so that each row brings its block with it (the
+    page and its blocks in one query; `read_rows` reads them back). None needed: []."""
+    spec = SPECS[model]
+    return _columns_of(spec) if spec.source is not None and spec.follows is None else []
+
+
+def read_rows(session: Session, schema: type[M], model: Any, rows: Sequence[Any]) -> list[M]:
+    """Read models of rows selected with `block_columns(model)` (no further query)."""
+    spec = SPECS[model]
+    if not block_columns(model):
+        return read_many(session, schema, rows)
+    rules = current_rules(session)
+    width = len(_columns_of(spec))
+    return [
+        schema.model_validate(
+            _WithBlock(row, _block_of(spec, rules, tuple(row)[-width:])), from_attributes=True
+        )
+        for row in rows
+    ]
+
+
+def _by_id(
+    session: Session, spec: Spec, rules: dict[str, Rule], ids: list[uuid.UUID]
+) -> dict[uuid.UUID, RetentionBlock]:
+    if spec.source is None:
+        assert spec.fixed_rule is not None
+        block = _block(rules, spec.fixed_rule, None, matched=True, eligible=True, free=True)
+        return dict.fromkeys(ids, block)
+    rows = session.execute(_by_id_statement(spec), {"ids": list(set(ids))})
+    return {record_id: _block_of(spec, rules, values) for record_id, *values in rows}
+
+
+def _block_of(spec: Spec, rules: dict[str, Rule], values: Sequence[Any]) -> RetentionBlock:
+    keys = list(spec.source.rules)  # type: ignore[union-attr]
+    matches, triggers = values[: len(keys)], values[len(keys) : 2 * len(keys)]
+    eligible, free = values[-2:]
+    matched = next((i for i, hit in enumerate(matches) if hit), None)
+    if matched is None:
+        assert spec.unmatched is not None, f"no {spec.record_type} rule applies"
+        rule_key, trigger = spec.unmatched[0], triggers[keys.index(spec.unmatched[0])]
+    else:
+        rule_key, trigger = keys[matched], triggers[matched]
+    return _block(
+        rules,
+        rule_key,
+        trigger,
+        matched=matched is not None,
+        eligible=bool(eligible),
+        free=bool(free),
+        unmatched=spec.unmatched[1] if spec.unmatched else "open",
+        ineligible=spec.ineligible,
+    )
 
 
 def _flag(condition: Any) -> Any:
@@ -178,7 +229,7 @@ def _flag(condition: Any) -> Any:
 
 
 def _block(
-    rules: dict[str, RetentionRule],
+    rules: dict[str, Rule],
     rule_key: str,
     trigger: Any,
     *,
