@@ -8,6 +8,9 @@ rolled back and its attempt audited in a transaction of its own.
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import inspect
 import json
 import logging
 import uuid
@@ -46,6 +49,52 @@ def _json_body(response: Response) -> Any:
         return None
 
 
+# What the endpoint returned, for the audit row: read from the objects, not re-parsed from JSON.
+_returned: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "audited_return", default=None
+)
+
+
+def _capturing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """The endpoint, keeping its return value where the audited route finds it."""
+
+    def keep(result: Any) -> Any:
+        holder = _returned.get()
+        if holder is not None:
+            holder["value"] = result
+        return result
+
+    if inspect.iscoroutinefunction(endpoint):
+
+        @functools.wraps(endpoint)
+        async def capture_async(*args: Any, **kwargs: Any) -> Any:
+            return keep(await endpoint(*args, **kwargs))
+
+        return capture_async
+
+    @functools.wraps(endpoint)
+    def capture(*args: Any, **kwargs: Any) -> Any:
+        return keep(endpoint(*args, **kwargs))
+
+    return capture
+
+
+def _ids_of(value: Any) -> dict[str, Any]:
+    get = value.get if isinstance(value, dict) else lambda name: getattr(value, name, None)
+    return {"id": get("id"), "centre_id": get("centre_id")}
+
+
+def _audited_view(returned: dict[str, Any], response: Response) -> Any:
+    """The ids (and centres) of what the endpoint returned; a Response it built is read back."""
+    if "value" not in returned or isinstance(returned["value"], Response):
+        return _json_body(response)
+    value = returned["value"]
+    items = value.get("items") if isinstance(value, dict) else getattr(value, "items", None)
+    if isinstance(items, list):
+        return {"items": [_ids_of(item) for item in items]}
+    return _ids_of(value) if value is not None else None
+
+
 def _entry(
     request: Request, route: APIRoute, principal: Principal, status_code: int, body: Any
 ) -> audit_service.AuditEntry:
@@ -55,8 +104,8 @@ def _entry(
     details: dict[str, Any] = {}
     if isinstance(body, dict) and "items" in body and isinstance(body["items"], list):
         items = [i for i in body["items"] if isinstance(i, dict)]
-        details["ids"] = [str(i.get("id")) for i in items[:MAX_AUDITED_IDS] if i.get("id")]
-        centres = {i.get("centre_id") for i in items}
+        details["ids"] = [str(i["id"]) for i in items[:MAX_AUDITED_IDS] if i.get("id")]
+        centres = {str(i["centre_id"]) if i.get("centre_id") else None for i in items}
         if len(centres) == 1:
             centre_id = centres.pop()
     elif isinstance(body, dict) and 200 <= status_code < 300:
@@ -94,11 +143,18 @@ def _uuid_or_none(value: Any) -> uuid.UUID | None:
         return None
 
 
-def _commit(request: Request, route: APIRoute, session: Session, response: Response) -> None:
+def _commit(
+    request: Request,
+    route: APIRoute,
+    session: Session,
+    response: Response,
+    returned: dict[str, Any],
+) -> None:
     principal: Principal | None = getattr(request.state, "principal", None)
     try:
         if principal is not None:
-            entry = _entry(request, route, principal, response.status_code, _json_body(response))
+            body = _audited_view(returned, response)
+            entry = _entry(request, route, principal, response.status_code, body)
             audit_service.append(session, [entry])
         idempotency.remember(session, request, response)
         session.commit()
@@ -170,7 +226,7 @@ class AuditedRoute(APIRoute):
         # Any audited route may be refused while the service is overloaded (app/api/gate.py).
         responses = dict(kwargs.pop("responses", None) or {})
         responses.setdefault(503, problem(503, OVERLOADED_DESCRIPTION))
-        super().__init__(path, endpoint, responses=responses, **kwargs)
+        super().__init__(path, _capturing(endpoint), responses=responses, **kwargs)
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
@@ -186,6 +242,8 @@ class AuditedRoute(APIRoute):
         async def run(request: Request) -> Response:
             session: Session = request.app.state.sessionmaker()
             request.state.db = session
+            returned: dict[str, Any] = {}
+            _returned.set(returned)
             try:
                 try:
                     response = await inner(request)
@@ -207,7 +265,7 @@ class AuditedRoute(APIRoute):
                         )
                     await run_in_threadpool(_audit_failure, request, route, _status_of(exc))
                     raise exc from None
-                await run_in_threadpool(_commit, request, route, session, response)
+                await run_in_threadpool(_commit, request, route, session, response, returned)
                 return response
             finally:
                 await run_in_threadpool(session.close)
