@@ -18,9 +18,9 @@ from sqlalchemy import Engine, text
 
 from app import migrate
 from app.db import make_engine, make_sessionmaker
+from app.kit.calendar import add_months
 from app.main import create_app
 from app.retention import rules
-from app.retention.dates import add_months
 from tests.cases.factories import make_referral
 from tests.conftest import FreshDatabase, settings_for
 from tests.factories import World
