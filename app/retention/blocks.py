@@ -183,9 +183,7 @@ def read_rows(session: Session, schema: type[M], model: Any, rows: Sequence[Any]
     rules = current_rules(session)
     width = len(_columns_of(spec))
     return [
-        schema.model_validate(
-            _WithBlock(row, _block_of(spec, rules, tuple(row)[-width:])), from_attributes=True
-        )
+        schema.model_validate({**row._mapping, "retention": _block_of(spec, rules, row[-width:])})
         for row in rows
     ]
 
