@@ -27,7 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from app.api import idempotency
-from app.api.gate import OVERLOADED_DESCRIPTION
+from app.api.gate import OVERLOADED_DESCRIPTION, Overloaded
 from app.api.responses import problem
 from app.audit import service as audit_service
 from app.errors import AppError, Conflict, PreconditionFailed, Unprocessable
@@ -237,6 +237,11 @@ class AuditedRoute(APIRoute):
             _refuse_unknown_query(request, allowed_query)
             # Admitted first: only then does the request take a connection (app/api/gate.py).
             async with request.app.state.gate.admitted():
+                # A reader that gave up while queued is not served: under a burst, work for
+                # clients already gone would only delay those still waiting. (A GET has no
+                # body, so looking at the receive channel loses nothing.)
+                if request.method == "GET" and await request.is_disconnected():
+                    raise Overloaded(request.app.state.gate.retry_after)
                 return await run(request)
 
         async def run(request: Request) -> Response:
