@@ -71,6 +71,13 @@ class Settings(BaseSettings):
     bootstrap_email: str | None = None
     bootstrap_password: str | None = None
 
+    # Database connections per process, and the requests queued for them (app/api/gate.py).
+    db_pool_size: int = Field(default=10, ge=1, le=500)
+    db_max_overflow: int = Field(default=5, ge=0, le=500)
+    db_pool_timeout_seconds: float = Field(default=10, gt=0, le=600)
+    request_queue: int = Field(default=2048, ge=0)
+    request_queue_seconds: float = Field(default=20, gt=0, le=600)
+
     max_body_bytes: int = 11 * 1024 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
     login_max_failures: int = 5

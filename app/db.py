@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import Request
 from sqlalchemy import Date, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.sql.functions import FunctionElement
@@ -79,7 +80,20 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    kwargs.setdefault("pool_recycle", 1800)
+    engine = create_engine(url, **kwargs)
+    _configure_postgresql(engine)
+    return engine
+
+
+def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "checkout")
+    def _refuse_broken(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        # A check without a round trip (a pre-ping would add one to every request): a connection
+        # known to be closed or broken is replaced. One the server dropped unseen fails its
+        # request once, and the disconnect recycles every older connection of the pool.
+        if dbapi_connection.closed or dbapi_connection.broken:
+            raise DisconnectionError("connection closed or broken")
 
 
 def _configure_sqlite(engine: Engine) -> None:

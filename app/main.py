@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
 from app.api.cors import ListedOriginsCORSMiddleware
+from app.api.gate import RequestGate, pool_capacity
 from app.api.location import LocationMiddleware
 from app.api.middleware import (
     BodySizeLimitMiddleware,
@@ -105,6 +106,16 @@ def configure_logging(log_format: str) -> None:
         handler.setFormatter(logs.formatter(log_format))
 
 
+def _pool_options(settings: Settings) -> dict[str, object]:
+    if settings.is_sqlite:
+        return {}
+    return {
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_timeout": settings.db_pool_timeout_seconds,
+    }
+
+
 def _operation_id(route: APIRoute) -> str:
     return route.name
 
@@ -119,7 +130,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or get_settings()
     configure_logging(settings.log_format)
     keyring.configure(settings.encryption_keys)
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, **_pool_options(settings))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -159,6 +170,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.audit_chain = audit_chain(settings)
+    app.state.gate = RequestGate(
+        slots=pool_capacity(engine) or settings.db_pool_size + settings.db_max_overflow,
+        queue=settings.request_queue,
+        wait_seconds=settings.request_queue_seconds,
+    )
     app.state.resolve_principal = auth_service.principal_for
     app.state.audit_writer = audit_service.append
 

@@ -13,10 +13,17 @@ from app.documents.models import Document
 from app.finance.models import FinanceRecord
 from app.incidents.models import Incident
 from app.inspector_grants.models import InspectorGrant
+from app.page_indexes import PAGE_INDEXES
 from app.people.models import Person
 from app.policy.models import PrivacyPolicy
 from app.referrals.models import PreVisit, Referral, ReferralCounter, ReferralParty
-from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep
+from app.retention.models import (
+    Disposal,
+    LegalHold,
+    RetentionRule,
+    RetentionRulesVersion,
+    Sweep,
+)
 from app.service_clients.models import ServiceClient
 from app.single_runner import RunnerLease
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
@@ -30,6 +37,7 @@ from app.webhooks.models import (
 )
 
 __all__ = [
+    "PAGE_INDEXES",
     "Attendance",
     "AuditEvent",
     "Breach",
@@ -59,6 +67,7 @@ __all__ = [
     "ReferralCounter",
     "ReferralParty",
     "RetentionRule",
+    "RetentionRulesVersion",
     "ServiceClient",
     "StaffMember",
     "SubjectRequest",

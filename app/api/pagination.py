@@ -96,7 +96,8 @@ def _decode(cursor: str, columns: list[Any]) -> list[Any]:
 def paginate(
     session: Session, stmt: Select[Any], params: PageParams, keys: list[Any]
 ) -> tuple[list[Any], str | None]:
-    """Rows of `stmt` after the cursor, ordered by the unique key columns `keys`."""
+    """Rows of `stmt` after the cursor, ordered by the unique key columns `keys` (which a
+    select of columns must include under their own names)."""
     if params.cursor:
         after = _decode(params.cursor, keys)
         # (k1, k2) > (a1, a2), written out so that it works on every database.
@@ -105,7 +106,11 @@ def paginate(
             equal = [keys[j] == after[j] for j in range(i)]
             clauses.append(and_(*equal, column > after[i]))
         stmt = stmt.where(or_(*clauses))
-    rows = list(session.scalars(stmt.order_by(*keys).limit(params.limit + 1)).all())
+    result = session.execute(stmt.order_by(*keys).limit(params.limit + 1))
+    # A select of one model gives its instances; a select of columns gives rows (no ORM).
+    described = stmt.column_descriptions
+    whole_entity = len(described) == 1 and described[0]["expr"] is described[0]["entity"]
+    rows = list(result.scalars() if whole_entity else result)
     next_cursor = None
     if len(rows) > params.limit:
         rows = rows[: params.limit]

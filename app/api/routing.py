@@ -13,6 +13,9 @@ writer is handed in by the app (`app.state.audit_writer`), so this layer imports
 
 from __future__ import annotations
 
+import contextvars
+import functools
+import inspect
 import json
 import logging
 import uuid
@@ -29,6 +32,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from app.api import idempotency
+from app.api.gate import OVERLOADED_DESCRIPTION, Overloaded
+from app.api.responses import problem
 from app.errors import AppError, Conflict, PreconditionFailed, Unprocessable
 from app.kit.audit import AuditEntry, AuditTarget, AuditWriter, begin_request
 from app.security.principals import Principal
@@ -71,6 +76,52 @@ def _json_body(response: Response) -> Any:
         return None
 
 
+# What the endpoint returned, for the audit row: read from the objects, not re-parsed from JSON.
+_returned: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "audited_return", default=None
+)
+
+
+def _capturing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+    """The endpoint, keeping its return value where the audited route finds it."""
+
+    def keep(result: Any) -> Any:
+        holder = _returned.get()
+        if holder is not None:
+            holder["value"] = result
+        return result
+
+    if inspect.iscoroutinefunction(endpoint):
+
+        @functools.wraps(endpoint)
+        async def capture_async(*args: Any, **kwargs: Any) -> Any:
+            return keep(await endpoint(*args, **kwargs))
+
+        return capture_async
+
+    @functools.wraps(endpoint)
+    def capture(*args: Any, **kwargs: Any) -> Any:
+        return keep(endpoint(*args, **kwargs))
+
+    return capture
+
+
+def _ids_of(value: Any) -> dict[str, Any]:
+    get = value.get if isinstance(value, dict) else lambda name: getattr(value, name, None)
+    return {"id": get("id"), "centre_id": get("centre_id")}
+
+
+def _audited_view(returned: dict[str, Any], response: Response) -> Any:
+    """The ids (and centres) of what the endpoint returned; a Response it built is read back."""
+    if "value" not in returned or isinstance(returned["value"], Response):
+        return _json_body(response)
+    value = returned["value"]
+    items = value.get("items") if isinstance(value, dict) else getattr(value, "items", None)
+    if isinstance(items, list):
+        return {"items": [_ids_of(item) for item in items]}
+    return _ids_of(value) if value is not None else None
+
+
 def _entry(
     request: Request,
     route: AuditedRoute,
@@ -85,8 +136,8 @@ def _entry(
     details: dict[str, Any] = {}
     if isinstance(body, dict) and "items" in body and isinstance(body["items"], list):
         items = [i for i in body["items"] if isinstance(i, dict)]
-        details["ids"] = [str(i.get("id")) for i in items[:MAX_AUDITED_IDS] if i.get("id")]
-        centres = {i.get("centre_id") for i in items}
+        details["ids"] = [str(i["id"]) for i in items[:MAX_AUDITED_IDS] if i.get("id")]
+        centres = {str(i["centre_id"]) if i.get("centre_id") else None for i in items}
         if len(centres) == 1:
             centre_id = centres.pop()
     elif isinstance(body, dict) and 200 <= status_code < 300:
@@ -130,12 +181,13 @@ def _commit(
     session: Session,
     response: Response,
     target: AuditTarget,
+    returned: dict[str, Any],
 ) -> None:
     principal: Principal | None = getattr(request.state, "principal", None)
     writer: AuditWriter = request.app.state.audit_writer
     try:
         if principal is not None:
-            body = _json_body(response)
+            body = _audited_view(returned, response)
             writer(session, [_entry(request, route, principal, response.status_code, body, target)])
         idempotency.remember(session, request, response)
         session.commit()
@@ -221,6 +273,12 @@ class AuditedRoute(APIRoute):
     # The audit row's resource type: what the router declares (`make_router`).
     resource_type: str | None = None
 
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        # Any audited route may be refused while the service is overloaded (app/api/gate.py).
+        responses = dict(kwargs.pop("responses", None) or {})
+        responses.setdefault(503, problem(503, OVERLOADED_DESCRIPTION))
+        super().__init__(path, _capturing(endpoint), responses=responses, **kwargs)
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
         route = self
@@ -228,9 +286,21 @@ class AuditedRoute(APIRoute):
 
         async def handler(request: Request) -> Response:
             _refuse_unknown_query(request, allowed_query)
+            # Admitted first: only then does the request take a connection (app/api/gate.py).
+            async with request.app.state.gate.admitted():
+                # A reader that gave up while queued is not served: under a burst, work for
+                # clients already gone would only delay those still waiting. (A GET has no
+                # body, so looking at the receive channel loses nothing.)
+                if request.method == "GET" and await request.is_disconnected():
+                    raise Overloaded(request.app.state.gate.retry_after)
+                return await run(request)
+
+        async def run(request: Request) -> Response:
             session: Session = request.app.state.sessionmaker()
             request.state.db = session
             target = begin_request()
+            returned: dict[str, Any] = {}
+            _returned.set(returned)
             try:
                 try:
                     response = await inner(request)
@@ -244,7 +314,9 @@ class AuditedRoute(APIRoute):
                     exc = database_problem(exc) or exc
                     await run_in_threadpool(_audit_failure, request, route, _status_of(exc), target)
                     raise exc from None
-                await run_in_threadpool(_commit, request, route, session, response, target)
+                await run_in_threadpool(
+                    _commit, request, route, session, response, target, returned
+                )
                 return response
             finally:
                 await run_in_threadpool(session.close)

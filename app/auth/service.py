@@ -15,27 +15,44 @@ from app.auth.models import LoginThrottle
 from app.config import Settings
 from app.db import utcnow
 from app.inspector_grants.models import InspectorGrant
+from app.retention import rules
 from app.security import tokens
 from app.security.passwords import verify_secret
 from app.security.permissions import ROLE_PERMISSIONS, Perm, Role
 from app.security.principals import Principal, PrincipalKind
 from app.service_clients.models import ServiceClient
-from app.users.models import UserAccount
+from app.users.models import UserAccount, user_centre
 
 
 def principal_for(session: Session, claims: tokens.TokenClaims) -> Principal | None:
     """The principal a valid token stands for, or None if its holder has lost access since."""
+    # One query per request: the holder, their centres, and the retention rules' version.
     if claims.token_type == "access":
-        user = session.get(UserAccount, claims.subject)
-        if user is None or not user.is_active:
+        rows = session.execute(
+            select(
+                UserAccount.role,
+                UserAccount.is_active,
+                user_centre.c.centre_id,
+                rules.version_column(),
+            )
+            .outerjoin(user_centre, user_centre.c.user_id == UserAccount.id)
+            .where(UserAccount.id == claims.subject)
+        ).all()
+        if not rows or not rows[0].is_active:
             return None
-        role = Role(user.role)
-        centres = None if role == Role.naccc_staff else frozenset(user.centre_ids)
-        return Principal(user.id, PrincipalKind.user, role, ROLE_PERMISSIONS[role], centres)
+        rules.note_version(session, rows[0].retention_rules_version)
+        role = Role(rows[0].role)
+        centre_ids = frozenset(r.centre_id for r in rows if r.centre_id is not None)
+        centres = None if role == Role.naccc_staff else centre_ids
+        return Principal(claims.subject, PrincipalKind.user, role, ROLE_PERMISSIONS[role], centres)
     if claims.token_type == "service":
-        client = session.get(ServiceClient, claims.subject)
+        found = session.execute(
+            select(ServiceClient, rules.version_column()).where(ServiceClient.id == claims.subject)
+        ).first()
+        client = found[0] if found else None
         if client is None or not client.is_active:
             return None
+        rules.note_version(session, found[1])  # type: ignore[index]
         permissions = frozenset(Perm(p) for p in client.permissions if p in Perm._value2member_map_)
         return Principal(
             client.id, PrincipalKind.service_client, Role.naccc_staff, permissions, None

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -28,6 +28,17 @@ class RetentionRule(Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class RetentionRulesVersion(Base):
+    """One row whose `version` goes up with every change to `retention_rule`, in the changing
+    transaction (database triggers, so a change by any process or by hand counts): the key under
+    which a process caches the rules (app/retention/rules.py)."""
+
+    __tablename__ = "retention_rules_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
 
 
 class LegalHold(Base):

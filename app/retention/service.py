@@ -9,6 +9,7 @@ from app.api.versioning import check_version
 from app.errors import NotFound, Unprocessable
 from app.kit.calendar import describe_months
 from app.retention.models import RetentionRule
+from app.retention.rules import forget_version
 from app.retention.schemas import PublicRule, RuleRead
 
 
@@ -32,6 +33,7 @@ def update_period(
         raise Unprocessable("This rule keeps its records indefinitely; it has no period to change")
     rule.period_months = period_months
     session.flush()
+    forget_version(session)
     return rule
 
 
