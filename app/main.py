@@ -33,6 +33,7 @@ from app.incidents.router import router as incidents_router
 from app.inspector_grants.router import router as grants_router
 from app.openapi import install_openapi
 from app.people.router import router as people_router
+from app.policy.router import consent_router as policy_consent_router
 from app.policy.router import public_router as public_policy_router
 from app.policy.router import router as policy_router
 from app.referrals.router import router as referrals_router
@@ -61,6 +62,7 @@ API_ROUTERS = [
     public_retention_router,
     policy_router,
     public_policy_router,
+    policy_consent_router,
     staff_router,
     finance_router,
     documents_router,

@@ -13,7 +13,7 @@ from app.finance.models import FinanceRecord
 from app.incidents.models import Incident
 from app.inspector_grants.models import InspectorGrant
 from app.people.models import Person
-from app.policy.models import PrivacyPolicy
+from app.policy.models import PolicyConsent, PrivacyPolicy
 from app.referrals.models import PreVisit, Referral, ReferralCounter, ReferralParty
 from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
 from app.service_clients.models import ServiceClient
@@ -42,6 +42,7 @@ __all__ = [
     "LoginThrottle",
     "ParentalLeave",
     "Person",
+    "PolicyConsent",
     "PreVisit",
     "PrivacyPolicy",
     "Referral",

@@ -32,12 +32,13 @@ from sqlalchemy.orm import Session
 
 from app.attendance.models import AbsenceReason, Attendance, AttendanceStatus, ContactSession
 from app.complaints.models import Complaint
-from app.db import days_between
+from app.db import Base, days_between
 from app.disclosures.models import Disclosure, DisclosurePerson
 from app.documents.models import Document
 from app.finance.models import FinanceRecord
 from app.incidents.models import Incident
 from app.people.models import Person
+from app.policy.models import PolicyConsent
 from app.referrals.models import PreVisit, Referral, ReferralParty
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 
@@ -330,8 +331,49 @@ COMPLAINT = Source(
     delete_attachments=_delete_complaint_attachments,
 )
 
-# Disposal order matters: parental leave before the staff members it belongs to.
-SOURCES: tuple[Source, ...] = (REFERRAL, COMPLAINT, PARENTAL_LEAVE, STAFF_MEMBER, FINANCE_RECORD)
+# --- consents to policy versions: kept while the person is kept --------------------------------
+
+
+def referred_to_by_a_record(person_id: Any) -> ColumnElement[bool]:
+    """Some row other than a consent to a policy refers to the person (found from the foreign
+    keys): a record that needs them."""
+    import app.models  # noqa: F401  (every table, so that no reference is missed)
+
+    target = Person.__table__.c.id
+    consent = PolicyConsent.__table__
+    found = [
+        exists().where(column == person_id)
+        for table in Base.metadata.sorted_tables
+        if table is not consent
+        for column in table.columns
+        if any(fk.column is target for fk in column.foreign_keys)
+    ]
+    return or_(*found)
+
+
+def _consenting_person(match: Match) -> Select[Any]:
+    return select(PolicyConsent.person_id).where(match(PolicyConsent.id))
+
+
+POLICY_CONSENT = Source(
+    record_type="policy_consent",
+    model=PolicyConsent,
+    # Once no other record needs the person, the consent goes; the person goes with it.
+    rules={"policy_consent": not_(referred_to_by_a_record(PolicyConsent.person_id))},
+    trigger=PolicyConsent.consented_on,
+    person_links=(_consenting_person,),
+)
+
+# Disposal order matters: parental leave before the staff members it belongs to, consents after
+# every record that may name their person.
+SOURCES: tuple[Source, ...] = (
+    REFERRAL,
+    COMPLAINT,
+    PARENTAL_LEAVE,
+    STAFF_MEMBER,
+    FINANCE_RECORD,
+    POLICY_CONSENT,
+)
 
 
 def trigger_for(source: Source, rule_key: str) -> Any:

@@ -22,6 +22,7 @@ POLICY_KEYS = {
     "parental_leave_disability": 216,
     "finance": 72,
     "staff_unused": 36,
+    "policy_consent": 1,
 }
 
 
