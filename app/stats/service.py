@@ -15,12 +15,17 @@ the month a referral was received, not the day: the period filter applies to dis
 by month (a disposed referral counts when its month lies between the months of `from` and `to`),
 so the numbers stay the same across a sweep for periods of whole months.
 
-People who objected (§5) are left out from then on: a referral linked to a person who objected
-(a party, a pre-visited adult, an attendee) is not counted, with its sessions and attendance, nor
-is a subject request whose subject objected. The disposal log records, per disposed referral,
+People who objected (§5) are never counted: a referral linked to a person who objected (a
+party, a pre-visited adult, an attendee) is left out with its sessions and attendance, and so is
+a subject request whose subject objected. The disposal log records, per disposed referral,
 whether a linked person had objected (not who), so that a referral left out stays left out after
-disposal. The log holds no person ids: an objection made after a referral was disposed of cannot
-remove its already anonymous count.
+disposal; an objection made after a referral was disposed of cannot remove its already anonymous
+count. A section of a period from which 1 to threshold - 1 records were left out is hidden whole
+(`withheld`): else the figures before and after an objection, subtracted, would be the
+objector's record.
+
+Periods are whole calendar months, quarters or years that have ended (`resolve_period`), and
+suppression is in app.stats.suppression.
 
 Incidents are never disposed of (kept indefinitely): they are counted from the live rows by the
 day they occurred, leaving out those about a child who objected. Complaints are disposed of a year
