@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, paginate
 from app.errors import Conflict, NotFound, Unprocessable
+from app.kit.calendar import add_months
 from app.people.models import Person
 from app.policy.models import ConsentMethod, PolicyConsent, PrivacyPolicy
 from app.policy.schemas import (
@@ -35,7 +36,6 @@ from app.policy.schemas import (
     PublicPolicy,
     PublicPolicyVersion,
 )
-from app.retention.dates import add_months
 from app.retention.sources import referred_to_by_a_record
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, scoped

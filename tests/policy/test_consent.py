@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.people.models import Person
 from app.policy import service
 from app.policy.models import PolicyConsent, PrivacyPolicy
-from app.retention import engine
+from app.retention import sweep as retention_sweep
 from app.retention.models import Disposal
 from app.time import today_in_london
 from tests.cases.factories import family, make_person
@@ -312,8 +312,8 @@ def test_a_consent_is_kept_while_its_person_is_and_then_goes_with_them(
         assert consent(client, world, fam.resident, reducing["id"]).status_code == 201
 
     gone, kept = closed.resident.id, open_case.resident.id
-    options = engine.SweepOptions(today=today_in_london() + timedelta(days=400))
-    assert engine.run(app.state.engine, app.state.sessionmaker, options) is not None
+    options = retention_sweep.SweepOptions(today=today_in_london() + timedelta(days=400))
+    assert retention_sweep.run(app.state.engine, app.state.sessionmaker, options) is not None
     db.expire_all()
     assert db.get(Person, gone) is None, "the consent did not keep them"
     left = db.scalars(select(PolicyConsent.person_id)).all()
