@@ -86,7 +86,8 @@ class Settings(BaseSettings):
     # A formal written complaint is followed up within this many working days of receipt.
     complaint_follow_up_working_days: int = Field(default=20, ge=1, le=260)
     # Statistics show no count from 1 to threshold - 1 (0 is shown): small numbers identify people.
-    stats_suppression_threshold: int = Field(default=5, ge=1, le=1000)
+    # At least 3: with 2, a hidden cell is always 1 (DESIGN §11).
+    stats_suppression_threshold: int = Field(default=5, ge=3, le=1000)
 
     _split = field_validator("encryption_keys", "cors_origins", "audit_hmac_keys", mode="before")(
         _split_list

@@ -44,6 +44,7 @@ from app.ops import logs
 from app.ops import metrics as ops_metrics
 from app.ops.router import router as ops_router
 from app.people.router import router as people_router
+from app.policy.router import consent_router as policy_consent_router
 from app.policy.router import public_router as public_policy_router
 from app.policy.router import router as policy_router
 from app.referrals.router import router as referrals_router
@@ -75,6 +76,7 @@ API_ROUTERS = [
     public_retention_router,
     policy_router,
     public_policy_router,
+    policy_consent_router,
     staff_router,
     finance_router,
     documents_router,

@@ -15,7 +15,7 @@ from app.incidents.models import Incident
 from app.inspector_grants.models import InspectorGrant
 from app.page_indexes import PAGE_INDEXES
 from app.people.models import Person
-from app.policy.models import PrivacyPolicy
+from app.policy.models import PolicyConsent, PrivacyPolicy
 from app.referrals.models import PreVisit, Referral, ReferralCounter, ReferralParty
 from app.retention.models import (
     Disposal,
@@ -61,6 +61,7 @@ __all__ = [
     "LoginThrottle",
     "ParentalLeave",
     "Person",
+    "PolicyConsent",
     "PreVisit",
     "PrivacyPolicy",
     "Referral",

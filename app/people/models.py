@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ColumnElement, ForeignKey, String, exists, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, TimestampedMixin
@@ -45,3 +45,14 @@ def person_references() -> list[Any]:
             if any(fk.column is person_id for fk in column.foreign_keys):
                 columns.append(column)
     return columns
+
+
+def referred_to_by_a_record(person_id: Any, *, besides: Any = None) -> ColumnElement[bool]:
+    """Some row refers to the person (found from the foreign keys), other than rows of the table
+    `besides` (a consent to a policy does not by itself keep a person)."""
+    found = [
+        exists().where(column == person_id)
+        for column in person_references()
+        if besides is None or column.table is not besides
+    ]
+    return or_(*found)

@@ -48,7 +48,8 @@ from app.disclosures.models import Disclosure, DisclosurePerson, LawfulBasis
 from app.documents.models import Document
 from app.finance.models import FinanceRecord
 from app.incidents.models import Incident
-from app.people.models import Person
+from app.people.models import Person, referred_to_by_a_record
+from app.policy.models import PolicyConsent
 from app.referrals.models import PreVisit, Referral, ReferralParty
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
@@ -534,6 +535,29 @@ BREACH = RetentionSource(
 )
 
 # Disposal order matters: parental leave before the staff members it belongs to.
+
+# --- consents to policy versions: kept while the person is kept --------------------------------
+
+
+def _consenting_person(match: Match) -> Select[Any]:
+    return select(PolicyConsent.person_id).where(match(PolicyConsent.id))
+
+
+POLICY_CONSENT = RetentionSource(
+    record_type="policy_consent",
+    model=PolicyConsent,
+    # Once no other record needs the person, the consent goes; the person goes with it.
+    rules={
+        "policy_consent": not_(
+            referred_to_by_a_record(PolicyConsent.person_id, besides=PolicyConsent.__table__)
+        )
+    },
+    trigger=PolicyConsent.consented_on,
+    person_links=(_consenting_person,),
+)
+
+# Disposal order matters: parental leave before the staff members it belongs to, consents after
+# every record that may name their person.
 SOURCES: tuple[RetentionSource, ...] = (
     REFERRAL,
     COMPLAINT,
@@ -543,6 +567,7 @@ SOURCES: tuple[RetentionSource, ...] = (
     STAFF_MEMBER,
     FINANCE_RECORD,
     BREACH,
+    POLICY_CONSENT,
 )
 
 # How every table that refers to a person (or a staff member) is covered by the schedule: a rule
@@ -564,6 +589,7 @@ COVERAGE: dict[str, str] = {
     "subject_request": "rule subject_request",
     "third_party_decision": "goes with its subject request",
     "breach_person": "goes with its breach (rule breach)",
+    "policy_consent": "rule policy_consent: once no other record needs the person",
     "staff_member": "rules hr_file and staff_unused; never due while current",
     "hr_file_entry": "goes with its staff member",
     "dbs_check": "goes with its staff member",

@@ -13,6 +13,7 @@ from app.security.permissions import Perm
 from app.security.principals import Principal
 from app.stats import service
 from app.stats.schemas import StatsSummary
+from app.time import today_in_london
 
 router = make_router("stats", prefix="/stats")
 Reader = Annotated[Principal, allow(Perm.stats_read)]
@@ -24,18 +25,32 @@ def stats_summary(
     session: DbSession,
     principal: Reader,
     from_: Annotated[
-        Day | None, Query(alias="from", description="First day of the period (inclusive)")
-    ] = None,
-    to: Annotated[Day | None, Query(description="Last day of the period (inclusive)")] = None,
+        Day,
+        Query(
+            alias="from",
+            description="First day of a calendar month, quarter or year (e.g. 2024-01-01)",
+        ),
+    ],
+    to: Annotated[
+        Day,
+        Query(
+            description="Last day of that same month, quarter or year (e.g. 2024-01-31, "
+            "2024-03-31 or 2024-12-31); the period must have ended"
+        ),
+    ],
     centre_id: Annotated[uuid.UUID | None, Query()] = None,
+    rounded: Annotated[
+        bool, Query(description="Round shown counts to base 5 (always on for service clients)")
+    ] = False,
 ) -> StatsSummary:
-    """Anonymous statistics of the caller's centres (or of `centre_id`) for a period.
+    """Anonymous statistics of the caller's centres (or of `centre_id`) for one whole calendar
+    month, quarter or year that has ended (any other range of days is 422).
 
-    A count from 1 to the suppression threshold less one is `null` with `suppressed: true`; when
-    a group has one such cell, the next smallest is hidden too, so that the total cannot give it
-    back. People who objected are not counted. Disposed referrals still count (from the disposal
-    log), filtered by the month they were received in: use whole months for figures that do not
-    change across a retention sweep.
+    A count from 1 to the suppression threshold less one is `null` with `suppressed: true`, and
+    enough other cells are hidden that no hidden count can be worked out from the totals.
+    People who objected are not counted; a section from which fewer than the threshold records
+    were left out for an objection is hidden whole. Disposed records still count (from the
+    disposal log). See README "Statistics".
     """
     return service.summary(
         session,
@@ -43,5 +58,7 @@ def stats_summary(
         request.app.state.settings.stats_suppression_threshold,
         from_,
         to,
-        centre_id,
+        today=today_in_london(),
+        centre_id=centre_id,
+        rounded=rounded,
     )

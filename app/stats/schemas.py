@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,16 +24,35 @@ class StatsGroup(BaseModel):
     total: StatsCell
 
 
+class StatsTable(BaseModel):
+    """A two-way table: `cells[row][column]`, each row's total, each column's total, and the
+    grand total. Suppression covers the rows, the columns and the margins together."""
+
+    cells: dict[str, dict[str, StatsCell]]
+    row_totals: dict[str, StatsCell]
+    column_totals: dict[str, StatsCell]
+    total: StatsCell
+
+
+PeriodKind = Literal["month", "quarter", "year"]
+
+
 class StatsPeriod(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
-    from_: date | None = Field(default=None, alias="from")
-    to: date | None = None
+    from_: date = Field(alias="from")
+    to: date
+    kind: PeriodKind = Field(description="A whole calendar month, quarter or year")
 
 
 class ReferralStats(BaseModel):
-    by_source: StatsGroup
-    by_contact_type: StatsGroup
+    by_source_and_contact_type: StatsTable = Field(
+        description="Rows: source; columns: contact type"
+    )
+    by_source: StatsGroup = Field(description="The row totals of `by_source_and_contact_type`")
+    by_contact_type: StatsGroup = Field(
+        description="The column totals of `by_source_and_contact_type`"
+    )
     by_decision: StatsGroup = Field(description="accepted, declined, undecided")
     acceptance_rate: float | None = Field(
         description="accepted / (accepted + declined); null when either is suppressed or zero"
@@ -79,6 +99,10 @@ class StatsSummary(BaseModel):
     period: StatsPeriod
     centre_id: uuid.UUID | None
     suppression_threshold: int
+    rounded: bool = Field(
+        description="Shown counts rounded to the nearest multiple of 5 (always for service "
+        "clients; on request with `rounded=true`); rounded figures need not add up"
+    )
     referrals: ReferralStats
     sessions: SessionStats
     attendance: AttendanceStats

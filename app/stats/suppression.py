@@ -1,65 +1,297 @@
-"""Small-number suppression: statistics never show a count that could point at a family.
+"""Disclosure control: no published figure lets anyone work back to a family (DESIGN §11).
 
-A count from 1 to `threshold - 1` is hidden (`count: null, suppressed: true`); 0 is shown. When
-a group has exactly one hidden cell, the next smallest non-zero cell is hidden too (secondary
-suppression), so the total minus the shown cells cannot give the hidden one back. A total from
-1 to `threshold - 1` is hidden itself. A breakdown of a count hidden elsewhere (absences by
-reason, of the absences) is hidden whole. Rates are null when a part of them is hidden, and a
-median when it is taken over fewer than `threshold` values.
+A table is a set of named counts and the lines that add up (`parts` sum to `total`): a group and
+its total, each row and column of a two-way table with its margins, a breakdown of one cell (the
+absences by reason add up to the absent cell). A cell may sit on several lines.
+
+1. Primary suppression: a count from 1 to `threshold - 1` is hidden. Zero is shown (it names no
+   one), so anyone can tell that a hidden count is at least 1.
+2. Complementary suppression: someone who knows this method can bound each hidden count by what
+   is shown. They know every hidden count is at least 1, that a primary one is at most
+   `threshold - 1` (assume they can tell which are primary), and every line's equation. On each
+   line that has hidden cells, while
+   - a hidden cell's interval from the line is a single value, or
+   - the hidden parts of a line whose total is shown add up to less than the threshold (two
+     hidden cells of 1 and 1, with the total shown, are a group of 2),
+   the next smallest non-zero shown part is hidden too (when no part is left, the total). Hiding
+   a cell of one line changes the crossing lines, so this runs until nothing changes (a fixed
+   point). tests/stats/test_disclosure_properties.py checks the result exactly: for random
+   tables, every hidden cell's interval given everything shown (all lines at once, by linear
+   programming) holds more than one value.
+3. Rates are computed from the published figures, so a rate of a hidden count is null (the rate
+   is suppressed with its counts). Medians need at least `threshold` values.
+4. Rounding (optional; always for service clients): each shown count to the nearest multiple of
+   5, after suppression, independently (rounded figures need not add up).
+
+Guidance followed: ONS, "Disclosure control guidance for tables produced from administrative
+data sources" (threshold, primary and secondary suppression, differencing between tables), and
+the ICO's "Anonymisation: managing data protection risk" code (small numbers and the
+"motivated intruder" test: anonymous statistics fall outside UK GDPR only when no one can
+reasonably single out a person from them, Recital 26).
 """
 
 from __future__ import annotations
 
+import math
 import statistics
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
-from app.stats.schemas import StatsCell, StatsGroup
+from app.stats.schemas import StatsCell, StatsGroup, StatsTable
+
+ROUNDING_BASE = 5
+UNBOUNDED = math.inf
+MAX_PASSES = 100
+
+
+@dataclass(frozen=True)
+class Line:
+    """`parts` add up to `total` (cell keys)."""
+
+    parts: tuple[str, ...]
+    total: str
 
 
 def is_small(count: int, threshold: int) -> bool:
     return 0 < count < threshold
 
 
-def cell(count: int, threshold: int) -> StatsCell:
-    """A count on its own (not part of a group)."""
-    if is_small(count, threshold):
-        return StatsCell(count=None, suppressed=True)
-    return StatsCell(count=count, suppressed=False)
+def bounds(
+    values: Mapping[str, int], hidden: set[str], threshold: int
+) -> dict[str, tuple[float, float]]:
+    """What someone who knows the method knows of each hidden cell, before any equation: at
+    least 1 (zeros are shown), at most `threshold - 1` when it is small (primary)."""
+    return {
+        key: (1, threshold - 1 if is_small(values[key], threshold) else UNBOUNDED) for key in hidden
+    }
 
 
-def suppress(counts: Mapping[str, int], threshold: int, *, hide_all: bool = False) -> StatsGroup:
-    """The group of `counts` (key order kept) with small cells and their complements hidden.
-
-    `hide_all` hides every non-zero cell and the total: for a breakdown of a hidden count.
-    """
-    order = list(counts)
-    if hide_all:
-        hidden = {key for key in order if counts[key] > 0}
+def line_interval(
+    values: Mapping[str, int],
+    hidden: set[str],
+    box: Mapping[str, tuple[float, float]],
+    line: Line,
+    key: str,
+) -> tuple[float, float]:
+    """The values `key` (hidden, on `line`) can take given this line's equation and the bounds
+    of the other hidden cells on it. Exact for one equation: `parts - total = 0`."""
+    signed = [(part, 1) for part in line.parts] + [(line.total, -1)]
+    known = -sum(sign * values[cell] for cell, sign in signed if cell not in hidden)
+    own_sign = next(sign for cell, sign in signed if cell == key)
+    low_rest = high_rest = 0.0
+    for cell, sign in signed:
+        if cell == key or cell not in hidden:
+            continue
+        low, high = box[cell]
+        low_rest += sign * low if sign > 0 else sign * high
+        high_rest += sign * high if sign > 0 else sign * low
+    # own_sign * x = known - rest
+    if own_sign > 0:
+        low, high = known - high_rest, known - low_rest
     else:
-        hidden = {key for key in order if is_small(counts[key], threshold)}
-    if len(hidden) == 1:
-        others = [(counts[k], i, k) for i, k in enumerate(order) if k not in hidden and counts[k]]
-        if others:
-            hidden.add(min(others)[2])
-    total = sum(counts.values())
-    total_cell = cell(total, threshold)
-    if hide_all and total:
-        total_cell = StatsCell(count=None, suppressed=True)
-    return StatsGroup(
-        cells={
-            key: StatsCell(count=None, suppressed=True)
-            if key in hidden
-            else StatsCell(count=counts[key], suppressed=False)
-            for key in order
-        },
-        total=total_cell,
-    )
+        low, high = low_rest - known, high_rest - known
+    own_low, own_high = box[key]
+    return max(low, own_low), min(high, own_high)
+
+
+def propagate(
+    values: Mapping[str, int], hidden: set[str], lines: Sequence[Line], threshold: int
+) -> dict[str, tuple[float, float]]:
+    """Each hidden cell's bounds, narrowed by every line in turn until nothing changes (a hidden
+    row total is at least the number of its hidden parts, which narrows the grand total's
+    other parts, ...)."""
+    box = bounds(values, hidden, threshold)
+    for _ in range(MAX_PASSES):
+        changed = False
+        for line in lines:
+            for cell in (*line.parts, line.total):
+                if cell not in hidden:
+                    continue
+                low, high = line_interval(values, hidden, box, line, cell)
+                if (low, high) != box[cell]:
+                    box[cell] = (low, high)
+                    changed = True
+        if not changed:
+            break
+    return box
+
+
+def _line_is_safe(
+    values: Mapping[str, int],
+    hidden: set[str],
+    box: Mapping[str, tuple[float, float]],
+    line: Line,
+    threshold: int,
+) -> bool:
+    on_line = [cell for cell in (*line.parts, line.total) if cell in hidden]
+    if not on_line:
+        return True
+    if line.total not in hidden:
+        hidden_parts = sum(values[cell] for cell in line.parts if cell in hidden)
+        if hidden_parts < threshold:
+            return False
+    for cell in on_line:
+        low, high = line_interval(values, hidden, box, line, cell)
+        if not low < high:
+            return False
+    return True
+
+
+def _next_to_hide(values: Mapping[str, int], hidden: set[str], line: Line) -> str | None:
+    candidates = [
+        (values[cell], index, cell)
+        for index, cell in enumerate(line.parts)
+        if cell not in hidden and values[cell] > 0
+    ]
+    if candidates:
+        return min(candidates)[2]
+    if line.total not in hidden and values[line.total] > 0:
+        return line.total
+    return None
+
+
+def suppress_cells(values: Mapping[str, int], lines: Sequence[Line], threshold: int) -> set[str]:
+    """The keys of the cells to hide (primary and complementary), at a fixed point: first each
+    line on its own, then all lines together (bounds narrowed across lines, `propagate`); a
+    cell still pinned down gets the smallest complement on one of its lines, and round again."""
+    hidden = {key for key, count in values.items() if is_small(count, threshold)}
+    while True:
+        _make_lines_safe(values, lines, hidden, threshold)
+        box = propagate(values, hidden, lines, threshold)
+        pinned = [key for key in sorted(hidden) if not box[key][0] < box[key][1]]
+        more = _complement_for(values, lines, hidden, pinned)
+        if more is None:
+            return hidden
+        hidden.add(more)
+
+
+def _make_lines_safe(
+    values: Mapping[str, int], lines: Sequence[Line], hidden: set[str], threshold: int
+) -> None:
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            while not _line_is_safe(
+                values, hidden, bounds(values, hidden, threshold), line, threshold
+            ):
+                more = _next_to_hide(values, hidden, line)
+                if more is None:
+                    break
+                hidden.add(more)
+                changed = True
+
+
+def _complement_for(
+    values: Mapping[str, int], lines: Sequence[Line], hidden: set[str], pinned: list[str]
+) -> str | None:
+    """The smallest shown cell on a line through a pinned-down hidden cell."""
+    options = []
+    for key in pinned:
+        for line in lines:
+            if key in line.parts or key == line.total:
+                more = _next_to_hide(values, hidden, line)
+                if more is not None:
+                    options.append((values[more], more))
+    return min(options)[1] if options else None
+
+
+# --- shaping the result ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Publication:
+    """How figures are published: the threshold, and whether shown counts are rounded."""
+
+    threshold: int
+    rounded: bool = False
+
+    def shown(self, count: int) -> StatsCell:
+        if self.rounded:
+            count = ROUNDING_BASE * math.floor(count / ROUNDING_BASE + 0.5)
+        return StatsCell(count=count, suppressed=False)
+
+    def cell(self, key: str, values: Mapping[str, int], hidden: set[str]) -> StatsCell:
+        if key in hidden:
+            return StatsCell(count=None, suppressed=True)
+        return self.shown(values[key])
+
+    def single(self, count: int, *, withheld: bool = False) -> StatsCell:
+        """A count on its own (not part of a line)."""
+        if withheld or is_small(count, self.threshold):
+            return StatsCell(count=None, suppressed=True)
+        return self.shown(count)
+
+    def group(self, counts: Mapping[str, int], *, withheld: bool = False) -> StatsGroup:
+        """One line: `counts` (key order kept) and their total."""
+        values = {f"cell:{key}": count for key, count in counts.items()}
+        values["total"] = sum(counts.values())
+        line = Line(tuple(k for k in values if k != "total"), "total")
+        hidden = set(values) if withheld else suppress_cells(values, [line], self.threshold)
+        return StatsGroup(
+            cells={key: self.cell(f"cell:{key}", values, hidden) for key in counts},
+            total=self.cell("total", values, hidden),
+        )
+
+    def table(
+        self,
+        values: Mapping[str, int],
+        hidden: set[str],
+        rows: Sequence[str],
+        columns: Sequence[str],
+    ) -> StatsTable:
+        """A two-way table (`table_values` keys) with its margins, `hidden` already decided."""
+        return StatsTable(
+            cells={
+                row: {column: self.cell(f"{row}|{column}", values, hidden) for column in columns}
+                for row in rows
+            },
+            row_totals={row: self.cell(f"{row}|*", values, hidden) for row in rows},
+            column_totals={column: self.cell(f"*|{column}", values, hidden) for column in columns},
+            total=self.cell("*|*", values, hidden),
+        )
+
+    def linked(
+        self, values: Mapping[str, int], lines: Sequence[Line], *, withheld: bool = False
+    ) -> set[str]:
+        """The hidden keys of any linked set of lines (e.g. a group and a breakdown of a cell)."""
+        return set(values) if withheld else suppress_cells(values, lines, self.threshold)
+
+    def median(self, values: Iterable[int], *, withheld: bool = False) -> float | None:
+        """The median of `values`, or None when there are fewer than `threshold` of them: the
+        median of two or three values is close to a value itself."""
+        found = list(values)
+        if withheld or len(found) < self.threshold:
+            return None
+        return float(statistics.median(found))
+
+
+def table_values(
+    counts: Mapping[tuple[str, str], int], rows: Sequence[str], columns: Sequence[str]
+) -> dict[str, int]:
+    """Cells `row|column`, row totals `row|*`, column totals `*|column`, total `*|*`."""
+    values = {f"{r}|{c}": counts.get((r, c), 0) for r in rows for c in columns}
+    for r in rows:
+        values[f"{r}|*"] = sum(values[f"{r}|{c}"] for c in columns)
+    for c in columns:
+        values[f"*|{c}"] = sum(values[f"{r}|{c}"] for r in rows)
+    values["*|*"] = sum(values[f"{r}|*"] for r in rows)
+    return values
+
+
+def table_lines(rows: Sequence[str], columns: Sequence[str]) -> list[Line]:
+    lines = [Line(tuple(f"{r}|{c}" for c in columns), f"{r}|*") for r in rows]
+    lines += [Line(tuple(f"{r}|{c}" for r in rows), f"*|{c}") for c in columns]
+    lines.append(Line(tuple(f"{r}|*" for r in rows), "*|*"))
+    lines.append(Line(tuple(f"*|{c}" for c in columns), "*|*"))
+    return lines
 
 
 def rate(
     numerator: Iterable[StatsCell], denominator: Iterable[StatsCell], digits: int = 4
 ) -> float | None:
-    """sum(numerator) / sum(denominator), or None when a part is hidden or the denominator is 0."""
+    """sum(numerator) / sum(denominator) of the published figures, or None when a part is hidden
+    or the denominator is 0."""
     top, bottom = list(numerator), list(denominator)
     if any(c.suppressed or c.count is None for c in top + bottom):
         return None
@@ -67,12 +299,3 @@ def rate(
     if total == 0:
         return None
     return round(sum(c.count or 0 for c in top) / total, digits)
-
-
-def median(values: Iterable[int], threshold: int) -> float | None:
-    """The median of `values` (e.g. days to resolution), or None when there are fewer than
-    `threshold` of them: the median of two or three values is close to a value itself."""
-    found = list(values)
-    if len(found) == 0 or is_small(len(found), threshold):
-        return None
-    return float(statistics.median(found))

@@ -25,6 +25,7 @@ POLICY_KEYS = {
     "disclosure": 36,
     # Not a policy row: the centre's choice for the breach register (migration 1600).
     "breach": 72,
+    "policy_consent": 1,
 }
 
 

@@ -7,7 +7,7 @@ from tests.matrix import Call, Row, centre_read
 
 
 def _other_centre(w: World) -> Call:
-    return Call(params={"centre_id": str(w.centre_b.id)})
+    return Call(params={"from": "2025-01-01", "to": "2025-12-31", "centre_id": str(w.centre_b.id)})
 
 
 ROWS = [
@@ -15,7 +15,7 @@ ROWS = [
         "GET",
         "/api/v1/stats/summary",
         centre_read(200),
-        lambda w: Call(params={"from": "2026-01-01", "to": "2026-12-31"}),
+        lambda w: Call(params={"from": "2025-01-01", "to": "2025-12-31"}),
         other_centre=_other_centre,
     ),
 ]

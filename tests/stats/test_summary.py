@@ -18,7 +18,9 @@ from app.complaints.models import Complaint
 from app.people.models import Person
 from app.retention import sweep as retention_sweep
 from app.retention.models import Disposal
+from app.security import tokens
 from app.subject_requests.models import SubjectRequest
+from app.time import today_in_london
 from tests.cases.factories import (
     Family,
     family,
@@ -159,8 +161,18 @@ def assert_known_counts(body: dict[str, Any]) -> None:
     assert requests["on_time_share"] == round(6 / 11, 4)
 
 
+def this_month() -> dict[str, date]:
+    first = today_in_london().replace(day=1)
+    following = (first + timedelta(days=32)).replace(day=1)
+    return {"from": first, "to": following - timedelta(days=1)}
+
+
 def test_known_counts_and_the_same_numbers_after_a_sweep_disposes_of_half(
-    app: FastAPI, client: TestClient, db: Session, world: World
+    app: FastAPI,
+    client: TestClient,
+    db: Session,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fixture = build(db, world.centre_a)
     add_requests(db, world.centre_a)
@@ -169,7 +181,7 @@ def test_known_counts_and_the_same_numbers_after_a_sweep_disposes_of_half(
 
     before = get(client, world, "centre_staff", **FIRST_QUARTER)
     assert_known_counts(before)
-    assert before["period"] == {"from": "2024-01-01", "to": "2024-03-31"}
+    assert before["period"] == {"from": "2024-01-01", "to": "2024-03-31", "kind": "quarter"}
     assert before["suppression_threshold"] == 5
     assert counts(before["disposals"]["by_rule"])["referral_no_court"] == 0
 
@@ -190,8 +202,11 @@ def test_known_counts_and_the_same_numbers_after_a_sweep_disposes_of_half(
     assert {k: v for k, v in after.items() if k != "disposals"} == {
         k: v for k, v in before.items() if k != "disposals"
     }
-    # Disposals count in the period they happened in (today, for this sweep).
-    today = get(client, world, "centre_staff")
+    # Disposals count in the period they happened in (this month, for this sweep), once it
+    # has ended.
+    month = this_month()
+    monkeypatch.setattr("app.stats.router.today_in_london", lambda: month["to"] + timedelta(1))
+    today = get(client, world, "centre_staff", **{k: v.isoformat() for k, v in month.items()})
     assert counts(today["disposals"]["by_rule"])["referral_no_court"] == 10
     assert today["disposals"]["by_rule"]["total"]["count"] == 10, "people deleted are not counted"
 
@@ -235,39 +250,44 @@ def test_the_threshold_is_a_setting(
     assert body["referrals"]["by_source"]["cells"]["self"] == {"count": 3, "suppressed": False}
 
 
-def test_a_person_who_objected_is_no_longer_counted(
+def test_before_and_after_one_objection_nothing_tells_the_objectors_referral(
     app: FastAPI, client: TestClient, db: Session, world: World
 ) -> None:
+    """Differencing: the quarter's figures before an objection, less those after, would be the
+    objector's referral (source, contact type, decision, attendance). With fewer than the
+    threshold of referrals left out, the referral sections are hidden whole."""
     fixture = build(db, world.centre_a)
     requests = add_requests(db, world.centre_a)
-    assert_known_counts(get(client, world, **FIRST_QUARTER))
+    before = get(client, world, **FIRST_QUARTER)
+    assert_known_counts(before)
 
     # Referral 1 (closed, solicitor, supported, accepted, the other parent late) and the
     # subject of one access request object.
-    objector = fixture.families[1].non_resident
-    objector.objected = True
+    fixture.families[1].non_resident.objected = True
     subject = db.get(Person, requests[0].subject_id)
     assert subject is not None
     subject.objected = True
     db.commit()
 
-    body = get(client, world, **FIRST_QUARTER)
-    referrals = body["referrals"]
-    assert counts(referrals["by_source"])["solicitor"] == 9
-    assert referrals["by_source"]["total"]["count"] == 19
-    assert counts(referrals["by_contact_type"]) == {"supported": 14, "supervised": 5}
-    assert body["sessions"]["held"]["count"] == 14
-    attendance = body["attendance"]["by_status"]
-    assert attendance["total"]["count"] == 28
-    assert attendance["cells"]["late"] == {"count": None, "suppressed": True}, "4 is small"
-    assert attendance["cells"]["absent"] == {"count": None, "suppressed": True}, "secondary"
-    assert body["attendance"]["attendance_rate"] is None
-    # The absences by reason add up to the hidden absent cell: hidden whole.
-    reasons = body["attendance"]["absences_by_reason"]
-    assert reasons["cells"]["illness"]["suppressed"] and reasons["total"]["suppressed"]
-    assert reasons["cells"]["transport"] == {"count": 0, "suppressed": False}
-    assert counts(body["subject_requests"]["by_kind"])["access"] == 5
-    assert counts(body["subject_requests"]["answered"]) == {"on_time": 5, "late": 5}
+    after = get(client, world, **FIRST_QUARTER)
+    referrals = after["referrals"]
+    for name in ("by_source", "by_contact_type", "by_decision"):
+        assert all(c["suppressed"] for c in referrals[name]["cells"].values()), name
+        assert referrals[name]["total"]["suppressed"], name
+    assert all(
+        c["suppressed"]
+        for row in referrals["by_source_and_contact_type"]["cells"].values()
+        for c in row.values()
+    ), "zeros too: a cell going from hidden to 0 would tell"
+    assert referrals["acceptance_rate"] is None
+    assert after["sessions"]["held"]["suppressed"]
+    assert all(c["suppressed"] for c in after["attendance"]["by_status"]["cells"].values())
+    assert after["attendance"]["attendance_rate"] is None
+    assert after["subject_requests"]["by_kind"]["total"]["suppressed"]
+    assert after["subject_requests"]["on_time_share"] is None
+    # What no objection touched is as before.
+    assert after["incidents"] == before["incidents"]
+    assert after["complaints"] == before["complaints"]
 
     # Disposed of later, the referral stays left out: the log says someone objected, not who.
     referral_id = fixture.families[1].referral.id
@@ -275,8 +295,21 @@ def test_a_person_who_objected_is_no_longer_counted(
     db.expire_all()
     log = db.scalars(select(Disposal).where(Disposal.record_id == referral_id)).one()
     assert log.facts["objected"] is True
-    after = get(client, world, **FIRST_QUARTER)
-    assert after["referrals"] == referrals and after["sessions"]["held"]["count"] == 14
+    assert get(client, world, **FIRST_QUARTER)["referrals"] == referrals
+
+
+def test_from_the_threshold_of_objections_the_rest_is_counted_without_them(
+    client: TestClient, db: Session, world: World
+) -> None:
+    fixture = build(db, world.centre_a)
+    # Five referrals (i = 0, 4, 8, 12, 16: self, supervised, accepted) object.
+    for fam in fixture.families[0:20:4]:
+        fam.resident.objected = True
+    db.commit()
+    referrals = get(client, world, **FIRST_QUARTER)["referrals"]
+    assert counts(referrals["by_source"])["self"] == 5
+    assert counts(referrals["by_contact_type"]) == {"supported": 15, "supervised": 0}
+    assert referrals["by_source"]["total"] == {"count": 15, "suppressed": False}
 
 
 def test_centre_staff_see_their_centre_and_another_centres_id_is_not_found(
@@ -293,13 +326,15 @@ def test_centre_staff_see_their_centre_and_another_centres_id_is_not_found(
 
     assert total(get(client, world, "centre_staff", **FIRST_QUARTER)) == 5
     assert total(get(client, world, "inspector", **FIRST_QUARTER)) == 5
-    mine = get(client, world, "centre_staff", centre_id=str(world.centre_a.id))
+    mine = get(client, world, "centre_staff", **FIRST_QUARTER, centre_id=str(world.centre_a.id))
     assert total(mine) == 5 and mine["centre_id"] == str(world.centre_a.id)
     assert total(get(client, world, **FIRST_QUARTER)) == 12, "naccc staff see every centre"
-    assert total(get(client, world, centre_id=str(world.centre_b.id))) == 7
+    assert total(get(client, world, **FIRST_QUARTER, centre_id=str(world.centre_b.id))) == 7
     for role in ("centre_staff", "inspector"):
         response = client.get(
-            URL, params={"centre_id": str(world.centre_b.id)}, headers=world.headers(role)
+            URL,
+            params={**FIRST_QUARTER, "centre_id": str(world.centre_b.id)},
+            headers=world.headers(role),
         )
         assert_problem(response, 404, "not-found")
 
@@ -308,10 +343,22 @@ def test_centre_staff_see_their_centre_and_another_centres_id_is_not_found(
     "params",
     [
         {"from": "2024-03-01", "to": "2024-02-28"},
-        {"from": "2024-02-30"},
-        {"to": "yesterday"},
-        {"from": "1700000000"},
-        {"centre_id": "not-a-uuid"},
+        {"from": "2024-02-30", "to": "2024-03-31"},
+        {"from": "2024-01-01", "to": "yesterday"},
+        {"from": "1700000000", "to": "2024-01-31"},
+        {**FIRST_QUARTER, "centre_id": "not-a-uuid"},
+        {"from": "2024-01-01"},
+        {"to": "2024-01-31"},
+        {},
+        {"from": "0001-01-01", "to": "9999-12-31"},
+        {"from": "0001-01-01", "to": "0001-12-31"},
+        {"from": "9999-01-01", "to": "9999-12-31"},
+        {"from": "2024-01-02", "to": "2024-01-31"},
+        {"from": "2024-01-01", "to": "2024-02-29"},
+        {"from": "2024-02-01", "to": "2024-04-30"},
+        {"from": "2024-02-01", "to": "2025-01-31"},
+        {"from": "2024-02-01", "to": "2024-02-01"},
+        {**FIRST_QUARTER, "rounded": "maybe"},
     ],
 )
 def test_bad_periods_are_refused(client: TestClient, world: World, params: dict[str, str]) -> None:
@@ -319,12 +366,60 @@ def test_bad_periods_are_refused(client: TestClient, world: World, params: dict[
     assert_problem(response, 422)
 
 
-def test_the_same_day_is_a_period(client: TestClient, db: Session, world: World) -> None:
-    for _ in range(5):
-        make_referral(db, world.centre_a, received_on=date(2024, 2, 1))
+def test_whole_months_quarters_and_years_that_have_ended_are_periods(
+    client: TestClient, world: World
+) -> None:
+    for first, last, kind in (
+        ("2024-02-01", "2024-02-29", "month"),
+        ("2024-10-01", "2024-12-31", "quarter"),
+        ("2024-01-01", "2024-12-31", "year"),
+    ):
+        body = get(client, world, **{"from": first, "to": last})
+        assert body["period"] == {"from": first, "to": last, "kind": kind}
+    month = {k: v.isoformat() for k, v in this_month().items()}
+    response = client.get(URL, params=month, headers=world.headers("naccc_staff"))
+    assert_problem(response, 422)
+    assert "has not ended" in response.text, "the month still running changes day by day"
+
+
+def test_1_to_31_january_against_1_to_30_january_is_refused_with_the_reason(
+    client: TestClient, db: Session, world: World
+) -> None:
+    for day in range(1, 31):
+        make_referral(db, world.centre_a, received_on=date(2024, 1, day))
+    make_referral(db, world.centre_a, source="cafcass", received_on=date(2024, 1, 31))
     db.commit()
-    body = get(client, world, **{"from": "2024-02-01", "to": "2024-02-01"})
-    assert body["referrals"]["by_source"]["cells"]["self"]["count"] == 5
+    whole = get(client, world, **{"from": "2024-01-01", "to": "2024-01-31"})
+    assert whole["referrals"]["by_source"]["cells"]["cafcass"]["suppressed"]
+    response = client.get(
+        URL, params={"from": "2024-01-01", "to": "2024-01-30"}, headers=world.headers("naccc_staff")
+    )
+    assert_problem(response, 422)
+    assert "1-31 January against 1-30 January" in response.json()["detail"]
+    assert response.json()["errors"][0]["loc"] == ["query", "to"]
+
+
+def test_service_clients_get_figures_rounded_to_base_5_and_others_on_request(
+    client: TestClient, db: Session, world: World
+) -> None:
+    for _ in range(13):
+        make_referral(db, world.centre_a, received_on=date(2024, 2, 1))
+    for _ in range(7):
+        make_referral(db, world.centre_a, source="solicitor", received_on=date(2024, 2, 1))
+    db.commit()
+    exact = get(client, world, **FIRST_QUARTER)
+    assert exact["rounded"] is False
+    assert counts(exact["referrals"]["by_source"])["self"] == 13
+    rounded = get(client, world, **FIRST_QUARTER, rounded="true")
+    assert rounded["rounded"] is True
+    assert counts(rounded["referrals"]["by_source"])["self"] == 15
+    assert counts(rounded["referrals"]["by_source"])["solicitor"] == 5
+    assert rounded["referrals"]["by_source"]["total"]["count"] == 20
+    machine = world.make_service_client(["stats:read"])
+    world.tokens["service_client"] = tokens.issue(world.settings, machine.id, "service")[0]
+    service = get(client, world, "service_client", **FIRST_QUARTER)
+    assert service["rounded"] is True
+    assert counts(service["referrals"]["by_source"])["self"] == 15
 
 
 def test_incidents_and_complaints_are_counted_and_complaints_survive_disposal(
@@ -394,16 +489,27 @@ def test_a_complainant_or_child_who_objected_is_left_out(
 ) -> None:
     from tests.cases.factories import make_child, make_complaint, make_incident
 
-    objector = make_person(db, world.centre_a, objected=True)
-    child = make_child(db, world.centre_a, objected=True)
-    for i in range(5):
+    for i in range(6):
         make_complaint(db, world.centre_a, received_on=date(2024, 2, 1 + i))
         make_incident(db, world.centre_a, occurred_at=datetime(2024, 2, 1 + i, 9, tzinfo=UTC))
-    make_complaint(db, world.centre_a, received_on=date(2024, 2, 9), complainant_id=objector.id)
-    make_incident(
-        db, world.centre_a, child_id=child.id, occurred_at=datetime(2024, 2, 9, 9, tzinfo=UTC)
-    )
+    objectors = []
+    for i in range(5):
+        objector = make_person(db, world.centre_a, objected=i == 0)
+        child = make_child(db, world.centre_a, objected=i == 0)
+        objectors += [objector, child]
+        make_complaint(db, world.centre_a, received_on=date(2024, 2, 9), complainant_id=objector.id)
+        make_incident(
+            db, world.centre_a, child_id=child.id, occurred_at=datetime(2024, 2, 9, 9, tzinfo=UTC)
+        )
     db.commit()
-    body = get(client, world, **FIRST_QUARTER)
-    assert body["complaints"]["by_status"]["total"]["count"] == 5
-    assert body["incidents"]["by_kind"]["total"]["count"] == 5
+    one = get(client, world, **FIRST_QUARTER)
+    assert one["complaints"]["by_status"]["total"]["suppressed"], "one left out: hidden whole"
+    assert one["complaints"]["median_days_to_resolution"] is None
+    assert one["incidents"]["by_kind"]["total"]["suppressed"]
+
+    for person in objectors:
+        person.objected = True
+    db.commit()
+    five = get(client, world, **FIRST_QUARTER)
+    assert five["complaints"]["by_status"]["total"]["count"] == 6
+    assert five["incidents"]["by_kind"]["total"]["count"] == 6
