@@ -18,7 +18,12 @@ from app.referrals.models import PreVisit, Referral, ReferralCounter, ReferralPa
 from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
 from app.service_clients.models import ServiceClient
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
-from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
+from app.subject_requests.models import (
+    ReleasedPackage,
+    ReviewDecision,
+    SubjectRequest,
+    ThirdPartyDecision,
+)
 from app.users.models import UserAccount, user_centre
 
 __all__ = [
