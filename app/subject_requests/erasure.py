@@ -5,7 +5,8 @@ subject: erased (the whole record, or only the subject's part of a record that c
 too) or kept with its ground. `execute()` carries out exactly that plan in the caller's
 transaction. The plan's `digest` lets a client prove that what it completes is what it previewed.
 
-The records linked to a person, and their fates:
+The records linked to a person are those `app.subject_requests.gather` finds (the one
+definition the access package and the portability export use too). Their fates:
 
 - **Referrals** the subject is linked to (party, pre-visit or attendance): kept under a legal hold
   (on the referral, or an active hold on any person linked to it: changing it would change a held
@@ -69,6 +70,7 @@ from app.retention.dates import add_months
 from app.retention.engine import load_rules
 from app.retention.models import LegalHold
 from app.retention.sources import COMPLAINT, REFERRAL
+from app.subject_requests import gather
 from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
 from app.time import today_in_london
 
@@ -202,16 +204,6 @@ def _held_records(session: Session, record_type: str, ids: Iterable[uuid.UUID]) 
     }
 
 
-def _referral_ids(subject_id: uuid.UUID) -> Any:
-    return union(
-        select(ReferralParty.referral_id).where(ReferralParty.person_id == subject_id),
-        select(PreVisit.referral_id).where(PreVisit.person_id == subject_id),
-        select(ContactSession.referral_id)
-        .join(Attendance, Attendance.session_id == ContactSession.id)
-        .where(Attendance.person_id == subject_id),
-    )
-
-
 def _linked_people(session: Session, referral_id: uuid.UUID) -> set[uuid.UUID]:
     """Everyone retention links to the referral (parties, pre-visits, attendance, disclosures
     linked only to it)."""
@@ -235,7 +227,9 @@ def _plan_referrals(
 ) -> tuple[list[Decision], dict[uuid.UUID, Decision]]:
     referrals = list(
         session.scalars(
-            select(Referral).where(Referral.id.in_(_referral_ids(subject_id))).order_by(Referral.id)
+            select(Referral)
+            .where(Referral.id.in_(gather.referral_ids(subject_id)))
+            .order_by(Referral.id)
         )
     )
     rules = load_rules(session)
@@ -288,7 +282,7 @@ def plan(session: Session, request: SubjectRequest, today: date | None = None) -
     records += [_follow("attendance", row.id, referrals[row.referral_id]) for row in attendance]
 
     # Disclosures naming the subject, and those that go with a referral erased whole.
-    named = select(DisclosurePerson.disclosure_id).where(DisclosurePerson.person_id == subject_id)
+    named = gather.disclosure_ids(subject_id)
     disclosure_filter: ColumnElement[bool] = Disclosure.id.in_(named)
     if whole:
         disclosure_filter = disclosure_filter | (
@@ -302,11 +296,7 @@ def plan(session: Session, request: SubjectRequest, today: date | None = None) -
 
     incidents = session.execute(
         select(Incident.id, Incident.referral_id, Incident.child_id)
-        .where(
-            (Incident.child_id == subject_id)
-            | Incident.referral_id.in_(_referral_ids(subject_id))
-            | Incident.id.in_(select(Disclosure.incident_id).where(Disclosure.id.in_(named)))
-        )
+        .where(gather.incident_filter(subject_id))
         .order_by(Incident.id)
     ).all()
     records += [

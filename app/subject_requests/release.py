@@ -107,11 +107,12 @@ def document_copies(
     formats as they are (they reach here only with a reviewer's `disclose` decision)."""
     if not documents:
         return {}
-    contents = dict(
-        session.execute(
+    contents = {
+        row.id: row.content
+        for row in session.execute(
             select(Document.id, Document.content).where(Document.id.in_([d.id for d in documents]))
-        ).tuples()
-    )
+        )
+    }
     copies = {}
     for document in documents:
         content = contents[document.id]
