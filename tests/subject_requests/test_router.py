@@ -61,9 +61,7 @@ def release_and_complete(client: TestClient, world: World, request: dict):
     every held-back item disclosed) and released."""
     if request["kind"] == "access":
         disclose_pending(client, world, request)
-    released = client.post(
-        f"{URL}/{request['id']}/release", headers=world.headers("centre_staff")
-    )
+    released = client.post(f"{URL}/{request['id']}/release", headers=world.headers("centre_staff"))
     assert released.status_code == 201, released.text
     current = client.get(f"{URL}/{request['id']}", headers=world.headers("centre_staff")).json()
     return act(client, world, current, "complete")
