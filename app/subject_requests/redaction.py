@@ -380,6 +380,11 @@ class Redactor:
                     i = j
                     break
             else:
+                # Not part of a number: a date, perhaps ("... 900 123 1985-03-03").
+                start, end = pieces[i]
+                for match in SCANNER.finditer(text, start, end):
+                    if match.lastgroup != "phone" and self._hides(match.lastgroup, match.group()):
+                        found.append((offset + match.start(), offset + match.end()))
                 i += 1
         return found
 
