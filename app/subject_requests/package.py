@@ -147,10 +147,17 @@ class _People:
         return Redactor(
             party(self.subject),
             hidden=[party(p) for p in self.hidden() if p.erased_at is None],
-            shown=[party(p) for pid, p in self.people.items() if self.shown(pid)],
+            shown=[self._shown_party(pid, p) for pid, p in self.people.items() if self.shown(pid)],
             allowed_emails=[centre.contact_email] if centre and centre.contact_email else [],
             as_of=today_in_london(),
         )
+
+    def _shown_party(self, person_id: uuid.UUID, person: Person) -> Party:
+        found = party(person)
+        if person_id == self.requester_id:
+            # The requester's own address is theirs to read, whatever it is withheld from.
+            return Party(**{**found.__dict__, "do_not_disclose_address": False})
+        return found
 
     def other(self, person_id: uuid.UUID, role: str) -> OtherPerson:
         person = self.people[person_id]

@@ -105,13 +105,17 @@ MONTHS = {
 _MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
 _ORD = r"(?:st|nd|rd|th)?"
 # One pass finds every span of interest; the groups are tried in this order at each position.
-SCANNER = re.compile(
-    rf"""
-    (?P<email>[\w.+'-]+@[\w-]+(?:\.[\w-]+)+)
-  | (?P<iso>\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b)
+_DATES = rf"""
+    (?P<iso>\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b)
   | (?P<numeric>\b\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})\b)
   | (?P<dmy>\b\d{{1,2}}{_ORD}(?:\s+of)?\s+(?:{_MONTH})\.?,?\s+(?:\d{{4}}|'?\d{{2}})\b)
   | (?P<mdy>\b(?:{_MONTH})\.?\s+\d{{1,2}}{_ORD},?\s+(?:\d{{4}}|'?\d{{2}})\b)
+"""
+DATES = re.compile(_DATES, re.IGNORECASE | re.VERBOSE)
+SCANNER = re.compile(
+    rf"""
+    (?P<email>[\w.+'-]+@[\w-]+(?:\.[\w-]+)+)
+  | {_DATES}
   | (?P<postcode>\b[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}}\b)
   | (?P<phone>(?<![\w+])(?:\+|\()?\d[\d\s().-]{{6,}}\d(?!\w))
   | (?P<word>[^\W_]+)
@@ -382,8 +386,8 @@ class Redactor:
             else:
                 # Not part of a number: a date, perhaps ("... 900 123 1985-03-03").
                 start, end = pieces[i]
-                for match in SCANNER.finditer(text, start, end):
-                    if match.lastgroup != "phone" and self._hides(match.lastgroup, match.group()):
+                for match in DATES.finditer(text, start, end):
+                    if self._hides(match.lastgroup, match.group()):
                         found.append((offset + match.start(), offset + match.end()))
                 i += 1
         return found

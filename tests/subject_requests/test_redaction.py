@@ -60,7 +60,10 @@ def redact():
         ("Siobhan and SIOBHÁN and siobhán", f"{R} and {R} and {R}"),
         ("Miss Jones and Mrs Jones", f"{R} and {R}"),
         # Emails: any but the subject's own.
-        ("mail WILL.J@example.net or sarah.jones@example.com", f"mail {R} or sarah.jones@example.com"),
+        (
+            "mail WILL.J@example.net or sarah.jones@example.com",
+            f"mail {R} or sarah.jones@example.com",
+        ),
         ("new address x.y@elsewhere.org", f"new address {R}"),
         # Phones in any national or international form; the subject's own stays.
         ("call 07700 900123", f"call {R}"),
@@ -79,6 +82,8 @@ def redact():
         ("born 3rd of March, 1985", f"born {R}"),
         ("born March 3rd, 1985", f"born {R}"),
         ("born 3 Mar 85", f"born {R}"),
+        ("born (1985-03-03)", f"born ({R})"),  # a date where a phone number could start
+        ("call 07700 900123 1985-03-03", f"call {R} {R}"),
         ("session on 3 March 2026 and 1990-01-02", "session on 3 March 2026 and 1990-01-02"),
         # Addresses: lines with a house number, their street, postcodes in any spacing.
         ("moved to 9 Station Road, Ely", f"moved to {R}, Ely"),
