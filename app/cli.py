@@ -113,7 +113,7 @@ def cmd_create_user(args: argparse.Namespace) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> None:
     """Run one retention sweep now, under the same lock as the scheduler and the API."""
-    from app.retention import engine as sweep_engine
+    from app.retention import sweep as retention_sweep
     from app.retention.models import Sweep
     from app.security.encryption import keyring
     from app.time import today_in_london
@@ -123,10 +123,10 @@ def cmd_sweep(args: argparse.Namespace) -> None:
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     try:
-        options = sweep_engine.SweepOptions(
+        options = retention_sweep.SweepOptions(
             today=today_in_london(), dry_run=args.dry_run, trigger="cli"
         )
-        sweep_id = sweep_engine.run(engine, sessions, options)
+        sweep_id = retention_sweep.run(engine, sessions, options)
         with sessions() as session:
             sweep = session.get(Sweep, sweep_id)
             assert sweep is not None

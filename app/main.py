@@ -19,6 +19,7 @@ from app.api.middleware import (
 from app.attendance.router import router as sessions_router
 from app.attendance.router import summaries_router as attendance_summaries_router
 from app.audit.router import router as audit_router
+from app.auth import service as auth_service
 from app.auth.router import router as auth_router
 from app.centres.router import router as centres_router
 from app.complaints.router import router as complaints_router
@@ -125,6 +126,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.resolve_principal = auth_service.principal_for
 
     install_handlers(app)
     install_openapi(app)

@@ -19,7 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.retention import engine as sweep_engine
+from app.retention import sweep as retention_sweep
 from app.time import LONDON
 
 log = logging.getLogger(__name__)
@@ -71,10 +71,10 @@ def scheduled_sweep(
     """Run the slot's sweep if this process leads and nobody claimed the slot; says what it did."""
     if not leadership.is_leader():
         return "not-leader"
-    options = sweep_engine.SweepOptions(
+    options = retention_sweep.SweepOptions(
         today=now.astimezone(LONDON).date(), trigger="schedule", slot=slot_of(now)
     )
-    if sweep_engine.run(engine, sessions, options) is None:
+    if retention_sweep.run(engine, sessions, options) is None:
         return "slot-taken"
     return "ran"
 

@@ -25,18 +25,18 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.api.csvfile import write_csv
 from app.attendance.models import Attendance
 from app.centres.models import Centre
 from app.db import utcnow
 from app.disclosures import service as disclosures_service
 from app.documents.models import Document
+from app.kit.calendar import add_months, describe_months
+from app.kit.csvfile import write_csv
 from app.people.models import Person
 from app.policy import service as policy_service
 from app.retention.blocks import retention_blocks
-from app.retention.dates import add_months, describe_months
-from app.retention.engine import load_rules
 from app.retention.models import RetentionRule
+from app.retention.sweep import load_rules
 from app.subject_requests import supplementary
 from app.subject_requests.gather import SubjectRecords, gather
 from app.subject_requests.models import (

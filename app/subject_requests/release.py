@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.documents.models import Document
+from app.kit.rules import flush_or_conflict
 from app.subject_requests import package as packages
 from app.subject_requests.models import ReleasedPackage, SubjectRequest
 from app.subject_requests.schemas import AccessPackage, PortabilityPackage
@@ -157,7 +158,7 @@ def store(
         content=content,
     )
     session.add(released)
-    session.flush()
+    flush_or_conflict(session, "The package was released already")
     return released
 
 

@@ -14,12 +14,13 @@ from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
 from app.db import utcnow
 from app.disclosures import service as disclosures_service
-from app.errors import Conflict, NotFound, Unprocessable
+from app.errors import Conflict, NotFound
+from app.kit.rules import field_rule
 from app.people import service as people_service
 from app.people.models import Person
 from app.people.schemas import PersonUpdate
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, scoped
+from app.security.scoping import get_scoped, named_in_body, scoped
 from app.subject_requests import deadlines, erasure, release
 from app.subject_requests import package as packages
 from app.subject_requests.gather import SubjectRecords, gather
@@ -81,12 +82,6 @@ def read(request: SubjectRequest, today: date | None = None) -> RequestRead:
     )
 
 
-def _bad(field: str, message: str) -> Unprocessable:
-    return Unprocessable(
-        message, errors=[{"loc": ["body", field], "msg": message, "type": "value_error"}]
-    )
-
-
 def _refresh_due(request: SubjectRequest) -> None:
     request.due_on = deadlines.due_on(
         clock_start(request), extended=request.extended, paused_days=request.paused_days
@@ -94,24 +89,23 @@ def _refresh_due(request: SubjectRequest) -> None:
 
 
 def create(session: Session, principal: Principal, data: RequestCreate) -> SubjectRequest:
-    try:
-        subject = get_scoped(session, Person, data.subject_id, principal)
-    except Exception as exc:
-        raise _bad("subject_id", "Unknown person") from exc
+    subject = named_in_body(session, principal, Person, data.subject_id, field="subject_id")
     today = today_in_london()
     if data.received_on > today:
-        raise _bad("received_on", "received_on is in the future")
+        raise field_rule("received_on is in the future", "received_on")
     if data.requester != "subject" and not data.requester_basis:
-        raise _bad("requester_basis", "Say on what basis a parent or representative asks")
+        raise field_rule("Say on what basis a parent or representative asks", "requester_basis")
     _check_made_for(session, principal, data, subject)
     if (data.kind == Kind.rectification) != bool(
         data.corrections and data.corrections.model_fields_set
     ):
-        raise _bad("corrections", "A rectification request, and only one, carries its corrections")
+        raise field_rule(
+            "A rectification request, and only one, carries its corrections", "corrections"
+        )
     verified = data.identity_verified_on
     if verified is not None and not (data.received_on <= verified <= today):
-        raise _bad(
-            "identity_verified_on", "Identity is verified on or after receipt, not later than today"
+        raise field_rule(
+            "Identity is verified on or after receipt, not later than today", "identity_verified_on"
         )
     request = SubjectRequest(
         centre_id=subject.centre_id,
@@ -147,18 +141,25 @@ def _check_made_for(
     if data.requester != "parent":
         for name in fields:
             if getattr(data, name) is not None:
-                raise _bad(name, "Only a request made by a parent for a child says this")
+                raise field_rule("Only a request made by a parent for a child says this", name)
         return
     for name in fields:
         if getattr(data, name) is None:
-            raise _bad(
-                name, "A request made for a child says who asks, as what, with what authority"
+            raise field_rule(
+                "A request made for a child says who asks, as what, with what authority", name
             )
     if data.requester_person_id == subject.id:
-        raise _bad("requester_person_id", "A child's request made by a parent names the parent")
+        raise field_rule(
+            "A child's request made by a parent names the parent", "requester_person_id"
+        )
     assert data.requester_person_id is not None
-    people_service.person_in_centre(
-        session, principal, data.requester_person_id, subject.centre_id, "requester_person_id"
+    named_in_body(
+        session,
+        principal,
+        Person,
+        data.requester_person_id,
+        field="requester_person_id",
+        centre_id=subject.centre_id,
     )
 
 
@@ -231,7 +232,9 @@ def verify_identity(
         "verified",
     )
     if not (request.received_on <= verified_on <= today_in_london()):
-        raise _bad("verified_on", "Identity is verified on or after receipt, not later than today")
+        raise field_rule(
+            "Identity is verified on or after receipt, not later than today", "verified_on"
+        )
     request.identity_verified_on = verified_on
     request.status = Status.in_progress
     _refresh_due(request)
@@ -258,7 +261,7 @@ def pause(
     )
     day = paused_on or today_in_london()
     if not (request.received_on <= day <= today_in_london()):
-        raise _bad("paused_on", "A pause starts on or after receipt, not later than today")
+        raise field_rule("A pause starts on or after receipt, not later than today", "paused_on")
     request.status = Status.awaiting_clarification
     request.paused_on = day
     request.pause_reason = reason
@@ -279,7 +282,9 @@ def resume(
     day = resumed_on or today_in_london()
     assert request.paused_on is not None
     if not (request.paused_on <= day <= today_in_london()):
-        raise _bad("resumed_on", "A request resumes on or after its pause, not later than today")
+        raise field_rule(
+            "A request resumes on or after its pause, not later than today", "resumed_on"
+        )
     request.paused_days += (day - request.paused_on).days
     request.paused_on = None
     request.status = Status.in_progress if request.identity_verified_on else Status.received
@@ -330,7 +335,9 @@ def erasure_plan(
 
 def _erase(session: Session, request: SubjectRequest, subject: Person, digest: str | None) -> None:
     if digest is None:
-        raise _bad("plan_digest", "Completing an erasure needs the digest of its previewed plan")
+        raise field_rule(
+            "Completing an erasure needs the digest of its previewed plan", "plan_digest"
+        )
     if subject.erased_at is not None:
         raise Conflict("This person's details were erased already")
     if session.scalar(
@@ -359,7 +366,7 @@ def complete(
     subject = session.get(Person, request.subject_id)
     assert subject is not None
     if plan_digest is not None and request.kind != Kind.erasure:
-        raise _bad("plan_digest", "Only an erasure request is completed with a plan digest")
+        raise field_rule("Only an erasure request is completed with a plan digest", "plan_digest")
     if request.kind in (Kind.access, Kind.portability) and released(session, request) is None:
         raise Conflict("Release the package before completing the request: it is what is sent")
     if request.kind == Kind.erasure:
@@ -438,8 +445,10 @@ def record_decision(
         raise Conflict(f"A request that is {request.status} takes no more decisions")
     _not_released(session, request)
     if data.person_id == request.subject_id:
-        raise _bad("person_id", "The subject is not a third party to their own request")
-    people_service.person_in_centre(session, principal, data.person_id, request.centre_id)
+        raise field_rule("The subject is not a third party to their own request", "person_id")
+    named_in_body(
+        session, principal, Person, data.person_id, field="person_id", centre_id=request.centre_id
+    )
     taken = session.scalar(
         select(ThirdPartyDecision.id).where(
             ThirdPartyDecision.request_id == request.id,
@@ -619,16 +628,18 @@ def record_review(
     """Withhold a record or a field of it under an exemption, or release an item held back."""
     request = _open_access(session, principal, request_id)
     if data.outcome == "withhold" and data.code is None:
-        raise _bad("code", "Withholding needs the exemption it relies on")
+        raise field_rule("Withholding needs the exemption it relies on", "code")
     if data.outcome == "disclose" and (data.code is not None or data.field is not None):
-        raise _bad("code", "A disclose decision is about a whole record, with no exemption")
+        raise field_rule("A disclose decision is about a whole record, with no exemption", "code")
     if data.code == ExemptionCode.child_abuse and request.requester != "parent":
-        raise _bad("code", "Sch 3 para 21 applies only when a parent asks for a child's data")
+        raise field_rule("Sch 3 para 21 applies only when a parent asks for a child's data", "code")
     if data.field is not None and data.field not in packages.REVIEW_FIELDS[data.record_type]:
         allowed = ", ".join(packages.REVIEW_FIELDS[data.record_type]) or "none"
-        raise _bad("field", f"Fields of a {data.record_type} that can be withheld: {allowed}")
+        raise field_rule(f"Fields of a {data.record_type} that can be withheld: {allowed}", "field")
     if data.record_id not in _record_ids(gather(session, request.subject_id), data.record_type):
-        raise _bad("record_id", f"No {data.record_type} of this request's package has this id")
+        raise field_rule(
+            f"No {data.record_type} of this request's package has this id", "record_id"
+        )
     taken = session.scalar(
         select(ReviewDecision.id).where(
             ReviewDecision.request_id == request.id,

@@ -11,6 +11,7 @@ from app.api.versioning import check_version
 from app.centres.models import Centre
 from app.db import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
+from app.kit.rules import field_error
 from app.security.passwords import hash_secret, new_secret
 from app.security.permissions import Role
 from app.users.models import UserAccount
@@ -30,7 +31,7 @@ def _centres(session: Session, centre_ids: list[uuid.UUID]) -> list[Centre]:
     if len(centres) != len(wanted):
         raise Unprocessable(
             "Unknown centre",
-            errors=[{"loc": ["body", "centre_ids"], "msg": "unknown centre", "type": "not_found"}],
+            errors=field_error("centre_ids", "unknown centre", "not_found"),
         )
     return centres
 

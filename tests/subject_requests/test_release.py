@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 from sqlalchemy import LargeBinary, select, type_coerce
 from sqlalchemy.orm import Session
 
-from app.api.csvfile import safe_cell, write_csv
 from app.attendance.models import ContactSession
 from app.audit.models import AuditEvent
 from app.complaints.models import Complaint
 from app.documents.models import Document
+from app.kit.csvfile import safe_cell, write_csv
 from app.people.models import Person
 from app.subject_requests import package as packages
 from app.subject_requests import release
