@@ -49,6 +49,7 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import phonenumbers
 
@@ -126,6 +127,7 @@ WORD = re.compile(r"[^\W_]+")
 _SEPARATORS_ONLY = re.compile(r"[\s.,'’\-]*")
 
 
+@lru_cache(maxsize=65536)
 def fold(word: str) -> str:
     """A word as compared: case-blind and accent-blind ("ZOË" → "zoe")."""
     decomposed = unicodedata.normalize("NFKD", word)
@@ -136,6 +138,7 @@ def words(text: str) -> list[str]:
     return [fold(w) for w in WORD.findall(text)]
 
 
+@lru_cache(maxsize=65536)
 def phone_key(text: str | None) -> str | None:
     """A phone number in E.164, or None when the text is not a possible phone number."""
     if not text:

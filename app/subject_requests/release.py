@@ -70,11 +70,40 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals["label"] = lambda key: str(key).replace("_", " ").capitalize()
-    env.globals["heading_of"] = lambda name: (
-        packages.SINGULAR.get(name, name).replace("_", " ").capitalize()
-    )
     return env
+
+
+@cache
+def _label(key: str) -> str:
+    return key.replace("_", " ").replace(".", " ").capitalize()
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) if value else "none"
+    return str(value)
+
+
+def _lines(value: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """A record as (label, text) lines: nested objects and lists of objects flattened, the
+    way the CSV flattens them (the template then only loops; it escapes every value)."""
+    lines: list[tuple[str, str]] = []
+    for key, item in value.items():
+        name = f"{prefix}{key}"
+        if isinstance(item, dict):
+            lines += _lines(item, f"{name}.")
+        elif isinstance(item, list) and any(isinstance(v, dict) for v in item):
+            for index, entry in enumerate(item, start=1):
+                lines += _lines(entry, f"{name}.{index}.")
+        else:
+            lines.append((_label(name), _shown(item)))
+    return lines
 
 
 def as_html(package: AccessPackage | PortabilityPackage) -> str:
@@ -84,11 +113,19 @@ def as_html(package: AccessPackage | PortabilityPackage) -> str:
         if package.kind == "access"
         else "The data you gave us: portability"
     )
-    sections = [(name, heading) for name, heading in SECTIONS[package.kind] if name in data]
+    sections = []
+    for name, heading in SECTIONS[package.kind]:
+        content = data.get(name)
+        if isinstance(content, dict):
+            records = [(None, _lines(content))]
+        else:
+            singular = _label(packages.SINGULAR.get(name, name))
+            records = [(f"{singular} {i}", _lines(r)) for i, r in enumerate(content or [], 1)]
+        sections.append((heading, records))
     return (
         _environment()
         .get_template("package.html")
-        .render(title=title, package=data, sections=sections)
+        .render(title=title, about=data, sections=sections)
     )
 
 
