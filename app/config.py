@@ -8,7 +8,7 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from cryptography.fernet import Fernet
 from pydantic import Field, field_validator
@@ -52,6 +52,9 @@ class Settings(BaseSettings):
 
     encryption_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    # `text` (human-readable, the default) or `json` (one object per line, for log collectors).
+    log_format: Literal["text", "json"] = "text"
 
     scheduler_enabled: bool = True
     sweep_cron: str = "30 2 * * *"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, paginate
@@ -163,6 +163,18 @@ def _check_made_for(
     )
 
 
+def running_clause() -> ColumnElement[bool]:
+    """Open requests whose clock is running (not paused for clarification)."""
+    return SubjectRequest.status.in_(
+        [s.value for s in OPEN_STATUSES if s != Status.awaiting_clarification]
+    )
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    """Requests past their due date with the clock running: the one definition of overdue."""
+    return running_clause() & (SubjectRequest.due_on < today)
+
+
 @dataclass(frozen=True)
 class Filters:
     status: str | None = None
@@ -177,9 +189,7 @@ def list_requests(
 ) -> tuple[list[Any], str | None]:
     stmt = scoped(select(SubjectRequest), SubjectRequest, principal)
     today = today_in_london()
-    running = SubjectRequest.status.in_(
-        [s.value for s in OPEN_STATUSES if s != Status.awaiting_clarification]
-    )
+    running = running_clause()
     if filters.status is not None:
         stmt = stmt.where(SubjectRequest.status == filters.status)
     if filters.kind is not None:
@@ -187,9 +197,9 @@ def list_requests(
     if filters.subject_id is not None:
         stmt = stmt.where(SubjectRequest.subject_id == filters.subject_id)
     if filters.overdue is True:
-        stmt = stmt.where(running, SubjectRequest.due_on < today)
+        stmt = stmt.where(overdue_clause(today))
     elif filters.overdue is False:
-        stmt = stmt.where(~(running & (SubjectRequest.due_on < today)))
+        stmt = stmt.where(~overdue_clause(today))
     if filters.due_within is not None:
         stmt = stmt.where(
             running, SubjectRequest.due_on <= today + timedelta(days=filters.due_within)
