@@ -283,7 +283,7 @@ def pending_items(records: SubjectRecords, request: SubjectRequest, review: Revi
     """What waits for a decision: safeguarding disclosures naming the requester (the subject, or
     who asks for a child), and documents the Redactor cannot read."""
     askers = _requesters(request)
-    waiting = []
+    waiting: list[tuple[str, Any, str]] = []
     for disclosure in records.disclosures:
         if (
             disclosure.lawful_basis == "safeguarding"

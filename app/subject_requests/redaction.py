@@ -182,11 +182,11 @@ def _dates(day: int, month: int, years: list[int]) -> set[date]:
 def dates_in(kind: str, text: str) -> set[date]:
     """The dates a matched span may mean (a numeric date: day first, and month first)."""
     if kind == "iso":
-        year, month, day = (int(n) for n in text.split("-"))
-        return _dates(day, month, [year])
+        y, m, d = (int(n) for n in text.split("-"))
+        return _dates(d, m, [y])
     if kind == "numeric":
-        a, b, year = re.split(r"[/.-]", text)
-        years = _year(year)
+        a, b, written_year = re.split(r"[/.-]", text)
+        years = _year(written_year)
         return _dates(int(a), int(b), years) | _dates(int(b), int(a), years)
     tokens = re.findall(r"'?\d+|[A-Za-z]+", text)
     numbers = [t for t in tokens if t.lstrip("'").isdigit()]

@@ -116,6 +116,7 @@ def as_html(package: AccessPackage | PortabilityPackage) -> str:
     sections = []
     for name, heading in SECTIONS[package.kind]:
         content = data.get(name)
+        records: list[tuple[str | None, list[tuple[str, str]]]]
         if isinstance(content, dict):
             records = [(None, _lines(content))]
         else:

@@ -539,6 +539,7 @@ def package(session: Session, principal: Principal, request_id: uuid.UUID, fmt: 
         return Download(audit, content=content, media_type=media_type, filename=filename)
     if fmt == "zip":
         raise Conflict("The zip bundle exists once the package is released")
+    draft: AccessPackage | PortabilityPackage
     if request.kind == Kind.access:
         draft, audit = packages.access_package(session, request)
     else:
@@ -620,7 +621,7 @@ def _open_access(session: Session, principal: Principal, request_id: uuid.UUID) 
 
 
 def _record_ids(records: SubjectRecords, record_type: str) -> set[uuid.UUID]:
-    found = {
+    found: dict[str, list[Any]] = {
         "referral": records.referrals,
         "pre_visit": records.pre_visits,
         "session": records.sessions,
@@ -628,8 +629,8 @@ def _record_ids(records: SubjectRecords, record_type: str) -> set[uuid.UUID]:
         "complaint": records.complaints,
         "disclosure": records.disclosures,
         "document": records.documents,
-    }[record_type]
-    return {r.id for r in found}
+    }
+    return {r.id for r in found[record_type]}
 
 
 def record_review(
