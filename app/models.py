@@ -27,7 +27,12 @@ from app.retention.models import (
 from app.service_clients.models import ServiceClient
 from app.single_runner import RunnerLease
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
-from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
+from app.subject_requests.models import (
+    ReleasedPackage,
+    ReviewDecision,
+    SubjectRequest,
+    ThirdPartyDecision,
+)
 from app.users.models import UserAccount, user_centre
 from app.webhooks.models import (
     WebhookAttempt,
@@ -67,8 +72,10 @@ __all__ = [
     "Referral",
     "ReferralCounter",
     "ReferralParty",
+    "ReleasedPackage",
     "RetentionRule",
     "RetentionRulesVersion",
+    "ReviewDecision",
     "ServiceClient",
     "StaffMember",
     "SubjectRequest",

@@ -1,7 +1,12 @@
-"""File a subject access request, wait for staff to complete it, and download the package.
+"""File a subject access request, wait for staff to release and complete it, and download the
+released package.
 
     .venv/bin/python scripts/subject_access.py --base-url http://127.0.0.1:8000 \\
-        --subject-id 6f1c... --received-on 2026-11-28 --out package.json
+        --subject-id 6f1c... --received-on 2026-11-28 --format zip --out package.zip
+
+The package downloaded is the snapshot staff released (`POST .../release`): JSON, CSV, the
+printable HTML document, or the zip bundle with copies of the documents. Its sha256 is checked
+against the digests the release recorded (`GET .../release`) before the file is written.
 
 Credentials come from the environment: CCR_CLIENT_ID and CCR_CLIENT_SECRET (a service client
 with requests:write, requests:read and requests:export), or CCR_USERNAME and CCR_PASSWORD.
@@ -15,7 +20,7 @@ withdrawn, 3 still open when --wait-minutes ran out (run it again later), 1 any 
 from __future__ import annotations
 
 import argparse
-import json
+import hashlib
 import os
 import sys
 import time
@@ -98,6 +103,21 @@ def wait_until_closed(
         time.sleep(poll_seconds)
 
 
+def download_released(client: httpx.Client, request_id: str, fmt: str) -> bytes:
+    """The released package in one format, checked against the digest recorded at release."""
+    release = send(client, "GET", f"{API}/subject-requests/{request_id}/release")
+    release.raise_for_status()
+    digests = release.json()
+    expected = digests["sha256"] if fmt == "zip" else digests["files"][f"package.{fmt}"]
+    response = send(
+        client, "GET", f"{API}/subject-requests/{request_id}/package", params={"format": fmt}
+    )
+    response.raise_for_status()
+    if hashlib.sha256(response.content).hexdigest() != expected:
+        raise RuntimeError("the download does not match the digest of the released package")
+    return response.content
+
+
 def main(argv: Sequence[str] | None = None, client: httpx.Client | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
@@ -109,6 +129,7 @@ def main(argv: Sequence[str] | None = None, client: httpx.Client | None = None) 
     parser.add_argument("--idempotency-key", help="default: made from subject and receipt date")
     parser.add_argument("--wait-minutes", type=float, default=60.0)
     parser.add_argument("--poll-seconds", type=float, default=30.0)
+    parser.add_argument("--format", choices=("json", "csv", "html", "zip"), default="json")
     parser.add_argument("--out", type=Path, default=Path("package.json"))
     args = parser.parse_args(argv)
     args.requester = args.requester or "subject"
@@ -126,10 +147,9 @@ def main(argv: Sequence[str] | None = None, client: httpx.Client | None = None) 
         if request["status"] != "completed":
             print(f"request {request['id']} is still {request['status']}; run again later")
             return 3
-        response = send(client, "GET", f"{API}/subject-requests/{request['id']}/package")
-        response.raise_for_status()
-        args.out.write_text(json.dumps(response.json(), indent=2))
-        print(f"package written to {args.out}")
+        content = download_released(client, request["id"], args.format)
+        args.out.write_bytes(content)
+        print(f"package written to {args.out} (sha256 {hashlib.sha256(content).hexdigest()})")
         return 0
     except httpx.HTTPStatusError as exc:
         print(f"{exc.response.status_code}: {exc.response.text}", file=sys.stderr)

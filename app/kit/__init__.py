@@ -1,6 +1,7 @@
 """The shared kernel: rules that cross domains, in one home each.
 
 It imports nothing of a domain: `rules` (422 field errors, the flush-or-409), `calendar`
-(working days, bank holidays, calendar months, financial years). Scoping of records and of
+(working days, bank holidays, calendar months, financial years), `csvfile` (CSV with
+cells escaped against spreadsheet formulas). Scoping of records and of
 records named in a body lives in `app.security.scoping`.
 """

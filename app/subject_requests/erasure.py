@@ -5,11 +5,10 @@ subject: erased (the whole record, or only the subject's part of a record that c
 too) or kept with its ground. `execute()` carries out exactly that plan in the caller's
 transaction. The plan's `digest` lets a client prove that what it completes is what it previewed.
 
-Which records are linked to a person, the fate and ground of each (with its legal basis,
-`LEGAL_BASES`), what the person's anonymisation clears, and what the plan lists for review and
-notification are written once, in docs/erasure.md; change that page with this code. Which
-records are linked to the subject is found in one place, `gather()` (and `_plan_referrals` for
-referrals), so that a shared "subject's records" gatherer can replace it.
+Which records are linked to a person, the fate and ground of each, what the person's
+anonymisation clears, and what the plan lists for review and notification are written once, in
+docs/erasure.md; change that page with this code. The records are those
+`app.subject_requests.gather` finds, as for the access package and the portability export.
 """
 
 from __future__ import annotations
@@ -41,6 +40,7 @@ from app.retention.blocks import retention_blocks
 from app.retention.models import LegalHold
 from app.retention.sources import COMPLAINT, REFERRAL
 from app.retention.sweep import load_rules
+from app.subject_requests import gather
 from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
 from app.time import today_in_london
 
@@ -209,16 +209,6 @@ def _held_records(session: Session, record_type: str, ids: Iterable[uuid.UUID]) 
     }
 
 
-def _referral_ids(subject_id: uuid.UUID) -> Any:
-    return union(
-        select(ReferralParty.referral_id).where(ReferralParty.person_id == subject_id),
-        select(PreVisit.referral_id).where(PreVisit.person_id == subject_id),
-        select(ContactSession.referral_id)
-        .join(Attendance, Attendance.session_id == ContactSession.id)
-        .where(Attendance.person_id == subject_id),
-    )
-
-
 def _linked_people(session: Session, referral_id: uuid.UUID) -> set[uuid.UUID]:
     """Everyone retention links to the referral (parties, pre-visits, attendance, disclosures
     linked only to it)."""
@@ -242,7 +232,9 @@ def _plan_referrals(
 ) -> tuple[list[Decision], dict[uuid.UUID, Decision]]:
     referrals = list(
         session.scalars(
-            select(Referral).where(Referral.id.in_(_referral_ids(subject_id))).order_by(Referral.id)
+            select(Referral)
+            .where(Referral.id.in_(gather.referral_ids(subject_id)))
+            .order_by(Referral.id)
         )
     )
     rules = load_rules(session)
@@ -287,10 +279,10 @@ class SubjectRecords:
     third_party_decisions: list[uuid.UUID]
 
 
-def gather(session: Session, subject_id: uuid.UUID, whole: set[uuid.UUID]) -> SubjectRecords:
-    """Every record linked to the subject (referrals are gathered by `_plan_referrals`), and the
-    disclosures that go with a referral erased whole (`whole`)."""
-    named = select(DisclosurePerson.disclosure_id).where(DisclosurePerson.person_id == subject_id)
+def _records(session: Session, subject_id: uuid.UUID, whole: set[uuid.UUID]) -> SubjectRecords:
+    """Every record linked to the subject, as `app.subject_requests.gather` finds them (referrals
+    by `_plan_referrals`), and the disclosures that go with a referral erased whole (`whole`)."""
+    named = gather.disclosure_ids(subject_id)
     disclosure_filter: ColumnElement[bool] = Disclosure.id.in_(named)
     if whole:
         disclosure_filter = disclosure_filter | (
@@ -326,13 +318,7 @@ def gather(session: Session, subject_id: uuid.UUID, whole: set[uuid.UUID]) -> Su
         incidents=list(
             session.execute(
                 select(Incident.id, Incident.referral_id, Incident.child_id)
-                .where(
-                    (Incident.child_id == subject_id)
-                    | Incident.referral_id.in_(_referral_ids(subject_id))
-                    | Incident.id.in_(
-                        select(Disclosure.incident_id).where(Disclosure.id.in_(named))
-                    )
-                )
+                .where(gather.incident_filter(subject_id))
                 .order_by(Incident.id)
             )
         ),
@@ -379,7 +365,7 @@ def plan(session: Session, request: SubjectRequest, today: date | None = None) -
     records += referral_list
     whole = {rid for rid, d in referrals.items() if d.fate == "erase" and d.scope == "record"}
     kept_referrals = {rid for rid, d in referrals.items() if d.fate == "keep"}
-    linked = gather(session, subject_id, whole)
+    linked = _records(session, subject_id, whole)
 
     # Safeguarding paperwork is kept whatever happens to its referral, and names the subject.
     paperwork_needs = False

@@ -1,43 +1,51 @@
 """What a subject access request returns (§5), and the portability export.
 
-The access package holds everything about the subject across every record type, each record
-with its retention block, and the supplementary information the law adds. Other people are
-redacted — their names, contacts and dates of birth, also where free text mentions them — unless
-a third-party decision on this request allows them to be shown. Staff acting in role (who
-completed a pre-visit, reported an incident, made a disclosure) are not redacted.
+The access package holds everything about the subject across every record type (the records
+`app.subject_requests.gather` finds), each record with its retention block, and the
+supplementary information the law adds. Other people are hidden by the one `Redactor`
+(app.subject_requests.redaction) — in structured fields and in every free-text field — unless a
+third-party decision on this request shows them. Staff acting in role (who completed a
+pre-visit, reported an incident, made a disclosure) are not redacted.
+
+Staff's review decisions apply before anything is sent: a record or a field withheld under a
+DPA 2018 exemption is left out (the package counts what was withheld on each ground, never what
+it was); a safeguarding disclosure naming the requester and a document that cannot be redacted
+automatically are held back until someone decides. The package built here is the draft; at
+`release` it is frozen (app.subject_requests.release).
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.attendance.models import Attendance, ContactSession
-from app.complaints.models import Complaint
+from app.attendance.models import Attendance
+from app.centres.models import Centre
 from app.db import utcnow
 from app.disclosures import service as disclosures_service
-from app.disclosures.models import Disclosure, DisclosurePerson
 from app.documents.models import Document
-from app.incidents.models import Incident
-from app.kit.calendar import describe_months
+from app.kit.calendar import add_months, describe_months
+from app.kit.csvfile import write_csv
 from app.people.models import Person
 from app.policy import service as policy_service
-from app.referrals.models import PreVisit, Referral, ReferralParty
 from app.retention.blocks import paperwork_block, retention_blocks
 from app.retention.models import RetentionRule
-from app.retention.schemas import RetentionBlock
-from app.retention.sweep import load_rules
+from app.retention.sweep import WITHHELD_REASONS, load_rules
 from app.subject_requests import supplementary
-from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
+from app.subject_requests.gather import SubjectRecords, gather
+from app.subject_requests.models import (
+    ExemptionCode,
+    ReviewDecision,
+    SubjectRequest,
+    ThirdPartyDecision,
+)
+from app.subject_requests.redaction import Party, Redactor
 from app.subject_requests.schemas import (
     AccessPackage,
     Controller,
@@ -50,75 +58,66 @@ from app.subject_requests.schemas import (
     PackagePreVisit,
     PackageReferral,
     PackageRequest,
+    PackageRetention,
     PackageSession,
+    PendingItem,
     PortabilityPackage,
     ProvidedComplaint,
     ProvidedDetails,
     ProvidedReferral,
     Recipient,
+    RequestMadeFor,
     RuleExplained,
     SubjectDetails,
     Supplementary,
+    WithheldGround,
 )
 from app.time import today_in_london
 
 M = TypeVar("M", bound=BaseModel)
-REDACTED = "[redacted]"
-# Name parts shorter than this are not searched for in free text (initials, "Al").
-MIN_NAME_PART = 3
+WITHHELD = "[withheld]"
+Redact = Callable[[str | None], str | None]
+
+GROUNDS = {
+    ExemptionCode.crime: "DPA 2018 Sch 2 para 2: crime and taxation (prejudice to the prevention "
+    "or detection of crime, including tipping off)",
+    ExemptionCode.third_party: "DPA 2018 Sch 2 para 16: protection of the rights of others",
+    ExemptionCode.legal_privilege: "DPA 2018 Sch 2 para 19: legal professional privilege",
+    ExemptionCode.child_abuse: "DPA 2018 Sch 3 para 21: child abuse data, when a person with "
+    "parental responsibility asks for a child's data",
+    ExemptionCode.court_records: "DPA 2018 Sch 4: adoption, court and other records whose "
+    "disclosure the law restricts",
+}
+# The free-text fields a review may withhold one by one, per record type.
+REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
+    "referral": ("decision_reason", "closure_reason"),
+    "pre_visit": ("concerns",),
+    "session": ("notes",),
+    "incident": ("description", "action_taken"),
+    "complaint": ("summary", "outcome"),
+    "disclosure": ("shared",),
+    "document": (),
+}
+# Documents whose content the Redactor can read and redact; others wait for a decision.
+REDACTABLE_DOCUMENTS = ("text/plain",)
 
 
-class Redactor:
-    """Hides other people in free text: full names, name parts, emails and phone numbers.
-
-    Name parts the subject shares (a family name) are left: they tell the subject nothing new.
-    """
-
-    def __init__(self, subject: Person, others: Iterable[Person]) -> None:
-        own_parts = {part.casefold() for part in subject.full_name.split()}
-        needles: set[str] = set()
-        phones: set[str] = set()
-        for person in others:
-            needles.add(person.full_name)
-            needles.update(
-                part
-                for part in person.full_name.split()
-                if len(part) >= MIN_NAME_PART and part.casefold() not in own_parts
-            )
-            if person.email:
-                needles.add(person.email)
-            digits = re.sub(r"\D", "", person.phone or "")
-            if len(digits) >= 6:
-                phones.add(digits)
-        patterns = [
-            rf"(?<!\w){re.escape(n)}(?!\w)" for n in sorted(needles, key=len, reverse=True) if n
-        ]
-        # A phone number however it is spaced: 01223 000000, 01223-000-000, (01223) 000000.
-        patterns += [r"(?<!\d)" + r"[\s\-().]*".join(p) + r"(?!\d)" for p in phones]
-        self._pattern = re.compile("|".join(patterns), re.IGNORECASE) if patterns else None
-
-    def text(self, value: str | None) -> str | None:
-        if value is None or self._pattern is None:
-            return value
-        return self._pattern.sub(REDACTED, value)
-
-
-def _by_key(records: Iterable[Any], key: str) -> dict[Any, list[Any]]:
-    grouped: dict[Any, list[Any]] = defaultdict(list)
-    for record in records:
-        grouped[getattr(record, key)].append(record)
-    return grouped
-
-
-def _blocks(session: Session, records: list[Any]) -> dict[uuid.UUID, RetentionBlock]:
-    return {r.id: b for r, b in zip(records, retention_blocks(session, records), strict=True)}
+def party(person: Person) -> Party:
+    return Party(
+        full_name=person.full_name,
+        email=person.email,
+        phone=person.phone,
+        date_of_birth=person.date_of_birth,
+        address=person.address,
+        do_not_disclose_address=person.do_not_disclose_address,
+    )
 
 
 class _People:
-    """The other people of a package: redacted unless a decision on the request allows them."""
+    """The other people of a package: hidden unless a decision on the request shows them. The
+    requester of a request made for a child is shown: the package is theirs to read."""
 
     def __init__(self, session: Session, request: SubjectRequest, subject: Person) -> None:
-        self._session = session
         self.subject = subject
         self.decisions: dict[uuid.UUID, str] = {
             d.person_id: d.basis
@@ -126,6 +125,8 @@ class _People:
                 select(ThirdPartyDecision).where(ThirdPartyDecision.request_id == request.id)
             )
         }
+        self.requester_id = request.requester_person_id
+        self._session = session
         self.people: dict[uuid.UUID, Person] = {}
 
     def load(self, ids: Iterable[uuid.UUID]) -> None:
@@ -134,17 +135,34 @@ class _People:
             for person in self._session.scalars(select(Person).where(Person.id.in_(wanted))):
                 self.people[person.id] = person
 
-    def redacted(self) -> list[Person]:
-        return [p for pid, p in self.people.items() if pid not in self.decisions]
+    def shown(self, person_id: uuid.UUID) -> bool:
+        return person_id in self.decisions or person_id == self.requester_id
 
-    def to_hide(self) -> list[Person]:
-        """The redacted people whose details free text could still hold (not the erased)."""
-        return [p for p in self.redacted() if p.erased_at is None]
+    def hidden(self) -> list[Person]:
+        return [p for pid, p in self.people.items() if not self.shown(pid)]
+
+    def redactor(self, centre: Centre | None) -> Redactor:
+        # Erased people are not searched for: their details are gone, and their placeholder
+        # name would hide ordinary words.
+        return Redactor(
+            party(self.subject),
+            hidden=[party(p) for p in self.hidden() if p.erased_at is None],
+            shown=[self._shown_party(pid, p) for pid, p in self.people.items() if self.shown(pid)],
+            allowed_emails=[centre.contact_email] if centre and centre.contact_email else [],
+            as_of=today_in_london(),
+        )
+
+    def _shown_party(self, person_id: uuid.UUID, person: Person) -> Party:
+        found = party(person)
+        if person_id == self.requester_id:
+            # The requester's own address is theirs to read, whatever it is withheld from.
+            return Party(**{**found.__dict__, "do_not_disclose_address": False})
+        return found
 
     def other(self, person_id: uuid.UUID, role: str) -> OtherPerson:
         person = self.people[person_id]
         basis = self.decisions.get(person_id)
-        shown = basis is not None
+        shown = self.shown(person_id)
         return OtherPerson(
             role=role,
             redacted=not shown,
@@ -154,118 +172,202 @@ class _People:
             email=person.email if shown else None,
             phone=person.phone if shown else None,
             date_of_birth=person.date_of_birth if shown else None,
+            address=person.address if shown and not person.do_not_disclose_address else None,
         )
+
+
+class Review:
+    """Staff's review decisions on a request, and what applying them left out."""
+
+    def __init__(self, session: Session, request: SubjectRequest) -> None:
+        self.whole: dict[tuple[str, uuid.UUID], ReviewDecision] = {}
+        self.fields: dict[tuple[str, uuid.UUID, str], str] = {}
+        for decision in session.scalars(
+            select(ReviewDecision).where(ReviewDecision.request_id == request.id)
+        ):
+            if decision.field is None:
+                self.whole[(decision.record_type, decision.record_id)] = decision
+            elif decision.code is not None:
+                self.fields[(decision.record_type, decision.record_id, decision.field)] = (
+                    decision.code
+                )
+        self.records: Counter[str] = Counter()
+        self.withheld_fields: Counter[str] = Counter()
+        self.pending: list[PendingItem] = []
+
+    def withheld(self, record_type: str, record_id: uuid.UUID) -> str | None:
+        decision = self.whole.get((record_type, record_id))
+        return decision.code if decision and decision.outcome == "withhold" else None
+
+    def decided(self, record_type: str, record_id: uuid.UUID) -> bool:
+        return (record_type, record_id) in self.whole
+
+    def keep(self, record_type: str, records: Iterable[Any], **goes_with: str) -> list[Any]:
+        """The records not withheld; `goes_with` names the column of an owner whose withholding
+        takes the record with it (e.g. a session with its referral)."""
+        kept = []
+        for record in records:
+            code = self.withheld(record_type, record.id)
+            for owner_type, column in goes_with.items():
+                owner_id = getattr(record, column)
+                code = code or (self.withheld(owner_type, owner_id) if owner_id else None)
+            if code:
+                self.records[code] += 1
+            else:
+                kept.append(record)
+        return kept
+
+    def field(self, record_type: str, record: Any, name: str, redact: Redact) -> Any:
+        code = self.fields.get((record_type, record.id, name))
+        value = getattr(record, name)
+        if code is None or value is None:
+            return redact(value)
+        self.withheld_fields[code] += 1
+        return WITHHELD
+
+    def grounds(self) -> list[WithheldGround]:
+        codes = sorted(set(self.records) | set(self.withheld_fields))
+        return [
+            WithheldGround(
+                code=code,
+                ground=GROUNDS[ExemptionCode(code)],
+                records=self.records[code],
+                fields=self.withheld_fields[code],
+            )
+            for code in codes
+        ]
+
+
+def _blocks(session: Session, records: list[Any]) -> dict[uuid.UUID, PackageRetention]:
+    """Each record's block as the subject is told it: a held (frozen) record still shows the
+    date the schedule gives it, and that it is frozen."""
+    rules = load_rules(session)
+    found = {}
+    for record, block in zip(records, retention_blocks(session, records), strict=True):
+        values = block.model_dump()
+        frozen = block.reason in WITHHELD_REASONS
+        rule = rules.get(block.rule_key)
+        if frozen and block.trigger_on and rule and rule.action == "dispose" and rule.period_months:
+            values["dispose_after"] = add_months(block.trigger_on, rule.period_months)
+        found[record.id] = PackageRetention(**values, frozen=frozen)
+    return found
+
+
+def _paperwork(record: Any, blocks: dict[uuid.UUID, PackageRetention]) -> PackageRetention:
+    """A pre-visit's, session's or document's block: its owner's, or kept indefinitely as
+    safeguarding paperwork (never frozen: nothing would dispose of it)."""
+    block = paperwork_block(record, blocks)
+    if isinstance(block, PackageRetention):
+        return block
+    return PackageRetention(**block.model_dump(), frozen=False)
 
 
 def access_package(
-    session: Session, request: SubjectRequest
+    session: Session, request: SubjectRequest, state: str = "draft"
 ) -> tuple[AccessPackage, dict[str, Any]]:
     """The package, and what the audit row records of it (counts only)."""
+    built = build_access(session, request, state)
+    return built.package, built.audit
+
+
+class BuiltAccess:
+    def __init__(
+        self,
+        package: AccessPackage,
+        audit: dict[str, Any],
+        documents: list[Document],
+        redact: Redact,
+    ) -> None:
+        self.package = package
+        self.audit = audit
+        self.documents = documents  # those whose copies go in the bundle
+        self.redact = redact
+
+
+def _requesters(request: SubjectRequest) -> set[uuid.UUID]:
+    return {request.subject_id} | ({request.requester_person_id} - {None})  # type: ignore[operator]
+
+
+def pending_items(records: SubjectRecords, request: SubjectRequest, review: Review) -> list[Any]:
+    """What waits for a decision: safeguarding disclosures naming the requester (the subject, or
+    who asks for a child), and documents the Redactor cannot read."""
+    askers = _requesters(request)
+    waiting: list[tuple[str, Any, str]] = []
+    for disclosure in records.disclosures:
+        if (
+            disclosure.lawful_basis == "safeguarding"
+            and askers & set(disclosure.person_ids)
+            and not review.decided("disclosure", disclosure.id)
+        ):
+            waiting.append(("disclosure", disclosure, "safeguarding_disclosure"))
+    for document in records.documents:
+        if document.content_type not in REDACTABLE_DOCUMENTS and not review.decided(
+            "document", document.id
+        ):
+            waiting.append(("document", document, "document_not_redactable"))
+    return waiting
+
+
+def copy_path(document: Document) -> str:
+    extension = {
+        "application/pdf": ".pdf",
+        "image/png": ".png",
+        "image/jpeg": ".jpg",
+        "text/plain": ".txt",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    }.get(document.content_type, "")
+    return f"documents/{document.id}{extension}"
+
+
+def build_access(session: Session, request: SubjectRequest, state: str = "draft") -> BuiltAccess:
     subject = session.get(Person, request.subject_id)
     assert subject is not None
     sid = subject.id
+    records = gather(session, sid)
     people = _People(session, request, subject)
+    people.load(records.people_named())
+    if request.requester_person_id:
+        people.load([request.requester_person_id])
+    redact = people.redactor(session.get(Centre, request.centre_id)).text
+    review = Review(session, request)
 
-    own_parties = session.scalars(select(ReferralParty).where(ReferralParty.person_id == sid))
-    roles = {
-        rid: sorted(p.role for p in parties)
-        for rid, parties in _by_key(own_parties, "referral_id").items()
-    }
-    referrals = list(
-        session.scalars(
-            select(Referral)
-            .where(Referral.id.in_(list(roles)))
-            .order_by(Referral.received_on, Referral.id)
-        )
-    )
-    all_parties = list(
-        session.scalars(
-            select(ReferralParty)
-            .where(ReferralParty.referral_id.in_(list(roles)), ReferralParty.person_id != sid)
-            .order_by(ReferralParty.role, ReferralParty.person_id)
-        )
-    )
-    pre_visits = list(
-        session.scalars(
-            select(PreVisit).where(PreVisit.person_id == sid).order_by(PreVisit.visited_on)
-        )
-    )
-    sessions = list(
-        session.scalars(
-            select(ContactSession)
-            .where(ContactSession.referral_id.in_(list(roles)))
-            .order_by(ContactSession.starts_at, ContactSession.id)
-        )
-    )
-    attendance = {
-        a.session_id: a
-        for a in session.scalars(select(Attendance).where(Attendance.person_id == sid))
-    }
-    disclosures = list(
-        session.scalars(
-            select(Disclosure)
-            .join(DisclosurePerson, DisclosurePerson.disclosure_id == Disclosure.id)
-            .where(DisclosurePerson.person_id == sid)
-            .order_by(Disclosure.disclosed_at, Disclosure.id)
-        )
-    )
-    incidents = list(
-        session.scalars(
-            select(Incident)
-            .where(
-                or_(
-                    Incident.child_id == sid,
-                    Incident.referral_id.in_(list(roles)),
-                    Incident.id.in_([d.incident_id for d in disclosures if d.incident_id]),
-                )
-            )
-            .order_by(Incident.occurred_at, Incident.id)
-        )
-    )
-    complaints = list(
-        session.scalars(
-            select(Complaint)
-            .where(Complaint.complainant_id == sid)
-            .order_by(Complaint.received_on, Complaint.id)
-        )
-    )
-    owners = {
-        "referral": [r.id for r in referrals],
-        "complaint": [c.id for c in complaints],
-        "incident": [i.id for i in incidents],
-    }
-    documents = list(
-        session.scalars(
-            select(Document)
-            .where(
-                or_(
-                    Document.referral_id.in_(owners["referral"]),
-                    Document.complaint_id.in_(owners["complaint"]),
-                    Document.incident_id.in_(owners["incident"]),
-                )
-            )
-            .order_by(Document.created_at, Document.id)
-        )
-    )
-    requests = list(
-        session.scalars(
-            select(SubjectRequest)
-            .where(SubjectRequest.subject_id == sid)
-            .order_by(SubjectRequest.received_on, SubjectRequest.id)
-        )
-    )
-
-    people.load(p.person_id for p in all_parties)
-    people.load(i.child_id for i in incidents if i.child_id)
-    people.load(link.person_id for d in disclosures for link in d.people)
-    redact = Redactor(subject, people.to_hide()).text
+    waiting = pending_items(records, request, review)
+    review.pending = [
+        PendingItem(record_type=kind, record_id=record.id, why=why) for kind, record, why in waiting
+    ]
+    held_back = {(kind, record.id) for kind, record, _ in waiting}
 
     blocks = {
-        **_blocks(session, referrals),
-        **_blocks(session, complaints),
-        **_blocks(session, incidents),
+        **_blocks(session, records.referrals),
+        **_blocks(session, records.complaints),
+        **_blocks(session, records.incidents),
     }
-    parties_of = _by_key(all_parties, "referral_id")
+    referrals = review.keep("referral", records.referrals)
+    pre_visits = review.keep("pre_visit", records.pre_visits, referral="referral_id")
+    sessions = review.keep("session", records.sessions, referral="referral_id")
+    incidents = review.keep("incident", records.incidents)
+    complaints = review.keep("complaint", records.complaints)
+    disclosures = [
+        d
+        for d in review.keep("disclosure", records.disclosures)
+        if ("disclosure", d.id) not in held_back
+    ]
+    documents = [
+        d
+        for d in review.keep(
+            "document",
+            records.documents,
+            referral="referral_id",
+            complaint="complaint_id",
+            incident="incident_id",
+        )
+        if ("document", d.id) not in held_back
+    ]
+
+    parties_of: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    for p in records.other_parties:
+        parties_of[p.referral_id].append(p)
+    attendance = records.attendance
     sources = supplementary.sources(
         referral_sources=sorted({r.source for r in referrals}),
         court_orders=any(r.has_court_order for r in referrals),
@@ -282,19 +384,32 @@ def access_package(
         complaints=bool(complaints),
     )
 
+    def text(record_type: str, record: Any, name: str) -> Any:
+        return review.field(record_type, record, name, redact)
+
     package = AccessPackage(
         kind="access",
+        state=state,  # type: ignore[arg-type]
         request_id=request.id,
         subject_id=sid,
         generated_at=utcnow(),
+        made_for=RequestMadeFor(
+            requester_relationship=request.requester_relationship,
+            parental_responsibility=request.parental_responsibility,
+            best_interests=request.best_interests,
+        )
+        if request.requester == "parent"
+        else None,
+        withheld=[],
+        pending_review=review.pending if state == "draft" else [],
         subject=SubjectDetails.model_validate(subject, from_attributes=True),
         referrals=[
             _build(
                 PackageReferral,
                 r,
-                decision_reason=redact(r.decision_reason),
-                closure_reason=redact(r.closure_reason),
-                roles=roles[r.id],
+                decision_reason=text("referral", r, "decision_reason"),
+                closure_reason=text("referral", r, "closure_reason"),
+                roles=records.roles[r.id],
                 other_parties=[people.other(p.person_id, p.role) for p in parties_of[r.id]],
                 retention=blocks[r.id],
             )
@@ -304,8 +419,8 @@ def access_package(
             _build(
                 PackagePreVisit,
                 v,
-                concerns=redact(v.concerns),
-                retention=paperwork_block(v, blocks),
+                concerns=text("pre_visit", v, "concerns"),
+                retention=_paperwork(v, blocks),
             )
             for v in pre_visits
         ],
@@ -313,7 +428,7 @@ def access_package(
             _build(
                 PackageSession,
                 s,
-                notes=redact(s.notes),
+                notes=text("session", s, "notes"),
                 attendance=_attendance(attendance.get(s.id), redact),
                 retention=paperwork_block(s, blocks),
             )
@@ -323,8 +438,8 @@ def access_package(
             _build(
                 PackageIncident,
                 i,
-                description=redact(i.description) or "",
-                action_taken=redact(i.action_taken),
+                description=text("incident", i, "description") or "",
+                action_taken=text("incident", i, "action_taken"),
                 child=people.other(i.child_id, "child") if i.child_id not in (None, sid) else None,
                 retention=blocks[i.id],
             )
@@ -334,8 +449,8 @@ def access_package(
             _build(
                 PackageComplaint,
                 c,
-                summary=redact(c.summary) or "",
-                outcome=redact(c.outcome),
+                summary=text("complaint", c, "summary") or "",
+                outcome=text("complaint", c, "outcome"),
                 retention=blocks[c.id],
             )
             for c in complaints
@@ -344,7 +459,7 @@ def access_package(
             _build(
                 PackageDisclosure,
                 d,
-                shared=redact(d.shared) or "",
+                shared=text("disclosure", d, "shared") or "",
                 other_people=[
                     people.other(link.person_id, "named_in_disclosure")
                     for link in d.people
@@ -354,9 +469,12 @@ def access_package(
             for d in disclosures
         ],
         documents=[_document(doc, blocks, redact) for doc in documents],
-        subject_requests=[PackageRequest.model_validate(r, from_attributes=True) for r in requests],
+        subject_requests=[
+            PackageRequest.model_validate(r, from_attributes=True) for r in records.requests
+        ],
         supplementary=_supplementary(session, subject, blocks.values(), categories, sources),
     )
+    package.withheld = review.grounds()
     sections = (
         "referrals",
         "pre_visits",
@@ -367,8 +485,15 @@ def access_package(
         "documents",
     )
     counts = {name: len(getattr(package, name)) for name in sections}
-    audit = {"export": "access", "records": counts, "people_redacted": len(people.redacted())}
-    return package, audit
+    audit = {
+        "export": "access",
+        "state": state,
+        "records": counts,
+        "people_redacted": len(people.hidden()),
+        "withheld": {g.code: g.records + g.fields for g in package.withheld},
+        "pending_review": len(review.pending),
+    }
+    return BuiltAccess(package, audit, documents, redact)
 
 
 def _build(schema: type[M], record: Any, **computed: Any) -> M:
@@ -381,7 +506,7 @@ def _build(schema: type[M], record: Any, **computed: Any) -> M:
     return schema(**values, **computed)
 
 
-def _attendance(record: Attendance | None, redact: Any) -> PackageAttendance | None:
+def _attendance(record: Attendance | None, redact: Redact) -> PackageAttendance | None:
     if record is None:
         return None
     return PackageAttendance(
@@ -392,7 +517,7 @@ def _attendance(record: Attendance | None, redact: Any) -> PackageAttendance | N
 
 
 def _document(
-    document: Document, blocks: dict[uuid.UUID, RetentionBlock], redact: Any
+    document: Document, blocks: dict[uuid.UUID, PackageRetention], redact: Redact
 ) -> PackageDocument:
     owner = document.owner
     assert owner is not None, "the package gathers documents by their owner"
@@ -403,14 +528,15 @@ def _document(
         owner_type=column.removesuffix("_id"),  # type: ignore[arg-type]
         owner_id=owner_id,
         filename=redact(document.filename) or "",
-        retention=paperwork_block(document, blocks),
+        retention=_paperwork(document, blocks),
+        copy_path=copy_path(document),
     )
 
 
 def _supplementary(
     session: Session,
     subject: Person,
-    blocks: Iterable[RetentionBlock],
+    blocks: Iterable[PackageRetention],
     categories: list[str],
     sources: list[str],
 ) -> Supplementary:
@@ -448,52 +574,36 @@ def _explain(rule: RetentionRule) -> RuleExplained:
 
 
 def portability_package(
-    session: Session, request: SubjectRequest
+    session: Session, request: SubjectRequest, state: str = "draft"
 ) -> tuple[PortabilityPackage, dict[str, Any]]:
     """What the subject gave the centre: their details, their self-referrals, their complaints.
     Others named in what they wrote are redacted (portability must not harm others' rights)."""
     subject = session.get(Person, request.subject_id)
     assert subject is not None
-    own_parties = list(
-        session.scalars(select(ReferralParty).where(ReferralParty.person_id == subject.id))
-    )
-    roles = {
-        rid: sorted(p.role for p in parties)
-        for rid, parties in _by_key(own_parties, "referral_id").items()
-    }
-    referrals = session.scalars(
-        select(Referral)
-        .where(Referral.id.in_(list(roles)), Referral.source == "self")
-        .order_by(Referral.received_on, Referral.id)
-    )
-    complaints = session.scalars(
-        select(Complaint)
-        .where(Complaint.complainant_id == subject.id)
-        .order_by(Complaint.received_on, Complaint.id)
-    )
-    others = session.scalars(
-        select(Person).where(
-            Person.id.in_(
-                select(ReferralParty.person_id).where(ReferralParty.referral_id.in_(list(roles)))
-            ),
-            Person.id != subject.id,
-            Person.erased_at.is_(None),
-        )
-    )
-    redact = Redactor(subject, others).text
+    records = gather(session, subject.id)
+    people = _People(session, request, subject)
+    people.load(records.people_named())
+    redact = people.redactor(session.get(Centre, request.centre_id)).text
     package = PortabilityPackage(
         kind="portability",
+        state=state,  # type: ignore[arg-type]
         request_id=request.id,
         subject_id=subject.id,
         generated_at=utcnow(),
         details=ProvidedDetails.model_validate(subject, from_attributes=True),
-        self_referrals=[_build(ProvidedReferral, r, roles=roles[r.id]) for r in referrals],
+        self_referrals=[
+            _build(ProvidedReferral, r, roles=records.roles[r.id])
+            for r in records.referrals
+            if r.source == "self"
+        ],
         complaints=[
-            _build(ProvidedComplaint, c, summary=redact(c.summary) or "") for c in complaints
+            _build(ProvidedComplaint, c, summary=redact(c.summary) or "")
+            for c in records.complaints
         ],
     )
     audit = {
         "export": "portability",
+        "state": state,
         "records": {
             "self_referrals": len(package.self_referrals),
             "complaints": len(package.complaints),
@@ -502,29 +612,67 @@ def portability_package(
     return package, audit
 
 
+# --- CSV ----------------------------------------------------------------------------------
+
 CSV_COLUMNS = ("record_type", "record_id", "field", "value")
 
 
-def _rows(package: PortabilityPackage) -> Iterator[tuple[str, str, str, str]]:
-    def cells(record_type: str, record_id: str, values: dict[str, Any]) -> Iterator[Any]:
-        for field, value in values.items():
-            if isinstance(value, list):
-                value = ";".join(map(str, value))
-            yield record_type, record_id, field, "" if value is None else str(value)
+def _cells(record_type: str, record_id: str, values: dict[str, Any], prefix: str = "") -> Iterator:
+    """One row per field; nested objects flatten to dotted names, lists of values join with
+    `;`, lists of objects number their items."""
+    for name, value in values.items():
+        field = f"{prefix}{name}"
+        if isinstance(value, dict):
+            yield from _cells(record_type, record_id, value, f"{field}.")
+        elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
+            for index, item in enumerate(value):
+                yield from _cells(record_type, record_id, item, f"{field}.{index}.")
+        elif isinstance(value, list):
+            yield record_type, record_id, field, ";".join(map(str, value))
+        else:
+            yield record_type, record_id, field, "" if value is None else value
 
-    yield from cells("person", str(package.subject_id), package.details.model_dump(mode="json"))
+
+def _portability_rows(package: PortabilityPackage) -> Iterator[Any]:
+    yield from _cells("person", str(package.subject_id), package.details.model_dump(mode="json"))
     for referral in package.self_referrals:
         values = referral.model_dump(mode="json")
-        yield from cells("self_referral", values.pop("id"), values)
+        yield from _cells("self_referral", values.pop("id"), values)
     for complaint in package.complaints:
         values = complaint.model_dump(mode="json")
-        yield from cells("complaint", values.pop("id"), values)
+        yield from _cells("complaint", values.pop("id"), values)
 
 
-def as_csv(package: PortabilityPackage) -> str:
+SINGULAR = {
+    "referrals": "referral",
+    "pre_visits": "pre_visit",
+    "sessions": "session",
+    "incidents": "incident",
+    "complaints": "complaint",
+    "disclosures": "disclosure",
+    "documents": "document",
+    "subject_requests": "subject_request",
+    "withheld": "withheld",
+    "pending_review": "pending_review",
+}
+
+
+def _access_rows(package: AccessPackage) -> Iterator[Any]:
+    data = package.model_dump(mode="json")
+    about = {k: data.pop(k) for k in ("kind", "state", "request_id", "generated_at", "made_for")}
+    yield from _cells("package", str(package.request_id), about)
+    yield from _cells("person", str(package.subject_id), data.pop("subject"))
+    supplementary_info = data.pop("supplementary")
+    for section, record_type in SINGULAR.items():
+        for index, record in enumerate(data.pop(section)):
+            record_id = record.pop("id", None) or str(index)
+            yield from _cells(record_type, record_id, record)
+    yield from _cells("supplementary", "", supplementary_info)
+
+
+def as_csv(package: AccessPackage | PortabilityPackage) -> str:
     """One row per field: `record_type, record_id, field, value` (a tidy, reusable layout)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerows(_rows(package))
-    return out.getvalue()
+    rows = (
+        _access_rows(package) if isinstance(package, AccessPackage) else _portability_rows(package)
+    )
+    return write_csv(CSV_COLUMNS, rows)

@@ -4,7 +4,6 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import Query, Request, Response
-from fastapi.responses import PlainTextResponse
 from pydantic import Field
 
 from app.api.idempotency import Idempotent
@@ -17,10 +16,10 @@ from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
 from app.subject_requests import erasure, service
-from app.subject_requests import package as packages
 from app.subject_requests.models import SubjectRequest
 from app.subject_requests.schemas import (
     AccessPackage,
+    BestInterests,
     Complete,
     DecisionCreate,
     DecisionRead,
@@ -30,9 +29,12 @@ from app.subject_requests.schemas import (
     Pause,
     PortabilityPackage,
     Refuse,
+    ReleaseRead,
     RequestCreate,
     RequestRead,
     Resume,
+    ReviewDecisionCreate,
+    ReviewDecisionRead,
     VerifyIdentity,
 )
 
@@ -238,14 +240,23 @@ def subject_requests_withdraw(
     return _answer(service.withdraw(session, principal, request_id, if_match), response)
 
 
+PACKAGE_MEDIA = {
+    "text/csv": {"schema": {"type": "string"}},
+    "text/html": {"schema": {"type": "string"}},
+    "application/zip": {"schema": {"type": "string", "format": "binary"}},
+}
+
+
 @router.get(
     "/{request_id}/package",
     response_model=Annotated[AccessPackage | PortabilityPackage, Field(discriminator="kind")],
     responses={
         200: {
-            "description": "An access request's package (JSON), or a portability request's "
-            "export: JSON, or CSV with `?format=csv`",
-            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "Before release, the draft: JSON, CSV (`?format=csv`) or a printable "
+            "HTML document (`?format=html`). After release, exactly the released snapshot in "
+            "the format asked for, or the zip bundle (`?format=zip`: the three formats and "
+            "copies of the documents released)",
+            "content": PACKAGE_MEDIA,
         },
         **problems(401, 403, 404, 409),
     },
@@ -257,25 +268,110 @@ def subject_requests_package(
     request_id: uuid.UUID,
     response: Response,
     format: Annotated[
-        Literal["json", "csv"], Query(description="`csv`: portability requests only")
+        Literal["json", "csv", "html", "zip"],
+        Query(description="`zip`: the released bundle only"),
     ] = "json",
 ) -> AccessPackage | PortabilityPackage | Response:
     """Access: everything held about the subject, other people redacted unless a third-party
-    decision allows them, with the supplementary information. Portability: the data the subject
-    provided. Every download is audited (counts, never contents)."""
-    package, audit = service.package(session, principal, request_id, csv=format == "csv")
-    request.state.audit_details = {**audit, "format": format}
+    decision allows them, items withheld under an exemption counted by ground, with the
+    supplementary information. Portability: the data the subject provided. Every download is
+    audited (counts or the snapshot's digest, never contents)."""
+    download = service.package(session, principal, request_id, format)
+    request.state.audit_details = {**download.audit, "format": format}
     response.headers["Cache-Control"] = "no-store"
-    if isinstance(package, PortabilityPackage) and format == "csv":
-        return PlainTextResponse(
-            packages.as_csv(package),
-            media_type="text/csv",
-            headers={
-                "Cache-Control": "no-store",
-                "Content-Disposition": f'attachment; filename="portability-{request_id}.csv"',
-            },
-        )
-    return package
+    if download.draft is not None:
+        return download.draft
+    assert download.content is not None
+    return Response(
+        download.content,
+        media_type=download.media_type,
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{download.filename}"',
+        },
+    )
+
+
+@router.post(
+    "/{request_id}/release",
+    status_code=201,
+    response_model=ReleaseRead,
+    responses=problems(401, 403, 404, 409),
+    dependencies=[Idempotent],
+)
+def subject_requests_release(
+    request: Request, session: DbSession, principal: Writer, request_id: uuid.UUID
+) -> ReleaseRead:
+    """Freeze the reviewed package: an immutable, encrypted snapshot (JSON, CSV, HTML and
+    copies of the documents released) with its sha256, which every later download returns.
+    Refused while an item waits for a review decision, and for a child's request without a
+    best-interests decision to disclose."""
+    snapshot, audit = service.release_package(session, principal, request_id)
+    request.state.audit_details = {**audit, "sha256": snapshot.sha256}
+    return ReleaseRead.model_validate(service.release_read(snapshot))
+
+
+@router.get("/{request_id}/release", response_model=ReleaseRead, responses=problems(401, 403, 404))
+def subject_requests_release_get(
+    session: DbSession, principal: Reader, request_id: uuid.UUID
+) -> ReleaseRead:
+    """When the package was released, by whom, and the digests that prove a download."""
+    snapshot = service.get_release(session, principal, request_id)
+    return ReleaseRead.model_validate(service.release_read(snapshot))
+
+
+@router.get(
+    "/{request_id}/review-decisions",
+    response_model=Page[ReviewDecisionRead],
+    responses=problems(401, 403, 404),
+)
+def subject_requests_reviews_list(
+    session: DbSession, principal: Reader, request_id: uuid.UUID, page: Paging
+) -> Page[ReviewDecisionRead]:
+    items, cursor = service.list_reviews(session, principal, request_id, page)
+    return Page(items=[ReviewDecisionRead.model_validate(d) for d in items], next_cursor=cursor)
+
+
+@router.post(
+    "/{request_id}/review-decisions",
+    status_code=201,
+    response_model=ReviewDecisionRead,
+    responses=problems(401, 403, 404, 409, 422),
+    dependencies=[Idempotent],
+)
+def subject_requests_reviews_create(
+    request: Request,
+    session: DbSession,
+    principal: Writer,
+    request_id: uuid.UUID,
+    body: ReviewDecisionCreate,
+) -> ReviewDecisionRead:
+    """Before release: withhold a record of the package, or one free-text field of it, under a
+    DPA 2018 exemption (the package then counts it under that ground, never showing it); or
+    `disclose` an item the package holds back until someone decides."""
+    decision = service.record_review(session, principal, request_id, body)
+    request.state.audit_details = {
+        "record_type": decision.record_type,
+        "outcome": decision.outcome,
+        "code": decision.code,
+        "field": decision.field,
+    }
+    return ReviewDecisionRead.model_validate(decision)
+
+
+@router.post("/{request_id}/best-interests", response_model=RequestRead, responses=ACTION_PROBLEMS)
+def subject_requests_best_interests(
+    session: DbSession,
+    principal: Writer,
+    request_id: uuid.UUID,
+    body: BestInterests,
+    response: Response,
+    if_match: IfMatch = None,
+) -> RequestRead:
+    """A request made by a parent for a child: whether answering it is in the child's best
+    interests (recorded once, with the reasoning)."""
+    decided = service.decide_best_interests(session, principal, request_id, body, if_match)
+    return _answer(decided, response)
 
 
 @router.get(

@@ -6,14 +6,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.api.schemas import NO_NUL, Day, RecordRead, StrictModel
+from app.api.schemas import NO_NUL, Day, Flag, RecordRead, StrictModel
 from app.people.schemas import PersonUpdate
-from app.retention.schemas import Retention
+from app.retention.schemas import RetentionBlock
 
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NO_NUL)]
 KindName = Literal["access", "rectification", "erasure", "restriction", "objection", "portability"]
 Requester = Literal["subject", "parent", "representative"]
 Channel = Literal["written", "email", "phone", "in_person", "online"]
+Relationship = Literal["mother", "father", "parent", "step_parent", "guardian", "other"]
 
 
 # UK GDPR Art 17(1): the ground on which the subject has the right to erasure.
@@ -37,6 +38,17 @@ class RequestCreate(StrictModel):
     )
     requester: Requester = "subject"
     requester_basis: Reason | None = None
+    requester_person_id: uuid.UUID | None = Field(
+        default=None,
+        description="A request for a child (`requester: parent`): the person asking, of the "
+        "same centre",
+    )
+    requester_relationship: Relationship | None = Field(
+        default=None, description="A request for a child: the requester's relationship to them"
+    )
+    parental_responsibility: Flag | None = Field(
+        default=None, description="A request for a child: whether the requester has it"
+    )
     channel: Channel
     received_on: Day
     identity_verified_on: Day | None = None
@@ -173,6 +185,16 @@ class RequestRead(RecordRead):
     status: str
     requester: str
     requester_basis: str | None
+    requester_person_id: uuid.UUID | None
+    requester_relationship: str | None
+    parental_responsibility: bool | None
+    best_interests: str | None = Field(
+        description="A request for a child: staff's decision that answering it is (`disclose`) "
+        "or is not (`withhold`) in the child's best interests"
+    )
+    best_interests_note: str | None
+    best_interests_by_id: uuid.UUID | None
+    best_interests_at: datetime | None
     channel: str
     received_on: date
     identity_verified_on: date | None
@@ -201,7 +223,7 @@ class RequestRead(RecordRead):
         "`review` (free-text fields of kept records to review), `recipients_to_notify`, "
         "`purged_replays`: ids, types, grounds and field names, never the subject's details"
     )
-    retention: Retention = Field(
+    retention: RetentionBlock = Field(
         description="Rule `subject_request`: disposed of 2 years after closure (with its "
         "third-party decisions and package); `open` while the request is"
     )
@@ -228,7 +250,106 @@ class DecisionRead(BaseModel):
     decided_at: datetime
 
 
+# --- review and release -----------------------------------------------------------------
+
+ReviewRecordType = Literal[
+    "referral", "pre_visit", "session", "incident", "complaint", "disclosure", "document"
+]
+ExemptionCodeName = Literal["sch2_para2", "sch2_para16", "sch2_para19", "sch3_para21", "sch4"]
+
+
+class ReviewDecisionCreate(StrictModel):
+    record_type: ReviewRecordType
+    record_id: uuid.UUID
+    field: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")] | None = Field(
+        default=None,
+        description="Withhold only this free-text field of the record (null: the whole record)",
+    )
+    outcome: Literal["withhold", "disclose"] = Field(
+        description="`withhold` under an exemption (`code` required), or `disclose`: an item "
+        "the package holds back until someone decides (a safeguarding disclosure naming the "
+        "requester, a document that cannot be redacted automatically) goes to the requester"
+    )
+    code: ExemptionCodeName | None = Field(
+        default=None,
+        description="DPA 2018: `sch2_para2` crime and taxation (tipping off), `sch2_para16` "
+        "protection of the rights of others, `sch2_para19` legal professional privilege, "
+        "`sch3_para21` child abuse data when a parent asks for a child, `sch4` adoption, court "
+        "and other records whose disclosure the law restricts",
+    )
+    note: Reason = Field(description="Why (kept for the record, never sent)")
+
+
+class ReviewDecisionRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    request_id: uuid.UUID
+    record_type: str
+    record_id: uuid.UUID
+    field: str | None
+    outcome: str
+    code: str | None
+    note: str
+    decided_by_id: uuid.UUID
+    decided_at: datetime
+
+
+class BestInterests(StrictModel):
+    decision: Literal["disclose", "withhold"] = Field(
+        description="Whether answering the request made for the child is in their best interests"
+    )
+    note: Reason
+
+
+class ReleaseRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    request_id: uuid.UUID
+    released_at: datetime
+    released_by_id: uuid.UUID
+    sha256: str = Field(description="sha256 of the zip bundle (`?format=zip`)")
+    size: int
+    files: dict[str, str] = Field(
+        description="Each file of the bundle and its sha256: `package.json`, `package.csv`, "
+        "`package.html` (the other formats of the download) and `documents/...`"
+    )
+    retention_rule: str = Field(
+        description="The snapshot goes with its request: retention rule `subject_request`"
+    )
+
+
 # --- the access package (§5) and the portability export ---------------------------------
+
+
+class PackageRetention(RetentionBlock):
+    """A record's retention block as the subject is told it: `dispose_after` is the date the
+    schedule gives even while the record is held, and `frozen` says that a hold (this open
+    request, a legal hold) keeps it past that date until released."""
+
+    frozen: bool
+
+
+class WithheldGround(BaseModel):
+    code: str = Field(description="The DPA 2018 exemption (see review decisions)")
+    ground: str = Field(description="The exemption in words")
+    records: int = Field(description="Whole records withheld on this ground")
+    fields: int = Field(description="Parts of records withheld on this ground")
+
+
+class PendingItem(BaseModel):
+    record_type: str
+    record_id: uuid.UUID
+    why: Literal["safeguarding_disclosure", "document_not_redactable"]
+
+
+class RequestMadeFor(BaseModel):
+    """A request made for a child: who asked, and on what footing."""
+
+    requester_relationship: str | None
+    parental_responsibility: bool | None
+    best_interests: str | None
 
 
 class OtherPerson(BaseModel):
@@ -243,6 +364,9 @@ class OtherPerson(BaseModel):
     email: str | None
     phone: str | None
     date_of_birth: date | None
+    address: str | None = Field(
+        description="Shown with a decision, never for a person marked `do_not_disclose_address`"
+    )
 
 
 class SubjectDetails(BaseModel):
@@ -276,7 +400,7 @@ class PackageReferral(BaseModel):
     closed_on: date | None
     closure_reason: str | None
     other_parties: list[OtherPerson]
-    retention: Retention
+    retention: PackageRetention
 
 
 class PackagePreVisit(BaseModel):
@@ -289,7 +413,7 @@ class PackagePreVisit(BaseModel):
     child_prepared: bool
     concerns: str | None
     completed_by: str
-    retention: Retention = Field(description="Goes with its referral")
+    retention: PackageRetention = Field(description="Goes with its referral")
 
 
 class PackageAttendance(BaseModel):
@@ -306,7 +430,7 @@ class PackageSession(BaseModel):
     status: str
     notes: str | None
     attendance: PackageAttendance | None = Field(description="The subject's own attendance")
-    retention: Retention = Field(description="Goes with its referral")
+    retention: PackageRetention = Field(description="Goes with its referral")
 
 
 class PackageIncident(BaseModel):
@@ -319,7 +443,7 @@ class PackageIncident(BaseModel):
     reported_by: str
     referred_to_authority: bool
     child: OtherPerson | None = Field(description="Null when the child is the subject")
-    retention: Retention
+    retention: PackageRetention
 
 
 class PackageComplaint(BaseModel):
@@ -336,7 +460,7 @@ class PackageComplaint(BaseModel):
     follow_up_due_on: date | None
     follow_up_done_on: date | None
     referred_to_ico: bool
-    retention: Retention
+    retention: PackageRetention
 
 
 class PackageDisclosure(BaseModel):
@@ -363,7 +487,10 @@ class PackageDocument(BaseModel):
     size: int
     sha256: str
     created_at: datetime
-    retention: Retention = Field(description="Goes with its owner")
+    retention: PackageRetention = Field(description="Goes with its owner")
+    copy_path: str | None = Field(
+        description="The copy's path in the zip bundle (`?format=zip` after release)"
+    )
 
 
 class PackageRequest(BaseModel):
@@ -412,9 +539,20 @@ class Supplementary(BaseModel):
 
 class AccessPackage(BaseModel):
     kind: Literal["access"]
+    state: Literal["draft", "released"] = Field(
+        description="A draft until staff release it; after release every download is the "
+        "snapshot made then"
+    )
     request_id: uuid.UUID
     subject_id: uuid.UUID
     generated_at: datetime
+    made_for: RequestMadeFor | None = Field(description="A request made for a child")
+    withheld: list[WithheldGround] = Field(
+        description="What was withheld, by exemption: counts only, never what it was"
+    )
+    pending_review: list[PendingItem] = Field(
+        description="Draft only: items held back until staff decide (release needs none)"
+    )
     subject: SubjectDetails
     referrals: list[PackageReferral]
     pre_visits: list[PackagePreVisit]
@@ -457,6 +595,7 @@ class PortabilityPackage(BaseModel):
     """The data the subject provided, in a machine-readable form (also as CSV)."""
 
     kind: Literal["portability"]
+    state: Literal["draft", "released"]
     request_id: uuid.UUID
     subject_id: uuid.UUID
     generated_at: datetime

@@ -14,7 +14,7 @@ from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
 from app.db import utcnow
 from app.disclosures import service as disclosures_service
-from app.errors import Conflict, Unprocessable
+from app.errors import Conflict, NotFound
 from app.kit.rules import field_rule
 from app.people import service as people_service
 from app.people.models import Person
@@ -23,11 +23,15 @@ from app.retention.blocks import retention_blocks
 from app.retention.schemas import RetentionBlock
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, named_in_body, scoped
-from app.subject_requests import deadlines, erasure
+from app.subject_requests import deadlines, erasure, release
 from app.subject_requests import package as packages
+from app.subject_requests.gather import SubjectRecords, gather
 from app.subject_requests.models import (
     OPEN_STATUSES,
+    ExemptionCode,
     Kind,
+    ReleasedPackage,
+    ReviewDecision,
     Status,
     SubjectRequest,
     ThirdPartyDecision,
@@ -35,10 +39,12 @@ from app.subject_requests.models import (
 )
 from app.subject_requests.schemas import (
     AccessPackage,
+    BestInterests,
     DecisionCreate,
     PortabilityPackage,
     RequestCreate,
     RequestRead,
+    ReviewDecisionCreate,
 )
 from app.time import today_in_london
 from app.webhooks import outbox
@@ -128,6 +134,7 @@ def create(session: Session, principal: Principal, data: RequestCreate) -> Subje
             "An erasure request, and only one, records its UK GDPR Art 17(1) ground",
             "erasure_ground",
         )
+    _check_made_for(session, principal, data, subject)
     if (data.kind == Kind.rectification) != bool(
         data.corrections and data.corrections.model_fields_set
     ):
@@ -147,6 +154,9 @@ def create(session: Session, principal: Principal, data: RequestCreate) -> Subje
         status=Status.in_progress if verified else Status.awaiting_identity,
         requester=data.requester,
         requester_basis=data.requester_basis,
+        requester_person_id=data.requester_person_id,
+        requester_relationship=data.requester_relationship,
+        parental_responsibility=data.parental_responsibility,
         channel=data.channel,
         received_on=data.received_on,
         identity_verified_on=verified,
@@ -164,6 +174,37 @@ def create(session: Session, principal: Principal, data: RequestCreate) -> Subje
         session, EventType.subject_request_created, "subject_request", request.id, request.centre_id
     )
     return request
+
+
+def _check_made_for(
+    session: Session, principal: Principal, data: RequestCreate, subject: Person
+) -> None:
+    """A parent asking for a child says who they are, their relationship and whether they have
+    parental responsibility; no other request carries those."""
+    fields = ("requester_person_id", "requester_relationship", "parental_responsibility")
+    if data.requester != "parent":
+        for name in fields:
+            if getattr(data, name) is not None:
+                raise field_rule("Only a request made by a parent for a child says this", name)
+        return
+    for name in fields:
+        if getattr(data, name) is None:
+            raise field_rule(
+                "A request made for a child says who asks, as what, with what authority", name
+            )
+    if data.requester_person_id == subject.id:
+        raise field_rule(
+            "A child's request made by a parent names the parent", "requester_person_id"
+        )
+    assert data.requester_person_id is not None
+    named_in_body(
+        session,
+        principal,
+        Person,
+        data.requester_person_id,
+        field="requester_person_id",
+        centre_id=subject.centre_id,
+    )
 
 
 def running_clause() -> ColumnElement[bool]:
@@ -410,6 +451,8 @@ def complete(
         raise field_rule("Only an erasure request is completed with a plan digest", "plan_digest")
     if erasure_ground is not None and request.kind != Kind.erasure:
         raise field_rule("Only an erasure request has an Art 17(1) ground", "erasure_ground")
+    if request.kind in (Kind.access, Kind.portability) and released(session, request) is None:
+        raise Conflict("Release the package before completing the request: it is what is sent")
     if request.kind == Kind.erasure:
         _erase(session, request, subject, plan_digest, erasure_ground)
     elif request.kind == Kind.rectification:
@@ -484,6 +527,7 @@ def record_decision(
         raise Conflict("Third-party decisions belong to access requests")
     if not is_open(request):
         raise Conflict(f"A request that is {request.status} takes no more decisions")
+    _not_released(session, request)
     if data.person_id == request.subject_id:
         raise field_rule("The subject is not a third party to their own request", "person_id")
     named_in_body(
@@ -526,10 +570,16 @@ def list_decisions(
 PACKAGE_STATUSES = (Status.in_progress, Status.completed)
 
 
-def package(
-    session: Session, principal: Principal, request_id: uuid.UUID, csv: bool
-) -> tuple[AccessPackage | PortabilityPackage, dict[str, Any]]:
-    """The access package or the portability export, and the counts its audit row keeps."""
+def released(session: Session, request: SubjectRequest) -> ReleasedPackage | None:
+    return session.scalar(select(ReleasedPackage).where(ReleasedPackage.request_id == request.id))
+
+
+def _not_released(session: Session, request: SubjectRequest) -> None:
+    if released(session, request) is not None:
+        raise Conflict("The package was released: what was sent cannot change")
+
+
+def _packaged(session: Session, principal: Principal, request_id: uuid.UUID) -> SubjectRequest:
     request = get(session, principal, request_id)
     if request.kind not in (Kind.access, Kind.portability):
         raise Conflict("Only access and portability requests have a package")
@@ -538,11 +588,201 @@ def package(
             f"A request that is {request.status} has no package: it is made once the "
             "subject's identity is verified, and not for a refused or withdrawn request"
         )
+    return request
+
+
+@dataclass
+class Download:
+    """A package download: the draft (a model) or the released snapshot (bytes)."""
+
+    audit: dict[str, Any]
+    draft: AccessPackage | PortabilityPackage | None = None
+    content: bytes | None = None
+    media_type: str = "application/json"
+    filename: str | None = None
+
+
+def package(session: Session, principal: Principal, request_id: uuid.UUID, fmt: str) -> Download:
+    """The released snapshot in the format asked for; before release, the draft (the zip
+    bundle exists only once released)."""
+    request = _packaged(session, principal, request_id)
+    snapshot = released(session, request)
+    if snapshot is not None:
+        content, media_type, filename = release.download(snapshot, fmt)
+        audit = {"export": request.kind, "state": "released", "sha256": snapshot.sha256}
+        return Download(audit, content=content, media_type=media_type, filename=filename)
+    if fmt == "zip":
+        raise Conflict("The zip bundle exists once the package is released")
+    draft: AccessPackage | PortabilityPackage
     if request.kind == Kind.access:
-        if csv:
-            raise Unprocessable(
-                "CSV is the portability format; an access package is JSON",
-                errors=[{"loc": ["query", "format"], "msg": "csv", "type": "value_error"}],
+        draft, audit = packages.access_package(session, request)
+    else:
+        draft, audit = packages.portability_package(session, request)
+    if fmt == "json":
+        return Download(audit, draft=draft)
+    content = (packages.as_csv(draft) if fmt == "csv" else release.as_html(draft)).encode()
+    name, media_type = release.FORMATS[fmt]
+    extension = name.rsplit(".", 1)[1]
+    return Download(
+        audit, content=content, media_type=media_type, filename=f"draft-{request.id}.{extension}"
+    )
+
+
+def release_package(
+    session: Session, principal: Principal, request_id: uuid.UUID
+) -> tuple[ReleasedPackage, dict[str, Any]]:
+    """Freeze what the subject is sent (once): every item reviewed, a child's request judged in
+    their best interests."""
+    request = _packaged(session, principal, request_id)
+    if request.status != Status.in_progress:
+        raise Conflict(f"A request that is {request.status} cannot be released")
+    _not_released(session, request)
+    if request.kind == Kind.access:
+        if request.requester == "parent":
+            if request.best_interests is None:
+                raise Conflict(
+                    "A request made for a child needs a best-interests decision before release"
+                )
+            if request.best_interests != "disclose" or not request.parental_responsibility:
+                raise Conflict(
+                    "Answering this request is not in the child's best interests, or the "
+                    "requester has no parental responsibility: refuse it instead"
+                )
+        records = gather(session, request.subject_id)
+        waiting = packages.pending_items(records, request, packages.Review(session, request))
+        if waiting:
+            raise Conflict(
+                f"{len(waiting)} item(s) wait for a review decision (see the draft's "
+                "`pending_review`): safeguarding disclosures naming the requester, documents "
+                "that cannot be redacted automatically"
             )
-        return packages.access_package(session, request)
-    return packages.portability_package(session, request)
+    files, audit = release.snapshot(session, request)
+    return release.store(session, request, files, principal.id), audit
+
+
+def get_release(session: Session, principal: Principal, request_id: uuid.UUID) -> ReleasedPackage:
+    request = get(session, principal, request_id)
+    snapshot = released(session, request)
+    if snapshot is None:
+        raise NotFound("Released package not found")
+    return snapshot
+
+
+def release_read(snapshot: ReleasedPackage) -> dict[str, Any]:
+    return {
+        "id": snapshot.id,
+        "request_id": snapshot.request_id,
+        "released_at": snapshot.released_at,
+        "released_by_id": snapshot.released_by_id,
+        "sha256": snapshot.sha256,
+        "size": snapshot.size,
+        "files": snapshot.files,
+        "retention_rule": release.RETENTION_RULE,
+    }
+
+
+# --- review decisions and best interests ----------------------------------------------------
+
+
+def _open_access(session: Session, principal: Principal, request_id: uuid.UUID) -> SubjectRequest:
+    request = get(session, principal, request_id)
+    if request.kind != Kind.access:
+        raise Conflict("Review decisions belong to access requests")
+    if not is_open(request):
+        raise Conflict(f"A request that is {request.status} takes no more decisions")
+    _not_released(session, request)
+    return request
+
+
+def _record_ids(records: SubjectRecords, record_type: str) -> set[uuid.UUID]:
+    found: dict[str, list[Any]] = {
+        "referral": records.referrals,
+        "pre_visit": records.pre_visits,
+        "session": records.sessions,
+        "incident": records.incidents,
+        "complaint": records.complaints,
+        "disclosure": records.disclosures,
+        "document": records.documents,
+    }
+    return {r.id for r in found[record_type]}
+
+
+def record_review(
+    session: Session, principal: Principal, request_id: uuid.UUID, data: ReviewDecisionCreate
+) -> ReviewDecision:
+    """Withhold a record or a field of it under an exemption, or release an item held back."""
+    request = _open_access(session, principal, request_id)
+    if data.outcome == "withhold" and data.code is None:
+        raise field_rule("Withholding needs the exemption it relies on", "code")
+    if data.outcome == "disclose" and (data.code is not None or data.field is not None):
+        raise field_rule("A disclose decision is about a whole record, with no exemption", "code")
+    if data.code == ExemptionCode.child_abuse and request.requester != "parent":
+        raise field_rule("Sch 3 para 21 applies only when a parent asks for a child's data", "code")
+    if data.field is not None and data.field not in packages.REVIEW_FIELDS[data.record_type]:
+        allowed = ", ".join(packages.REVIEW_FIELDS[data.record_type]) or "none"
+        raise field_rule(f"Fields of a {data.record_type} that can be withheld: {allowed}", "field")
+    if data.record_id not in _record_ids(gather(session, request.subject_id), data.record_type):
+        raise field_rule(
+            f"No {data.record_type} of this request's package has this id", "record_id"
+        )
+    taken = session.scalar(
+        select(ReviewDecision.id).where(
+            ReviewDecision.request_id == request.id,
+            ReviewDecision.record_type == data.record_type,
+            ReviewDecision.record_id == data.record_id,
+            ReviewDecision.field.is_(None)
+            if data.field is None
+            else ReviewDecision.field == data.field,
+        )
+    )
+    if taken is not None:
+        raise Conflict("This request has a decision about that item already")
+    decision = ReviewDecision(
+        centre_id=request.centre_id,
+        request_id=request.id,
+        record_type=data.record_type,
+        record_id=data.record_id,
+        field=data.field,
+        outcome=data.outcome,
+        code=data.code,
+        note=data.note,
+        decided_by_id=principal.id,
+    )
+    session.add(decision)
+    session.flush()
+    return decision
+
+
+def list_reviews(
+    session: Session, principal: Principal, request_id: uuid.UUID, page: PageParams
+) -> tuple[list[Any], str | None]:
+    request = get(session, principal, request_id)
+    stmt = scoped(
+        select(ReviewDecision).where(ReviewDecision.request_id == request.id),
+        ReviewDecision,
+        principal,
+    )
+    return paginate(session, stmt, page, [ReviewDecision.decided_at, ReviewDecision.id])
+
+
+def decide_best_interests(
+    session: Session,
+    principal: Principal,
+    request_id: uuid.UUID,
+    data: BestInterests,
+    if_match: str | None,
+) -> SubjectRequest:
+    request = _transition(session, principal, request_id, if_match, OPEN_STATUSES, "decided")
+    if request.requester != "parent":
+        raise Conflict(
+            "Only a request made by a parent for a child takes a best-interests decision"
+        )
+    if request.best_interests is not None:
+        raise Conflict("The best-interests decision was made already")
+    _not_released(session, request)
+    request.best_interests = data.decision
+    request.best_interests_note = data.note
+    request.best_interests_by_id = principal.id
+    request.best_interests_at = utcnow()
+    session.flush()
+    return request

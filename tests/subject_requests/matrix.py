@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from app.subject_requests import release
 from app.subject_requests.models import SubjectRequest
-from tests.cases.factories import make_person
+from tests.cases.factories import make_complaint, make_person
 from tests.factories import World
 from tests.matrix import Call, Row
 
@@ -24,7 +25,7 @@ def _request(
         subject_id=person.id,
         kind=fields.pop("kind", "access"),
         status=status,
-        requester="subject",
+        requester=fields.pop("requester", "subject"),
         channel="email",
         received_on=date(2026, 11, 2),
         identity_verified_on=date(2026, 11, 2) if status == "in_progress" else None,
@@ -89,6 +90,46 @@ def _get(path: str, **fields: object) -> Row:
     )
 
 
+def _released(w: World, centre: str = "a") -> Call:
+    request = _request(w, centre)
+    files = {"package.json": b"{}", "package.csv": b"", "package.html": b""}
+    release.store(w.session, request, files, w.staff_a.id)
+    w.session.commit()
+    return Call({"request_id": request.id})
+
+
+def _review(w: World, centre: str = "a") -> Call:
+    request = _request(w, centre)
+    target = w.centre_a if centre == "a" else w.centre_b
+    complaint = make_complaint(w.session, target, complainant_id=request.subject_id)
+    w.session.commit()
+    body = {
+        "record_type": "complaint",
+        "record_id": str(complaint.id),
+        "field": "summary",
+        "outcome": "withhold",
+        "code": "sch2_para16",
+        "note": "names a third party",
+    }
+    return Call({"request_id": request.id}, json=body)
+
+
+def _for_child(w: World, centre: str = "a") -> Call:
+    target = w.centre_a if centre == "a" else w.centre_b
+    parent = make_person(w.session, target)
+    request = _request(
+        w,
+        centre,
+        requester="parent",
+        requester_basis="mother",
+        requester_person_id=parent.id,
+        requester_relationship="mother",
+        parental_responsibility=True,
+    )
+    body = {"decision": "disclose", "note": "the child asked for it"}
+    return Call({"request_id": request.id}, json=body, headers={"If-Match": '"1"'})
+
+
 ROWS = [
     Row("GET", "/api/v1/subject-requests", READ),
     Row("POST", "/api/v1/subject-requests", CREATE, _new),
@@ -110,5 +151,34 @@ ROWS = [
         CREATE,
         _decision,
         other_centre=lambda w: _decision(w, "b"),
+    ),
+    Row(
+        "POST",
+        "/api/v1/subject-requests/{request_id}/release",
+        CREATE,
+        lambda w: Call({"request_id": _request(w).id}),
+        other_centre=lambda w: Call({"request_id": _request(w, "b").id}),
+    ),
+    Row(
+        "GET",
+        "/api/v1/subject-requests/{request_id}/release",
+        READ,
+        _released,
+        other_centre=lambda w: _released(w, "b"),
+    ),
+    _get("/review-decisions"),
+    Row(
+        "POST",
+        "/api/v1/subject-requests/{request_id}/review-decisions",
+        CREATE,
+        _review,
+        other_centre=lambda w: _review(w, "b"),
+    ),
+    Row(
+        "POST",
+        "/api/v1/subject-requests/{request_id}/best-interests",
+        WRITE,
+        _for_child,
+        other_centre=lambda w: _for_child(w, "b"),
     ),
 ]

@@ -17,7 +17,13 @@ from tests.cases.factories import make_person
 from tests.factories import World
 from tests.helpers import assert_problem
 from tests.subject_requests.factories import FamilyCase, family_case
-from tests.subject_requests.test_router import URL, act, file
+from tests.subject_requests.test_router import (
+    URL,
+    act,
+    disclose_pending,
+    file,
+    release_and_complete,
+)
 
 
 @pytest.fixture
@@ -47,10 +53,19 @@ def test_the_package_holds_everything_about_the_subject_and_nothing_of_the_other
     client: TestClient, world: World, case: FamilyCase
 ) -> None:
     request = verified(client, world, case.mother)
+    draft = package(client, world, request).json()
+    # The safeguarding disclosure naming her and the PDF wait for staff's decision.
+    assert draft["state"] == "draft" and draft["disclosures"] == [] and draft["documents"] == []
+    assert sorted((p["record_type"], p["why"]) for p in draft["pending_review"]) == [
+        ("disclosure", "safeguarding_disclosure"),
+        ("document", "document_not_redactable"),
+    ]
+    disclose_pending(client, world, request)
     response = package(client, world, request)
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
+    assert body["pending_review"] == [] and body["withheld"] == []
 
     subject = body["subject"]
     assert (subject["full_name"], subject["email"], subject["date_of_birth"]) == (
@@ -81,6 +96,7 @@ def test_the_package_holds_everything_about_the_subject_and_nothing_of_the_other
         "email": None,
         "phone": None,
         "date_of_birth": None,
+        "address": None,
     }
     assert incident["description"] == (
         "[redacted] was distressed at handover; [redacted] raised his voice"
@@ -90,11 +106,12 @@ def test_the_package_holds_everything_about_the_subject_and_nothing_of_the_other
         "trigger_on": None,
         "dispose_after": None,
         "reason": "kept_indefinitely",
+        "frozen": False,
     }
     [complaint] = body["complaints"]
     assert complaint["id"] == str(case.complaint.id)
     # The open access request itself freezes the subject's records.
-    assert complaint["retention"]["reason"] == "frozen"
+    assert complaint["retention"]["reason"] == "frozen" and complaint["retention"]["frozen"]
     [disclosure] = body["disclosures"]
     assert disclosure["recipient_name"] == "Cambridgeshire Constabulary"
     assert len(disclosure["other_people"]) == 2
@@ -199,13 +216,15 @@ def test_no_package_before_identity_for_other_kinds_or_closed_requests(
     assert_problem(package(client, world, request), 409)
 
 
-def test_a_completed_access_request_keeps_its_package_and_csv_is_for_portability(
+def test_a_completed_access_request_keeps_its_released_package(
     client: TestClient, world: World, case: FamilyCase
 ) -> None:
     request = verified(client, world, case.mother)
-    assert_problem(package(client, world, request, format="csv"), 422)
+    assert package(client, world, request, format="csv").status_code == 200
     assert_problem(package(client, world, request, format="xml"), 422)
-    done = act(client, world, request, "complete").json()
+    assert_problem(package(client, world, request, format="zip"), 409)  # released only
+    assert_problem(act(client, world, request, "complete"), 409)  # not released yet
+    done = release_and_complete(client, world, request).json()
     assert done["status"] == "completed"
     assert package(client, world, done).status_code == 200
 
@@ -233,7 +252,14 @@ def test_a_parent_asking_for_their_child_gets_the_incidents_about_the_child(
     client: TestClient, world: World, case: FamilyCase
 ) -> None:
     request = verified(
-        client, world, case.son, requester="parent", requester_basis="parental responsibility"
+        client,
+        world,
+        case.son,
+        requester="parent",
+        requester_basis="parental responsibility",
+        requester_person_id=str(case.mother.id),
+        requester_relationship="mother",
+        parental_responsibility=True,
     )
     body = package(client, world, request).json()
     [incident] = body["incidents"]
@@ -265,20 +291,3 @@ def test_portability_exports_what_the_subject_provided_as_json_and_csv(
     assert values[("self_referral", "roles")] == "resident_parent"
     assert values[("complaint", "summary")] == complaint["summary"]
     assert {r["record_id"] for r in rows if r["record_type"] == "complaint"} == {complaint["id"]}
-
-
-def test_the_redactor_finds_names_contacts_and_phones_however_spelt() -> None:
-    from app.subject_requests.package import Redactor
-
-    subject = Person(full_name="Rita Resident")
-    father = Person(full_name="Nick Nonresident", email="nick@example.com", phone="+44 7700 900222")
-    child = Person(full_name="Sam Resident")
-    redact = Redactor(subject, [father, child]).text
-    assert redact("NICK NONRESIDENT called") == "[redacted] called"
-    assert redact("Nick and Sam; mail nick@example.com") == (
-        "[redacted] and [redacted]; mail [redacted]"
-    )
-    assert redact("rang 447700900222 and +44 (7700) 900-222") == "rang [redacted] and +[redacted]"
-    # Whole words only; the family name the subject shares stays; no one to hide, no change.
-    assert redact("Samuel Resident, Nickname") == "Samuel Resident, Nickname"
-    assert Redactor(subject, []).text("Nick") == "Nick"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 from pathlib import Path
@@ -11,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from tests.factories import World
 from tests.subject_requests.factories import family_case
-from tests.subject_requests.test_router import URL, act
+from tests.subject_requests.test_router import URL, act, release_and_complete
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "subject_access.py"
 
@@ -58,10 +59,18 @@ def test_the_script_files_once_waits_and_downloads_the_package(
         "items"
     ]
     request = act(client, world, request, "verify-identity", verified_on="2026-11-03").json()
-    assert act(client, world, request, "complete").status_code == 200
+    assert release_and_complete(client, world, request).status_code == 200
 
     assert script.main(argv, client=client) == 0  # the rerun finds the same request
     listed = client.get(URL, params={"subject_id": str(case.mother.id)}, headers=staff).json()
     assert len(listed["items"]) == 1
     package = json.loads(out.read_text())
     assert package["kind"] == "access" and package["subject"]["full_name"] == "Rita Resident"
+    assert package["state"] == "released"
+    released = client.get(f"{URL}/{request['id']}/release", headers=staff).json()
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == released["files"]["package.json"]
+
+    bundle = tmp_path / "package.zip"
+    zipped = [*argv[:-1], str(bundle), "--format", "zip"]
+    assert script.main(zipped, client=client) == 0
+    assert hashlib.sha256(bundle.read_bytes()).hexdigest() == released["sha256"]

@@ -1,0 +1,221 @@
+"""Release of a package (DESIGN.md §5, "Package review and release"), and its formats.
+
+`release` builds the package once more, now with state `released`, renders it as JSON, CSV and
+a printable HTML document (jinja2, autoescaped: the package's text is data, never markup), adds
+copies of the documents the subject is entitled to, and stores the lot as one zip, encrypted at
+rest, with its sha256 and the sha256 of each file in it. Every later download is read from that
+zip, so what the subject was sent can be proved, whatever happens to the records afterwards.
+The snapshot goes with its request (retention rule `subject_request`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.documents.models import Document
+from app.kit.rules import flush_or_conflict
+from app.subject_requests import package as packages
+from app.subject_requests.models import ReleasedPackage, SubjectRequest
+from app.subject_requests.schemas import AccessPackage, PortabilityPackage
+
+RETENTION_RULE = "subject_request"
+FORMATS = {
+    "json": ("package.json", "application/json"),
+    "csv": ("package.csv", "text/csv; charset=utf-8"),
+    "html": ("package.html", "text/html; charset=utf-8"),
+}
+ZIP_MEDIA_TYPE = "application/zip"
+# Fixed timestamps: the same files always make the same zip.
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+SECTIONS = {
+    "access": (
+        ("subject", "Your details"),
+        ("made_for", "The request made for a child"),
+        ("referrals", "Referrals"),
+        ("pre_visits", "Pre-visits"),
+        ("sessions", "Contact sessions"),
+        ("incidents", "Incidents"),
+        ("complaints", "Complaints"),
+        ("disclosures", "What we shared with others"),
+        ("documents", "Documents"),
+        ("subject_requests", "Your requests to us"),
+        ("withheld", "Information withheld, and why"),
+        ("pending_review", "Awaiting a decision (draft only)"),
+        ("supplementary", "How we use your information"),
+    ),
+    "portability": (
+        ("details", "The details you gave us"),
+        ("self_referrals", "Referrals you made"),
+        ("complaints", "Your complaints"),
+    ),
+}
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html"], default_for_string=True, default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+@cache
+def _label(key: str) -> str:
+    return key.replace("_", " ").replace(".", " ").capitalize()
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "—"
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) if value else "none"
+    return str(value)
+
+
+def _lines(value: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """A record as (label, text) lines: nested objects and lists of objects flattened, the
+    way the CSV flattens them (the template then only loops; it escapes every value)."""
+    lines: list[tuple[str, str]] = []
+    for key, item in value.items():
+        name = f"{prefix}{key}"
+        if isinstance(item, dict):
+            lines += _lines(item, f"{name}.")
+        elif isinstance(item, list) and any(isinstance(v, dict) for v in item):
+            for index, entry in enumerate(item, start=1):
+                lines += _lines(entry, f"{name}.{index}.")
+        else:
+            lines.append((_label(name), _shown(item)))
+    return lines
+
+
+def as_html(package: AccessPackage | PortabilityPackage) -> str:
+    data: dict[str, Any] = package.model_dump(mode="json")
+    title = (
+        "Your personal data: subject access"
+        if package.kind == "access"
+        else "The data you gave us: portability"
+    )
+    sections = []
+    for name, heading in SECTIONS[package.kind]:
+        content = data.get(name)
+        records: list[tuple[str | None, list[tuple[str, str]]]]
+        if isinstance(content, dict):
+            records = [(None, _lines(content))]
+        else:
+            singular = _label(packages.SINGULAR.get(name, name))
+            records = [(f"{singular} {i}", _lines(r)) for i, r in enumerate(content or [], 1)]
+        sections.append((heading, records))
+    return (
+        _environment()
+        .get_template("package.html")
+        .render(title=title, about=data, sections=sections)
+    )
+
+
+def render(package: AccessPackage | PortabilityPackage) -> dict[str, bytes]:
+    """The package in every format, as the files of the bundle."""
+    return {
+        "package.json": package.model_dump_json(indent=2).encode(),
+        "package.csv": packages.as_csv(package).encode(),
+        "package.html": as_html(package).encode(),
+    }
+
+
+def document_copies(
+    session: Session, documents: list[Document], redact: packages.Redact
+) -> dict[str, bytes]:
+    """Copies of the documents released: plain text redacted like every other text; other
+    formats as they are (they reach here only with a reviewer's `disclose` decision)."""
+    if not documents:
+        return {}
+    contents = {
+        row.id: row.content
+        for row in session.execute(
+            select(Document.id, Document.content).where(Document.id.in_([d.id for d in documents]))
+        )
+    }
+    copies = {}
+    for document in documents:
+        content = contents[document.id]
+        if document.content_type in packages.REDACTABLE_DOCUMENTS:
+            content = (redact(content.decode("utf-8", errors="replace")) or "").encode()
+        copies[packages.copy_path(document)] = content
+    return copies
+
+
+def zip_files(files: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for name in sorted(files):
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            bundle.writestr(info, files[name])
+    return out.getvalue()
+
+
+def snapshot(session: Session, request: SubjectRequest) -> tuple[dict[str, bytes], dict[str, Any]]:
+    """The files of the released package, and the counts its audit row keeps."""
+    if request.kind == "access":
+        built = packages.build_access(session, request, state="released")
+        files = render(built.package)
+        files |= document_copies(session, built.documents, built.redact)
+        return files, built.audit
+    portability, audit = packages.portability_package(session, request, state="released")
+    return render(portability), audit
+
+
+def store(
+    session: Session, request: SubjectRequest, files: dict[str, bytes], released_by_id: Any
+) -> ReleasedPackage:
+    content = zip_files(files)
+    released = ReleasedPackage(
+        centre_id=request.centre_id,
+        request_id=request.id,
+        released_by_id=released_by_id,
+        sha256=hashlib.sha256(content).hexdigest(),
+        size=len(content),
+        files={name: hashlib.sha256(data).hexdigest() for name, data in sorted(files.items())},
+        content=content,
+    )
+    session.add(released)
+    flush_or_conflict(session, "The package was released already")
+    return released
+
+
+def read_file(released: ReleasedPackage, name: str) -> bytes:
+    """One file of the snapshot, checked against the digest recorded at release."""
+    with zipfile.ZipFile(io.BytesIO(released.content)) as bundle:
+        data = bundle.read(name)
+    if hashlib.sha256(data).hexdigest() != released.files[name]:
+        raise RuntimeError(f"released package {released.id}: {name} does not match its digest")
+    return data
+
+
+def download(released: ReleasedPackage, fmt: str) -> tuple[bytes, str, str]:
+    """(content, media type, file name) of a released package in one format."""
+    if fmt == "zip":
+        content = released.content
+        if hashlib.sha256(content).hexdigest() != released.sha256:
+            raise RuntimeError(f"released package {released.id} does not match its digest")
+        return content, ZIP_MEDIA_TYPE, f"package-{released.request_id}.zip"
+    name, media_type = FORMATS[fmt]
+    stem, extension = name.split(".")
+    return read_file(released, name), media_type, f"{stem}-{released.request_id}.{extension}"
