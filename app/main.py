@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from app.api.middleware import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
+    UnexpectedErrorMiddleware,
     install_request_id_on_log_records,
 )
 from app.attendance.router import router as sessions_router
@@ -151,5 +152,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             expose_headers=["ETag", "X-Request-ID", "Location"],
         )
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # The last added is the outermost: errors become problems inside the request context.
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app

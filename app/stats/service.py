@@ -94,18 +94,24 @@ class Scope:
     def months(self, stmt: Any, column: Any) -> Any:
         """`column` holds a month, "YYYY-MM": the months of `start` to `end`."""
         if self.start is not None:
-            stmt = stmt.where(column >= self.start.strftime("%Y-%m"))
+            stmt = stmt.where(column >= _month(self.start))
         if self.end is not None:
-            stmt = stmt.where(column <= self.end.strftime("%Y-%m"))
+            stmt = stmt.where(column <= _month(self.end))
         return stmt
 
     def moments(self, stmt: Any, column: Any) -> Any:
         """`column` is a UTC timestamp: the days of the period in England and Wales."""
         if self.start is not None:
             stmt = stmt.where(column >= _london_midnight(self.start))
-        if self.end is not None:
+        # The last day a date can hold has no next day: the period is open at its end.
+        if self.end is not None and self.end < date.max:
             stmt = stmt.where(column < _london_midnight(self.end + timedelta(days=1)))
         return stmt
+
+
+def _month(day: date) -> str:
+    # Not strftime("%Y"): it does not pad years before 1000, and "1-01" sorts after "2026-01".
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def _london_midnight(day: date) -> datetime:
