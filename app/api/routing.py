@@ -30,6 +30,7 @@ from app.security.principals import Principal
 
 log = logging.getLogger(__name__)
 MAX_AUDITED_IDS = 200
+MAX_AUDITED_ID_LENGTH = 64
 
 
 def _json_body(response: Response) -> Any:
@@ -47,7 +48,7 @@ def _json_body(response: Response) -> Any:
 def _entry(
     request: Request, route: APIRoute, principal: Principal, status_code: int, body: Any
 ) -> audit_service.AuditEntry:
-    path_params = {k: str(v) for k, v in request.path_params.items()}
+    path_params = {k: _storable(str(v)) for k, v in request.path_params.items()}
     resource_id = next(reversed(path_params.values()), None) if path_params else None
     centre_id = None
     details: dict[str, Any] = {}
@@ -83,6 +84,12 @@ def _entry(
         request_id=getattr(request.state, "request_id", None),
         details=details or None,
     )
+
+
+def _storable(value: str) -> str:
+    """A path value as the audit row can hold it on every database: PostgreSQL text refuses NUL
+    (`%00` in a path) and the column holds 64 characters, so an odd id is still audited."""
+    return value.replace("\x00", "\ufffd")[:MAX_AUDITED_ID_LENGTH]
 
 
 def _uuid_or_none(value: Any) -> uuid.UUID | None:
