@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Form, Request
+from fastapi import Form, Request, Response
 from fastapi.responses import JSONResponse
 
 from app.api.responses import problems
@@ -66,6 +66,18 @@ def auth_token(
         )
     assert result.token is not None
     return TokenResponse(access_token=result.token, expires_in=result.expires_in)
+
+
+@router.post(
+    "/logout",
+    status_code=204,
+    response_class=Response,
+    responses=problems(401),
+    summary="End the token of this request at once (other tokens of the holder stay valid)",
+)
+def auth_logout(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
+    service.logout(session, request.state.token_claims)
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=Me, responses=problems(401))

@@ -6,52 +6,83 @@ import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
-from app.auth.models import LoginThrottle
+from app.auth.models import LoginThrottle, RevokedToken
 from app.config import Settings
 from app.db import utcnow
 from app.inspector_grants.models import InspectorGrant
 from app.security import tokens
 from app.security.passwords import verify_secret
-from app.security.permissions import ROLE_PERMISSIONS, Perm, Role
+from app.security.permissions import INSPECTOR_DOCUMENT_PERMISSIONS, ROLE_PERMISSIONS, Perm, Role
 from app.security.principals import Principal, PrincipalKind
 from app.service_clients.models import ServiceClient
 from app.users.models import UserAccount
 
 
+def _revoked(claims: tokens.TokenClaims) -> Any:
+    """Whether the token was ended by a logout: asked in the same query as its holder."""
+    return exists().where(RevokedToken.jti == claims.token_id).label("revoked")
+
+
 def principal_for(session: Session, claims: tokens.TokenClaims) -> Principal | None:
-    """The principal a valid token stands for, or None if its holder has lost access since."""
+    """The principal a valid token stands for, or None if its holder has lost access since:
+    deactivated, revoked, changed after the token was issued (its generation moved on), or the
+    token itself logged out. One query per request."""
     if claims.token_type == "access":
-        user = session.get(UserAccount, claims.subject)
-        if user is None or not user.is_active:
+        row = session.execute(
+            select(UserAccount, _revoked(claims)).where(UserAccount.id == claims.subject)
+        ).first()
+        if row is None or row.revoked:
+            return None
+        user = row.UserAccount
+        if not user.is_active or user.token_generation != claims.generation:
             return None
         role = Role(user.role)
         centres = None if role == Role.naccc_staff else frozenset(user.centre_ids)
         return Principal(user.id, PrincipalKind.user, role, ROLE_PERMISSIONS[role], centres)
     if claims.token_type == "service":
-        client = session.get(ServiceClient, claims.subject)
-        if client is None or not client.is_active:
+        row = session.execute(
+            select(ServiceClient, _revoked(claims)).where(ServiceClient.id == claims.subject)
+        ).first()
+        if row is None or row.revoked:
+            return None
+        client = row.ServiceClient
+        if not client.is_active or client.token_generation != claims.generation:
             return None
         permissions = frozenset(Perm(p) for p in client.permissions if p in Perm._value2member_map_)
         return Principal(
             client.id, PrincipalKind.service_client, Role.naccc_staff, permissions, None
         )
     if claims.token_type == "inspector":
-        grant = session.get(InspectorGrant, claims.subject)
-        if grant is None or not grant.is_valid(utcnow()):
+        row = session.execute(
+            select(InspectorGrant, _revoked(claims)).where(InspectorGrant.id == claims.subject)
+        ).first()
+        if row is None or row.revoked or not row.InspectorGrant.is_valid(utcnow()):
             return None
+        grant = row.InspectorGrant
+        permissions = ROLE_PERMISSIONS[Role.inspector]
+        if grant.includes_documents:
+            permissions |= INSPECTOR_DOCUMENT_PERMISSIONS
         return Principal(
             grant.id,
             PrincipalKind.inspector,
             Role.inspector,
-            ROLE_PERMISSIONS[Role.inspector],
+            permissions,
             frozenset({grant.centre_id}),
         )
     return None
+
+
+def logout(session: Session, claims: tokens.TokenClaims) -> None:
+    """End this one token at once; the holder's other tokens stay valid."""
+    if session.get(RevokedToken, claims.token_id) is None:
+        session.add(RevokedToken(jti=claims.token_id, expires_at=claims.expires_at))
+        session.flush()
 
 
 class LoginOutcome(StrEnum):
@@ -183,7 +214,12 @@ def login(
         return LoginResult(LoginOutcome.bad_credentials)
 
     _clear(session, account_key)
-    token, expires_at = tokens.issue(settings, subject.id, "service" if is_client else "access")
+    token, expires_at = tokens.issue(
+        settings,
+        subject.id,
+        "service" if is_client else "access",
+        generation=subject.token_generation,
+    )
     _audit_login(
         session,
         "login_succeeded",

@@ -46,6 +46,7 @@ def authenticate(
         claims = tokens.decode(request.app.state.settings, credentials.credentials)
     except tokens.InvalidTokenError as exc:
         raise Unauthorized("The token is invalid or expired") from exc
+    request.state.token_claims = claims
     principal = auth_service.principal_for(session, claims)
     if principal is None:
         raise Unauthorized("The token's holder no longer has access")

@@ -51,8 +51,14 @@ def update(
         raise Unprocessable("Fields cannot be set to null")
     if "permissions" in changes:
         changes["permissions"] = sorted({p.value for p in data.permissions or []})
+    ends_tokens = changes.get("permissions", client.permissions) != client.permissions or (
+        changes.get("is_active", client.is_active) != client.is_active
+    )
     for field, value in changes.items():
         setattr(client, field, value)
+    if ends_tokens:
+        # A client's tokens carry what it held when they were issued: issue new ones.
+        client.token_generation += 1
     session.flush()
     return client
 

@@ -92,6 +92,12 @@ def update(
         role != Role.naccc_staff or changes.get("is_active") is False
     ):
         _keep_an_administrator(session, user)
+    ends_tokens = (
+        "password" in changes
+        or changes.get("is_active", user.is_active) != user.is_active
+        or role != user.role
+        or set(centre_ids) != set(user.centre_ids)
+    )
     if "centre_ids" in changes:
         user.centres = _centres(session, centre_ids)
     if "password" in changes:
@@ -99,6 +105,9 @@ def update(
     for field in ("full_name", "role", "is_active"):
         if field in changes:
             setattr(user, field, changes[field])
+    if ends_tokens:
+        # §6: every token issued before a change of password, activity, role or centres ends.
+        user.token_generation += 1
     # A change of centres alone must still move the row's version.
     user.updated_at = utcnow()
     session.flush()
