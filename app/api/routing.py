@@ -170,7 +170,25 @@ def _refuse_unknown_query(request: Request, allowed: set[str]) -> None:
         )
 
 
+def _takes_idempotency_key(dependant: Any) -> bool:
+    return any(
+        sub.call is idempotency.idempotency_key or _takes_idempotency_key(sub)
+        for sub in dependant.dependencies
+    )
+
+
 class AuditedRoute(APIRoute):
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        if any(
+            getattr(d, "dependency", None) is idempotency.idempotency_key
+            for d in kwargs.get("dependencies") or []
+        ):
+            # The replay is answered in the endpoint's place, after every dependency passed.
+            endpoint = idempotency.replaying(endpoint)
+        super().__init__(path, endpoint, **kwargs)
+        if _takes_idempotency_key(self.dependant) and not hasattr(self.endpoint, "__wrapped__"):
+            raise TypeError(f"{self.name}: declare Idempotent in the route's `dependencies`")
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
         route = self
@@ -180,11 +198,14 @@ class AuditedRoute(APIRoute):
             _refuse_unknown_query(request, allowed_query)
             session: Session = request.app.state.sessionmaker()
             request.state.db = session
+            replay_token = idempotency.pending_replay.set(None)
             try:
                 try:
                     response = await inner(request)
                 except idempotency.IdempotentReplay as replay:
                     response = replay.response
+                    audit_details = getattr(request.state, "audit_details", None) or {}
+                    request.state.audit_details = {**audit_details, "idempotent_replay": True}
                 except Exception as exc:
                     await run_in_threadpool(session.rollback)
                     if isinstance(exc, IntegrityError):
@@ -204,6 +225,7 @@ class AuditedRoute(APIRoute):
                 await run_in_threadpool(_commit, request, route, session, response)
                 return response
             finally:
+                idempotency.pending_replay.reset(replay_token)
                 await run_in_threadpool(session.close)
 
         return handler
