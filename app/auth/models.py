@@ -23,10 +23,11 @@ def delete_expired_revocations(session: Session) -> None:
 
 
 class LoginThrottle(Base):
-    """Failed logins per account or per address, kept in the database so every worker sees them.
+    """Failed logins per account-and-address pair, or per address, kept in the database so
+    every worker sees them; each counted by one atomic upsert.
 
-    `key` is `account:<sha256 of the login name>` or `address:<sha256 of the client address>`:
-    no login name or address is stored in clear.
+    `key` is `pair:<sha256 of the login name and the client address>` or
+    `address:<sha256 of the client address>`: no login name or address is stored in clear.
     """
 
     __tablename__ = "login_throttle"

@@ -11,6 +11,7 @@ from app.api.schemas import NO_NUL
 from app.auth import service
 from app.auth.schemas import Me, TokenResponse
 from app.errors import Unprocessable, problem_response
+from app.security.addresses import client_address
 from app.security.dependencies import CurrentPrincipal, DbSession
 
 router = make_router("auth", prefix="/auth")
@@ -44,7 +45,11 @@ def auth_token(
         grant_type=grant_type,
         identifier=identifier,
         secret=secret,
-        address=request.client.host if request.client else "unknown",
+        address=client_address(
+            request.client.host if request.client else None,
+            request.headers,
+            request.app.state.settings.trusted_proxies,
+        ),
         request_id=getattr(request.state, "request_id", None),
     )
     # Failures return (not raise) their problem, so that the throttle and audit rows commit.

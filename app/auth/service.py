@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import case, delete, exists, literal, null, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
@@ -99,8 +101,11 @@ class LoginResult:
     retry_after: int = 0
 
 
-def _digest(kind: str, value: str) -> str:
-    return f"{kind}:" + hashlib.sha256(value.encode()).hexdigest()
+ADDRESS, PAIR = "address", "pair"
+
+
+def _digest(kind: str, *values: str) -> str:
+    return f"{kind}:" + hashlib.sha256("\x00".join(values).encode()).hexdigest()
 
 
 def _locked_for(session: Session, keys: list[str]) -> int:
@@ -114,27 +119,71 @@ def _locked_for(session: Session, keys: list[str]) -> int:
     return max(remaining, default=0)
 
 
+def _lock_levels(settings: Settings, now: datetime) -> list[tuple[int, datetime]]:
+    """(failures over the limit, locked until): the first lock, then each further failure
+    doubles it, up to the longest lock."""
+    levels, extra = [], 0
+    while True:
+        minutes = min(settings.login_lock_minutes * 2**extra, settings.login_max_lock_minutes)
+        levels.append((extra, now + timedelta(minutes=minutes)))
+        if minutes >= settings.login_max_lock_minutes:
+            return levels
+        extra += 1
+
+
 def _record_failure(session: Session, settings: Settings, keys: list[str]) -> None:
+    """Count a failure for every key in ONE statement (an upsert), so concurrent failures all
+    count on PostgreSQL and SQLite alike and never collide on the row's creation."""
     now = utcnow()
-    window = timedelta(minutes=settings.login_lock_minutes)
-    for key in keys:
-        row = session.get(LoginThrottle, key)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, window_started_at=now)
-            session.add(row)
-        elif row.window_started_at < now - window:
-            row.failures, row.window_started_at, row.locked_until = 0, now, None
-        row.failures += 1
-        if row.failures >= settings.login_max_failures:
-            row.locked_until = now + window
-    session.flush()
+    # Counts restart once their window is older than the longest lock.
+    restart_before = now - timedelta(minutes=settings.login_max_lock_minutes)
+    levels = _lock_levels(settings, now)
+    table = LoginThrottle.__table__
+    stamp = LoginThrottle.locked_until.type
+
+    def limit_of(key: str) -> int:
+        if key.startswith(ADDRESS + ":"):
+            return settings.login_max_failures_per_address
+        return settings.login_max_failures
+
+    limit = case(
+        (table.c.key.like(ADDRESS + ":%"), settings.login_max_failures_per_address),
+        else_=settings.login_max_failures,
+    )
+    restarts = table.c.window_started_at < restart_before
+    failures = case((restarts, 1), else_=table.c.failures + 1)
+    locked_until = case(
+        *[(failures >= limit + extra, literal(until, stamp)) for extra, until in reversed(levels)],
+        else_=case((restarts, null()), else_=table.c.locked_until),
+    )
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table).values(
+        [
+            {
+                "key": key,
+                "failures": 1,
+                "window_started_at": now,
+                "locked_until": levels[0][1] if limit_of(key) <= 1 else None,
+            }
+            for key in keys
+        ]
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "failures": failures,
+                "window_started_at": case(
+                    (restarts, literal(now, stamp)), else_=table.c.window_started_at
+                ),
+                "locked_until": locked_until,
+            },
+        )
+    )
 
 
 def _clear(session: Session, key: str) -> None:
-    row = session.get(LoginThrottle, key)
-    if row is not None:
-        session.delete(row)
-        session.flush()
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
 
 
 def _audit_login(
@@ -173,12 +222,16 @@ def login(
     address: str,
     request_id: str | None,
 ) -> LoginResult:
-    """Check credentials under the per-account and per-address throttle; audit the attempt."""
+    """Check credentials under the throttle; audit every attempt.
+
+    Failures are counted per account *and address* (a stranger's failures lock only the
+    stranger out of that account, never its owner elsewhere) and per address (one address
+    guessing at many accounts). The address is the client's, from trusted proxies only."""
     is_client = grant_type == "client_credentials"
     actor_type = "service_client" if is_client else "user"
     identifier = identifier.strip() if is_client else identifier.strip().lower()
-    account_key = _digest("client" if is_client else "account", identifier)
-    keys = [account_key, _digest("address", address)]
+    pair_key = _digest(PAIR, "client" if is_client else "account", identifier, address)
+    keys = [pair_key, _digest(ADDRESS, address)]
 
     retry_after = _locked_for(session, keys)
     if retry_after:
@@ -213,7 +266,7 @@ def login(
         )
         return LoginResult(LoginOutcome.bad_credentials)
 
-    _clear(session, account_key)
+    _clear(session, pair_key)
     token, expires_at = tokens.issue(
         settings,
         subject.id,
