@@ -21,11 +21,11 @@ COPY migrations ./migrations
 COPY app ./app
 RUN uv sync --frozen --no-dev
 
-USER ccr
+USER 10001
 EXPOSE 8000
 VOLUME ["/data"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"
+    CMD ["python", "-c", "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
 
 # `ccr serve` migrates, bootstraps the first account on an empty database, then runs uvicorn.
 CMD ["ccr", "serve"]

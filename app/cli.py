@@ -1,4 +1,4 @@
-"""The `ccr` command: serve, migrate, create-user, sweep, openapi."""
+"""The `ccr` command: serve, migrate, create-user, sweep, rotate-keys, backup, restore, openapi."""
 
 from __future__ import annotations
 
@@ -113,7 +113,7 @@ def cmd_create_user(args: argparse.Namespace) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> None:
     """Run one retention sweep now, under the same lock as the scheduler and the API."""
-    from app.retention import engine as sweep_engine
+    from app.retention import sweep as retention_sweep
     from app.retention.models import Sweep
     from app.security.encryption import keyring
     from app.time import today_in_london
@@ -123,10 +123,10 @@ def cmd_sweep(args: argparse.Namespace) -> None:
     engine = make_engine(settings.database_url)
     sessions = make_sessionmaker(engine)
     try:
-        options = sweep_engine.SweepOptions(
+        options = retention_sweep.SweepOptions(
             today=today_in_london(), dry_run=args.dry_run, trigger="cli"
         )
-        sweep_id = sweep_engine.run(engine, sessions, options)
+        sweep_id = retention_sweep.run(engine, sessions, options)
         with sessions() as session:
             sweep = session.get(Sweep, sweep_id)
             assert sweep is not None
@@ -143,6 +143,85 @@ def cmd_sweep(args: argparse.Namespace) -> None:
             )
     finally:
         engine.dispose()
+
+
+def cmd_rotate_keys(args: argparse.Namespace) -> None:
+    """Re-encrypt everything under the first key of CCR_ENCRYPTION_KEYS, in batches."""
+    from app.ops import keys
+
+    settings = _settings()
+    tty = sys.stderr.isatty()
+
+    def progress(column: keys.ColumnReport, total: int) -> None:
+        line = f"{column.table}.{column.column}: {column.examined}/{total}"
+        if tty:
+            width = 30
+            filled = width * column.examined // total if total else width
+            print(f"\r[{'#' * filled}{'.' * (width - filled)}] {line}", end="", file=sys.stderr)
+        else:
+            print(line, file=sys.stderr)
+
+    engine = make_engine(settings.database_url)
+    try:
+        report = keys.rotate(
+            engine, settings.encryption_keys, batch_size=args.batch_size, progress=progress
+        )
+    except keys.UndecryptableError as exc:
+        print(f"\nccr: {exc}", file=sys.stderr)
+        raise SystemExit(1) from exc
+    finally:
+        engine.dispose()
+    if tty:
+        print(file=sys.stderr)
+    print(
+        json.dumps(
+            {
+                "reencrypted": report.reencrypted,
+                "columns": [vars(c) for c in report.columns],
+            },
+            sort_keys=True,
+        )
+    )
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    """Dump the database and write its manifest (what else a restore needs)."""
+    from app.ops import backup
+
+    settings = _settings()
+    out = Path(args.output) if args.output else settings.data_dir / "backups" / _stamp()
+    try:
+        manifest = backup.backup(settings.database_url, out, settings.encryption_keys)
+    except backup.BackupError as exc:
+        print(f"ccr: {exc}", file=sys.stderr)
+        raise SystemExit(1) from exc
+    print(json.dumps({"backup": str(out), "created_at": manifest.created_at}, sort_keys=True))
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    """Restore a backup into a new database, then bring its schema to head."""
+    from app import migrate
+    from app.ops import backup
+
+    settings = _settings()
+    target = args.database_url or settings.database_url
+    try:
+        manifest = backup.restore(Path(args.backup), target, settings.encryption_keys)
+    except backup.BackupError as exc:
+        print(f"ccr: {exc}", file=sys.stderr)
+        raise SystemExit(1) from exc
+    migrate.upgrade(target)
+    print(
+        json.dumps(
+            {"restored": args.backup, "backup_created_at": manifest.created_at}, sort_keys=True
+        )
+    )
+
+
+def _stamp() -> str:
+    from app.db import utcnow
+
+    return utcnow().strftime("%Y%m%dT%H%M%SZ")
 
 
 def openapi_document() -> str:
@@ -195,6 +274,21 @@ def main(argv: list[str] | None = None) -> None:
     sweep = commands.add_parser("sweep", help="run one retention sweep now")
     sweep.add_argument("--dry-run", action="store_true", help="count what is due; delete nothing")
     sweep.set_defaults(func=cmd_sweep)
+
+    rotate = commands.add_parser(
+        "rotate-keys", help="re-encrypt every encrypted value under the first encryption key"
+    )
+    rotate.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
+    rotate.set_defaults(func=cmd_rotate_keys)
+
+    backup = commands.add_parser("backup", help="dump the database with its manifest")
+    backup.add_argument("--output", default=None, help="a new folder (default: var/backups/…)")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = commands.add_parser("restore", help="restore a backup into a new database")
+    restore.add_argument("backup", help="the backup's folder")
+    restore.add_argument("--database-url", default=None, help="default: CCR_DATABASE_URL")
+    restore.set_defaults(func=cmd_restore)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI contract")
     openapi.add_argument("--output", default=str(OPENAPI_PATH), help="path, or - for stdout")

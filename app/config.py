@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     encryption_keys: Annotated[list[str], NoDecode] = Field(default_factory=list)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    # `text` (human-readable, the default) or `json` (one object per line, for log collectors).
+    log_format: Literal["text", "json"] = "text"
+
     scheduler_enabled: bool = True
     sweep_cron: str = "30 2 * * *"
 

@@ -20,6 +20,7 @@ from app.api.middleware import (
 from app.attendance.router import router as sessions_router
 from app.attendance.router import summaries_router as attendance_summaries_router
 from app.audit.router import router as audit_router
+from app.auth import service as auth_service
 from app.auth.router import router as auth_router
 from app.centres.router import router as centres_router
 from app.complaints.router import router as complaints_router
@@ -33,6 +34,9 @@ from app.health import router as health_router
 from app.incidents.router import router as incidents_router
 from app.inspector_grants.router import router as grants_router
 from app.openapi import install_openapi
+from app.ops import logs
+from app.ops import metrics as ops_metrics
+from app.ops.router import router as ops_router
 from app.people.router import router as people_router
 from app.policy.router import public_router as public_policy_router
 from app.policy.router import router as policy_router
@@ -76,18 +80,18 @@ API_ROUTERS = [
 ]
 
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
-
-
-def configure_logging() -> None:
-    """Log lines carry request ids, never bodies or personal data."""
+def configure_logging(log_format: str) -> None:
+    """Log lines carry request ids, never bodies or personal data (see app/ops/logs.py)."""
     install_request_id_on_log_records()
     root = logging.getLogger()
-    if not root.handlers:
+    handler = next((h for h in root.handlers if getattr(h, "is_ccr_handler", False)), None)
+    if handler is None and not root.handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler.is_ccr_handler = True  # type: ignore[attr-defined]
         root.addHandler(handler)
         root.setLevel(logging.INFO)
+    if handler is not None:
+        handler.setFormatter(logs.formatter(log_format))
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -96,7 +100,7 @@ def _operation_id(route: APIRoute) -> str:
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
-    configure_logging()
+    configure_logging(settings.log_format)
     keyring.configure(settings.encryption_keys)
     engine = engine or make_engine(settings.database_url)
 
@@ -126,6 +130,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.resolve_principal = auth_service.principal_for
 
     install_handlers(app)
     install_openapi(app)
@@ -135,6 +140,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         api.include_router(router)
     app.include_router(api)
     app.include_router(health_router)
+    app.include_router(ops_router)
+
+    app.state.metrics = ops_metrics.Metrics()
+    app.state.metrics.add_collector(
+        ops_metrics.DatabaseCollector(engine, lambda: app.state.sessionmaker)
+    )
 
     if settings.cors_origins:
         app.add_middleware(
@@ -155,4 +166,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # The last added is the outermost: errors become problems inside the request context.
     app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(ops_metrics.MetricsMiddleware, metrics=app.state.metrics)
     return app

@@ -10,7 +10,7 @@ the template meanwhile), so each batch size and the SQL start from identical dat
    (the same cut-off dates, holds, the staff member waiting for their parental leave), the same
    attachments, the same orphaned people, and the same disposal-log rows (record type and id,
    rule, trigger and due dates, centre, facts) — in a few big statements.
-2. `<db>_sweep`, once per batch size: `app.retention.engine.run(...)`, with disposed rows
+2. `<db>_sweep`, once per batch size: `app.retention.sweep.run(...)`, with disposed rows
    counted from the disposal table.
 3. Checks that every run ends with the same rows: per-table counts and a digest of the ids left,
    and the same disposal log (record, rule, dates, centre, facts) — except `facts.attachments`,
@@ -36,8 +36,8 @@ from cryptography.fernet import Fernet
 
 import app.models  # noqa: F401  (every table: the engine finds person references from them)
 from app.db import make_engine, make_sessionmaker
-from app.retention import engine as sweep_engine
-from app.retention.dates import due_cutoff
+from app.kit.calendar import due_cutoff
+from app.retention import sweep as retention_sweep
 from app.security.encryption import keyring
 from bench.generate import ADMIN_URL, TODAY, db_url
 
@@ -391,10 +391,10 @@ def run_sweep(name: str, today: date, batch_size: int) -> float:
     sessions = make_sessionmaker(engine)
     try:
         started = time.perf_counter()
-        sweep_id = sweep_engine.run(
+        sweep_id = retention_sweep.run(
             engine,
             sessions,
-            sweep_engine.SweepOptions(today=today, trigger="cli", batch_size=batch_size),
+            retention_sweep.SweepOptions(today=today, trigger="cli", batch_size=batch_size),
         )
         elapsed = time.perf_counter() - started
         assert sweep_id is not None

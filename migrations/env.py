@@ -5,6 +5,7 @@ from __future__ import annotations
 from logging.config import fileConfig
 
 from alembic import context
+from sqlalchemy import text
 
 from app import models
 from app.config import get_settings
@@ -15,6 +16,7 @@ if config.config_file_name and config.attributes.get("configure_logger", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = models.Base.metadata
+MIGRATION_LOCK_KEY = 0x6363726D  # "ccrm"
 
 
 def run_migrations() -> None:
@@ -26,6 +28,11 @@ def run_migrations() -> None:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # Several processes starting at once (`ccr serve` migrates first) take turns;
+                # the later ones find the schema at head and do nothing.
+                connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY})
+                connection.commit()
             _run(connection)
     finally:
         engine.dispose()

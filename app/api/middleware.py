@@ -6,6 +6,7 @@ import contextvars
 import json
 import logging
 import re
+import time
 import uuid
 from typing import Any
 
@@ -18,6 +19,7 @@ request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
 )
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 log = logging.getLogger("app.access")
+UNMATCHED_ROUTE = "unmatched"
 
 
 def install_request_id_on_log_records() -> None:
@@ -93,10 +95,11 @@ class RequestContextMiddleware:
                 message["headers"] = headers
             await send(message)
 
+        started = time.perf_counter()
         try:
             await self.app(scope, receive, send_with_headers)
         finally:
-            log.info("%s %s %s", scope.get("method"), path, status_holder.get("status", "-"))
+            _log_access(scope, status_holder.get("status"), time.perf_counter() - started)
             request_id_var.reset(token)
 
 
@@ -127,6 +130,48 @@ class UnexpectedErrorMiddleware:
             if started:  # Too late for another answer: the client sees the connection end.
                 raise
             await internal_error_response(scope.get("path"))(scope, receive, send)
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's full path template (`/api/v1/people/{person_id}`), never the raw path.
+
+    Included routers match the path's tail, so the route knows only its own part: the static
+    prefix in front of the part it matched is put back.
+    """
+    route = scope.get("route")
+    regex = getattr(route, "path_regex", None)
+    template = getattr(route, "path", None)
+    if regex is None or not isinstance(template, str):
+        return UNMATCHED_ROUTE
+    path: str = scope.get("path", "")
+    start = 0
+    while start != -1:
+        if regex.match(path[start:]):
+            return path[:start] + template
+        start = path.find("/", start + 1)
+    return UNMATCHED_ROUTE
+
+
+def _log_access(scope: Scope, status: int | None, seconds: float) -> None:
+    """One access record per request: the route template, never the raw path (it may carry
+    whatever a caller typed), and the principal's id, never a name."""
+    principal = scope.get("state", {}).get("principal")
+    route = route_template(scope)
+    duration_ms = round(seconds * 1000, 1)
+    log.info(
+        "%s %s %s %sms",
+        scope.get("method"),
+        route,
+        status or "-",
+        duration_ms,
+        extra={
+            "principal_id": str(principal.id) if principal is not None else None,
+            "route": route,
+            "method": scope.get("method"),
+            "status": status,
+            "duration_ms": duration_ms,
+        },
+    )
 
 
 class BodySizeLimitMiddleware:

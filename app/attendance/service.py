@@ -33,13 +33,13 @@ from app.attendance.schemas import (
     SessionUpdate,
 )
 from app.errors import Conflict, NotFound, Unprocessable
+from app.kit.rules import field_error, flush_or_conflict
 from app.people import service as people_service
 from app.people.models import Person
-from app.people.service import field_error, flush_or_conflict
 from app.referrals import service as referrals_service
 from app.referrals.models import ContactType, Referral, ReferralParty, Status
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, scoped
+from app.security.scoping import get_scoped, named_in_body, scoped
 from app.time import local_day
 
 SESSION_MOVES = {SessionStatus.scheduled: {SessionStatus.held, SessionStatus.cancelled}}
@@ -78,18 +78,15 @@ def _check_pre_visits(session: Session, referral: Referral, starts_at: datetime)
             "Every visiting adult needs a pre-visit (ground rules explained and signed) on an "
             f"earlier day than the session ({day.isoformat()})",
             errors=[
-                {
-                    "loc": ["body", "starts_at"],
-                    "msg": f"no earlier pre-visit for person {p}",
-                    "type": "value_error",
-                }
+                error
                 for p in missing
+                for error in field_error("starts_at", f"no earlier pre-visit for person {p}")
             ],
         )
 
 
 def create_session(session: Session, principal: Principal, data: SessionCreate) -> ContactSession:
-    referral = referrals_service.referral_in_scope(session, principal, data.referral_id)
+    referral = named_in_body(session, principal, Referral, data.referral_id, field="referral_id")
     _check_times(data.starts_at, data.ends_at)
     _check_notes(referral, data.notes)
     if referral.status == Status.closed:

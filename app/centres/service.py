@@ -11,6 +11,7 @@ from app.api.versioning import check_version
 from app.centres.models import Centre
 from app.centres.schemas import CentreCreate, CentreUpdate
 from app.errors import Conflict, Unprocessable
+from app.kit.rules import field_error
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, scoped
 
@@ -34,7 +35,7 @@ def _check_year_end(month: int, day: int) -> None:
     if day > _DAYS_IN_MONTH[month]:
         raise Unprocessable(
             "The financial-year end is not a day of every year (29 February is not allowed)",
-            errors=[{"loc": ["body", "year_end_day"], "msg": "no such day", "type": "value_error"}],
+            errors=field_error("year_end_day", "no such day"),
         )
 
 
@@ -73,7 +74,7 @@ def update(
         if field in changes and changes[field] is None:
             raise Unprocessable(
                 f"{field} cannot be null",
-                errors=[{"loc": ["body", field], "msg": "cannot be null", "type": "missing"}],
+                errors=field_error(field, "cannot be null", "missing"),
             )
     _check_year_end(
         changes.get("year_end_month", centre.year_end_month),

@@ -227,7 +227,7 @@ def complaint_documents_list(
     kind: KindFilter = None,
 ) -> Page[DocumentRead]:
     complaint = service.get(session, principal, complaint_id)
-    return owner_page(session, "complaint_id", complaint.id, page, kind)
+    return owner_page(session, complaint, page, kind)
 
 
 @router.post(

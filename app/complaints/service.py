@@ -36,6 +36,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
+from app.centres.models import Centre
 from app.complaints.models import (
     FINISHED,
     WRITTEN_CHANNELS,
@@ -45,12 +46,12 @@ from app.complaints.models import (
 )
 from app.complaints.schemas import ComplaintCreate, ComplaintUpdate, ResolveRequest
 from app.errors import Conflict, Unprocessable
+from app.kit.calendar import is_working_day
+from app.kit.rules import field_error
 from app.people import service as people_service
 from app.people.models import Person
-from app.people.service import field_error
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, scoped
-from app.subject_requests.deadlines import is_working_day
+from app.security.scoping import get_scoped, named_in_body, scoped
 from app.time import today_in_london as today
 
 DEFAULT_FOLLOW_UP_WORKING_DAYS = 20
@@ -87,8 +88,8 @@ def _check_received_on(received_on: date) -> None:
 def _complainant(
     session: Session, principal: Principal, person_id: uuid.UUID, centre_id: uuid.UUID
 ) -> Person:
-    person = people_service.person_in_centre(
-        session, principal, person_id, centre_id, "complainant_id"
+    person = named_in_body(
+        session, principal, Person, person_id, field="complainant_id", centre_id=centre_id
     )
     people_service.ensure_processing_allowed(person, principal)
     return person
@@ -109,7 +110,7 @@ def create(
     data: ComplaintCreate,
     working_days: int = DEFAULT_FOLLOW_UP_WORKING_DAYS,
 ) -> Complaint:
-    people_service.require_existing_centre(session, principal, data.centre_id)
+    named_in_body(session, principal, Centre, data.centre_id, field="centre_id")
     _check_received_on(data.received_on)
     if data.complainant_id is not None:
         _complainant(session, principal, data.complainant_id, data.centre_id)

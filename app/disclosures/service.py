@@ -22,17 +22,18 @@ from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
+from app.centres.models import Centre
 from app.db import utcnow
 from app.disclosures.models import Disclosure, DisclosurePerson
 from app.disclosures.schemas import DisclosureCreate, DisclosureUpdate
 from app.errors import Unprocessable
 from app.incidents.models import Incident
-from app.incidents.service import referral_of_centre
+from app.kit.rules import field_error
 from app.people import service as people_service
 from app.people.models import Person
-from app.people.service import field_error
+from app.referrals.models import Referral
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, scoped
+from app.security.scoping import get_scoped, named_in_body, scoped
 
 
 def _check_disclosed_at(disclosed_at: datetime) -> None:
@@ -52,7 +53,9 @@ def _people(
             errors=field_error("person_ids", "each person once"),
         )
     people = [
-        people_service.person_in_centre(session, principal, person_id, centre_id, "person_ids")
+        named_in_body(
+            session, principal, Person, person_id, field="person_ids", centre_id=centre_id
+        )
         for person_id in person_ids
     ]
     for person in people:
@@ -60,32 +63,28 @@ def _people(
     return people
 
 
-def _incident_of_centre(
-    session: Session, principal: Principal, incident_id: uuid.UUID, centre_id: uuid.UUID
-) -> Incident:
-    incident = session.get(Incident, incident_id)
-    if (
-        incident is None
-        or incident.centre_id != centre_id
-        or not principal.can_see_centre(incident.centre_id)
-    ):
-        raise Unprocessable(
-            "Unknown incident in this centre",
-            errors=field_error(
-                "incident_id", "no such incident in the record's centre", "not_found"
-            ),
-        )
-    return incident
-
-
 def create(session: Session, principal: Principal, data: DisclosureCreate) -> Disclosure:
-    people_service.require_existing_centre(session, principal, data.centre_id)
+    named_in_body(session, principal, Centre, data.centre_id, field="centre_id")
     _check_disclosed_at(data.disclosed_at)
     people = _people(session, principal, data.person_ids, data.centre_id)
     if data.referral_id is not None:
-        referral_of_centre(session, principal, data.referral_id, data.centre_id)
+        named_in_body(
+            session,
+            principal,
+            Referral,
+            data.referral_id,
+            field="referral_id",
+            centre_id=data.centre_id,
+        )
     if data.incident_id is not None:
-        _incident_of_centre(session, principal, data.incident_id, data.centre_id)
+        named_in_body(
+            session,
+            principal,
+            Incident,
+            data.incident_id,
+            field="incident_id",
+            centre_id=data.centre_id,
+        )
     values = data.model_dump(exclude={"person_ids"})
     values["recipient_type"] = data.recipient_type.value
     values["lawful_basis"] = data.lawful_basis.value
@@ -177,9 +176,23 @@ def update(
     if "disclosed_at" in changes:
         _check_disclosed_at(changes["disclosed_at"])
     if changes.get("referral_id") is not None:
-        referral_of_centre(session, principal, changes["referral_id"], disclosure.centre_id)
+        named_in_body(
+            session,
+            principal,
+            Referral,
+            changes["referral_id"],
+            field="referral_id",
+            centre_id=disclosure.centre_id,
+        )
     if changes.get("incident_id") is not None:
-        _incident_of_centre(session, principal, changes["incident_id"], disclosure.centre_id)
+        named_in_body(
+            session,
+            principal,
+            Incident,
+            changes["incident_id"],
+            field="incident_id",
+            centre_id=disclosure.centre_id,
+        )
     if "person_ids" in changes:
         people = _people(session, principal, changes.pop("person_ids"), disclosure.centre_id)
         wanted = {p.id for p in people}

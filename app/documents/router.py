@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import File, Form, Query, Request, Response, UploadFile
@@ -117,13 +117,8 @@ def upload_to_owner(
 
 
 def owner_page(
-    session: Session,
-    owner_column: str,
-    owner_id: uuid.UUID,
-    page: PageParams,
-    kind: DocumentKind | None,
+    session: Session, owner: Any, page: PageParams, kind: DocumentKind | None
 ) -> Page[DocumentRead]:
-    items, cursor = service.list_for_owner(
-        session, owner_column, owner_id, page, kind.value if kind else None
-    )
+    """A page of the documents of an owner already loaded through scoping."""
+    items, cursor = service.list_for_owner(session, owner, page, kind.value if kind else None)
     return Page(items=[DocumentRead.model_validate(d) for d in items], next_cursor=cursor)

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, undefer
 from app.api.pagination import PageParams, paginate
 from app.documents.models import CASE_OWNER_COLUMNS, OWNER_COLUMNS, Document, DocumentKind
 from app.errors import Forbidden, NotFound, PayloadTooLarge, Unprocessable, UnsupportedMediaType
+from app.kit.rules import field_error
 from app.security.permissions import Perm
 from app.security.principals import Principal
 from app.security.scoping import scoped
@@ -128,7 +129,7 @@ def _refuse_dbs(detail: str, field: str) -> DBSCertificateRefused:
     return DBSCertificateRefused(
         detail + ". A DBS certificate is not kept: record its date, number, vetting decision and "
         "outcome with POST /staff/{id}/dbs-checks instead",
-        errors=[{"loc": ["body", field], "msg": "DBS certificate refused", "type": "dbs_refused"}],
+        errors=field_error(field, "DBS certificate refused", "dbs_refused"),
     )
 
 
@@ -186,13 +187,13 @@ def create(
     ):
         raise Unprocessable(
             "Unknown document kind (`hr` is for HR files only)",
-            errors=[{"loc": ["body", "kind"], "msg": "unknown kind", "type": "enum"}],
+            errors=field_error("kind", "unknown kind", "enum"),
         )
     data = read_bounded(upload.stream, max_bytes)
     if not data:
         raise Unprocessable(
             "The file is empty",
-            errors=[{"loc": ["body", "file"], "msg": "empty file", "type": "value_error"}],
+            errors=field_error("file", "empty file"),
         )
     detected = detect_content_type(data)
     if detected is None:
@@ -222,16 +223,20 @@ def create(
     return document
 
 
+def owner_column(owner: Any) -> str:
+    """The document column naming `owner` (a referral is `referral_id`, ...)."""
+    column = f"{owner.__tablename__}_id"
+    if column not in OWNER_COLUMNS:
+        raise ValueError(f"a {type(owner).__name__} does not own documents")
+    return column
+
+
 def list_for_owner(
-    session: Session,
-    owner_column: str,
-    owner_id: uuid.UUID,
-    page: PageParams,
-    kind: str | None = None,
+    session: Session, owner: Any, page: PageParams, kind: str | None = None
 ) -> tuple[list[Any], str | None]:
-    """The documents of one owner the caller has already found in its centre (metadata only)."""
-    column = getattr(Document, owner_column)
-    stmt = select(Document).where(column == owner_id)
+    """The documents (metadata only) of an owner the caller has already loaded through scoping,
+    so another centre's owner never reaches this query."""
+    stmt = select(Document).where(getattr(Document, owner_column(owner)) == owner.id)
     if kind is not None:
         stmt = stmt.where(Document.kind == kind)
     return paginate(session, stmt, page, [Document.created_at, Document.id])

@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from app.api.schemas import Day, Name, RecordRead, StrictModel
-from app.finance.dates import accounting_periods
+from app.kit.calendar import accounting_periods
 from app.retention.schemas import Retention
 
 AMOUNT_PATTERN = r"^-?(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"

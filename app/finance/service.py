@@ -12,16 +12,12 @@ from sqlalchemy.orm import Session
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
 from app.centres.models import Centre
-from app.errors import Unprocessable
-from app.finance.dates import EARLIEST_DAY, LATEST_DAY, financial_year_end_on, last_year_end_on
 from app.finance.models import FinanceRecord
 from app.finance.schemas import FinanceRecordCreate, FinanceRecordUpdate
+from app.kit.calendar import EARLIEST_DAY, LATEST_DAY, financial_year_end_on, last_year_end_on
+from app.kit.rules import field_rule
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, require_centre, scoped
-
-
-def _rule(message: str, field: str, kind: str = "value_error") -> Unprocessable:
-    return Unprocessable(message, errors=[{"loc": ["body", field], "msg": message, "type": kind}])
+from app.security.scoping import get_scoped, named_in_body, scoped
 
 
 def _compute_years(record: FinanceRecord) -> None:
@@ -29,9 +25,9 @@ def _compute_years(record: FinanceRecord) -> None:
     for field in ("transaction_on", "period_end_on"):
         value: date | None = getattr(record, field)
         if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
-            raise _rule(f"{field} must be between {EARLIEST_DAY} and {LATEST_DAY}", field)
+            raise field_rule(f"{field} must be between {EARLIEST_DAY} and {LATEST_DAY}", field)
     if record.period_end_on is not None and record.period_end_on < record.transaction_on:
-        raise _rule("period_end_on cannot be before transaction_on", "period_end_on")
+        raise field_rule("period_end_on cannot be before transaction_on", "period_end_on")
     month, day = record.year_end_month, record.year_end_day
     record.first_year_end_on = financial_year_end_on(record.transaction_on, month, day)
     record.last_year_end_on = last_year_end_on(
@@ -40,10 +36,7 @@ def _compute_years(record: FinanceRecord) -> None:
 
 
 def create(session: Session, principal: Principal, data: FinanceRecordCreate) -> FinanceRecord:
-    require_centre(principal, data.centre_id)
-    centre = session.get(Centre, data.centre_id)
-    if centre is None:
-        raise _rule("Unknown centre", "centre_id", "not_found")
+    centre = named_in_body(session, principal, Centre, data.centre_id, field="centre_id")
     record = FinanceRecord(
         **data.model_dump(),
         year_end_month=centre.year_end_month,
@@ -88,7 +81,7 @@ def update(
     changes = data.model_dump(exclude_unset=True)
     for field in ("reference", "amount", "transaction_on", "hmrc_enquiry_open"):
         if field in changes and changes[field] is None:
-            raise _rule(f"{field} cannot be null", field, "missing")
+            raise field_rule(f"{field} cannot be null", field, "missing")
     for field, value in changes.items():
         setattr(record, field, value)
     _compute_years(record)

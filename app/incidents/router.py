@@ -117,7 +117,7 @@ def incident_documents_list(
     kind: KindFilter = None,
 ) -> Page[DocumentRead]:
     incident = service.get(session, principal, incident_id)
-    return owner_page(session, "incident_id", incident.id, page, kind)
+    return owner_page(session, incident, page, kind)
 
 
 @router.post(

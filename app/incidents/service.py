@@ -23,15 +23,17 @@ from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
+from app.centres.models import Centre
 from app.db import utcnow
 from app.errors import Unprocessable
 from app.incidents.models import CHILD_REQUIRED, Incident, IncidentKind
 from app.incidents.schemas import IncidentCreate, IncidentUpdate
+from app.kit.rules import field_error
 from app.people import service as people_service
-from app.people.service import field_error
+from app.people.models import Person
 from app.referrals.models import Referral
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, scoped
+from app.security.scoping import get_scoped, named_in_body, scoped
 from app.time import local_day
 
 ADULT_AGE = 18
@@ -69,7 +71,9 @@ def _check_child(
                 errors=field_error("child_id", f"required for {kind}", "missing"),
             )
         return
-    child = people_service.person_in_centre(session, principal, child_id, centre_id, "child_id")
+    child = named_in_body(
+        session, principal, Person, child_id, field="child_id", centre_id=centre_id
+    )
     if child.date_of_birth is None:
         raise Unprocessable(
             "The child needs a date of birth; add it to the person first",
@@ -89,32 +93,19 @@ def _check_child(
     people_service.ensure_processing_allowed(child, principal)
 
 
-def referral_of_centre(
-    session: Session, principal: Principal, referral_id: uuid.UUID, centre_id: uuid.UUID
-) -> Referral:
-    """A referral named in a body: of the record's centre; unknown, invisible and another
-    centre's referral get the same 422."""
-    referral = session.get(Referral, referral_id)
-    if (
-        referral is None
-        or referral.centre_id != centre_id
-        or not principal.can_see_centre(referral.centre_id)
-    ):
-        raise Unprocessable(
-            "Unknown referral in this centre",
-            errors=field_error(
-                "referral_id", "no such referral in the record's centre", "not_found"
-            ),
-        )
-    return referral
-
-
 def create(session: Session, principal: Principal, data: IncidentCreate) -> Incident:
-    people_service.require_existing_centre(session, principal, data.centre_id)
+    named_in_body(session, principal, Centre, data.centre_id, field="centre_id")
     _check_occurred_at(data.occurred_at)
     _check_child(session, principal, data.centre_id, data.kind, data.child_id, data.occurred_at)
     if data.referral_id is not None:
-        referral_of_centre(session, principal, data.referral_id, data.centre_id)
+        named_in_body(
+            session,
+            principal,
+            Referral,
+            data.referral_id,
+            field="referral_id",
+            centre_id=data.centre_id,
+        )
     values = data.model_dump()
     values["kind"] = data.kind.value
     incident = Incident(**values)
@@ -186,7 +177,14 @@ def update(
     # restricted child's incident is not changed at all.
     _check_child(session, principal, incident.centre_id, kind, child_id, occurred_at)
     if changes.get("referral_id") is not None:
-        referral_of_centre(session, principal, changes["referral_id"], incident.centre_id)
+        named_in_body(
+            session,
+            principal,
+            Referral,
+            changes["referral_id"],
+            field="referral_id",
+            centre_id=incident.centre_id,
+        )
     for field, value in changes.items():
         setattr(incident, field, value.value if isinstance(value, IncidentKind) else value)
     session.flush()

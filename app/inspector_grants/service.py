@@ -16,7 +16,7 @@ from app.inspector_grants.models import InspectorGrant
 from app.inspector_grants.schemas import GrantCreate
 from app.security import tokens
 from app.security.principals import Principal
-from app.security.scoping import scoped
+from app.security.scoping import named_in_body, scoped
 
 
 def create(
@@ -27,11 +27,7 @@ def create(
         raise Unprocessable("expires_at must be in the future")
     if data.expires_at > now + timedelta(days=settings.inspector_grant_max_days):
         raise Unprocessable(f"A grant lasts at most {settings.inspector_grant_max_days} days")
-    if session.get(Centre, data.centre_id) is None:
-        raise Unprocessable(
-            "Unknown centre",
-            errors=[{"loc": ["body", "centre_id"], "msg": "unknown centre", "type": "not_found"}],
-        )
+    named_in_body(session, principal, Centre, data.centre_id, field="centre_id")
     grant = InspectorGrant(
         centre_id=data.centre_id,
         inspector_name=data.inspector_name,

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -32,3 +33,15 @@ class Person(TimestampedMixin, Base):
     objected_at: Mapped[datetime | None] = mapped_column()
     do_not_disclose_address: Mapped[bool] = mapped_column(default=False)
     erased_at: Mapped[datetime | None] = mapped_column()
+
+
+def person_references() -> list[Any]:
+    """Every column of every table that refers to a person (found from the foreign keys of
+    every registered model; the app registers them all)."""
+    person_id = Person.__table__.c.id
+    columns = []
+    for table in Base.metadata.sorted_tables:
+        for column in table.columns:
+            if any(fk.column is person_id for fk in column.foreign_keys):
+                columns.append(column)
+    return columns

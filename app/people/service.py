@@ -8,33 +8,19 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import exists, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
 from app.centres.models import Centre
 from app.errors import Conflict, Unprocessable
-from app.people.models import Person
+from app.kit.rules import field_error, flush_or_conflict
+from app.people.models import Person, person_references
 from app.people.schemas import PersonCreate, PersonUpdate
+from app.referrals.models import PartyRole, ReferralParty
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, require_centre, scoped
+from app.security.scoping import get_scoped, named_in_body, scoped
 from app.time import today_in_london as today
-
-
-def field_error(field: str, msg: str, kind: str = "value_error") -> list[dict[str, Any]]:
-    return [{"loc": ["body", field], "msg": msg, "type": kind}]
-
-
-def require_existing_centre(session: Session, principal: Principal, centre_id: uuid.UUID) -> Centre:
-    """A centre named in a body: one the caller sees and that exists (same answer otherwise)."""
-    require_centre(principal, centre_id)
-    centre = session.get(Centre, centre_id)
-    if centre is None:
-        raise Unprocessable(
-            "Unknown centre", errors=field_error("centre_id", "unknown centre", "not_found")
-        )
-    return centre
 
 
 def ensure_processing_allowed(person: Person, principal: Principal) -> None:
@@ -49,14 +35,6 @@ def ensure_processing_allowed(person: Person, principal: Principal) -> None:
         )
 
 
-def flush_or_conflict(session: Session, detail: str) -> None:
-    """Flush; a unique constraint lost to a concurrent request is a 409, never a 500."""
-    try:
-        session.flush()
-    except IntegrityError as exc:
-        raise Conflict(detail) from exc
-
-
 def _check_birth_date(value: date | None) -> None:
     if value is not None and value > today():
         raise Unprocessable(
@@ -66,7 +44,7 @@ def _check_birth_date(value: date | None) -> None:
 
 
 def create(session: Session, principal: Principal, data: PersonCreate) -> Person:
-    require_existing_centre(session, principal, data.centre_id)
+    named_in_body(session, principal, Centre, data.centre_id, field="centre_id")
     _check_birth_date(data.date_of_birth)
     values = data.model_dump()
     values["email"] = str(data.email) if data.email else None
@@ -87,8 +65,6 @@ class PersonFilters:
 def list_people(
     session: Session, principal: Principal, page: PageParams, filters: PersonFilters
 ) -> tuple[list[Any], str | None]:
-    from app.referrals.models import ReferralParty
-
     stmt = scoped(select(Person), Person, principal)
     if filters.centre_id is not None:
         stmt = stmt.where(Person.centre_id == filters.centre_id)
@@ -112,31 +88,7 @@ def get(session: Session, principal: Principal, person_id: uuid.UUID) -> Person:
     return get_scoped(session, Person, person_id, principal)
 
 
-def person_in_centre(
-    session: Session,
-    principal: Principal,
-    person_id: uuid.UUID,
-    centre_id: uuid.UUID,
-    field: str = "person_id",
-) -> Person:
-    """A person named in a body must belong to the record's centre. Unknown, invisible and
-    another centre's person all get the same answer, so nothing leaks."""
-    person = session.get(Person, person_id)
-    if (
-        person is None
-        or person.centre_id != centre_id
-        or not principal.can_see_centre(person.centre_id)
-    ):
-        raise Unprocessable(
-            "Unknown person in this centre",
-            errors=field_error(field, "no such person in the record's centre", "not_found"),
-        )
-    return person
-
-
 def _is_child_party(session: Session, person: Person) -> bool:
-    from app.referrals.models import PartyRole, ReferralParty
-
     return bool(
         session.scalar(
             select(
@@ -191,22 +143,9 @@ def delete(
     session: Session, principal: Principal, person_id: uuid.UUID, if_match: str | None
 ) -> None:
     """Only a person entered by mistake: anyone named in a record stays (erasure is a request)."""
-    from app.attendance.models import Attendance
-    from app.complaints.models import Complaint
-    from app.disclosures.models import DisclosurePerson
-    from app.incidents.models import Incident
-    from app.referrals.models import PreVisit, ReferralParty
-
     person = get(session, principal, person_id)
     check_version(person, if_match)
-    for column in (
-        ReferralParty.person_id,
-        PreVisit.person_id,
-        Attendance.person_id,
-        Incident.child_id,
-        Complaint.complainant_id,
-        DisclosurePerson.person_id,
-    ):
+    for column in person_references():
         if session.scalar(select(exists().where(column == person.id))):
             raise Conflict(
                 "This person is named in case records; remove them there first, or file an "

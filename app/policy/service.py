@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, paginate
 from app.errors import Conflict, NotFound, Unprocessable
+from app.kit.calendar import add_months
 from app.policy.models import PrivacyPolicy
 from app.policy.schemas import PolicyCreate, PolicyRead, PolicySummary, PublicPolicy
-from app.retention.dates import add_months
 
 REVIEW_EVERY_MONTHS = 36  # "reviewed no less than once every three years"
 

@@ -279,7 +279,7 @@ def referral_documents_list(
     kind: KindFilter = None,
 ) -> Page[DocumentRead]:
     referral = service.get(session, principal, referral_id)
-    return owner_page(session, "referral_id", referral.id, page, kind)
+    return owner_page(session, referral, page, kind)
 
 
 @router.post(

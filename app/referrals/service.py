@@ -24,12 +24,13 @@ from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
+from app.attendance.models import Attendance, ContactSession, SessionStatus
 from app.centres.models import Centre
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, NotFound, Unprocessable
+from app.kit.rules import field_error, flush_or_conflict
 from app.people import service as people_service
 from app.people.models import Person
-from app.people.service import field_error, flush_or_conflict
 from app.referrals.models import (
     PARENT_ROLES,
     TERMINAL_STATUSES,
@@ -53,7 +54,7 @@ from app.referrals.schemas import (
     ReferralUpdate,
 )
 from app.security.principals import Principal, PrincipalKind
-from app.security.scoping import get_scoped, scoped
+from app.security.scoping import get_scoped, named_in_body, scoped
 from app.time import today_in_london as today
 
 # NACCC's Safe Referral System took no new applications after this day.
@@ -219,7 +220,7 @@ def _finish(referral: Referral, status: Status, on: date, reason: str | None = N
 
 
 def create(session: Session, principal: Principal, data: ReferralCreate) -> Referral:
-    centre = people_service.require_existing_centre(session, principal, data.centre_id)
+    centre = named_in_body(session, principal, Centre, data.centre_id, field="centre_id")
     _check_received_on(data.received_on)
     _check_source(data.source, data.srs_reference, data.received_on)
     referral = Referral(
@@ -280,20 +281,6 @@ def get(session: Session, principal: Principal, referral_id: uuid.UUID) -> Refer
     return get_scoped(session, Referral, referral_id, principal)
 
 
-def referral_in_scope(
-    session: Session, principal: Principal, referral_id: uuid.UUID, field: str = "referral_id"
-) -> Referral:
-    """A referral named in a body: unknown and invisible get the same 422."""
-    referral = session.scalars(
-        scoped(select(Referral).where(Referral.id == referral_id), Referral, principal)
-    ).one_or_none()
-    if referral is None:
-        raise Unprocessable(
-            "Unknown referral", errors=field_error(field, "unknown referral", "not_found")
-        )
-    return referral
-
-
 def _change_status(session: Session, referral: Referral, target: Status) -> None:
     current = referral.status
     if target == current:
@@ -309,12 +296,9 @@ def _change_status(session: Session, referral: Referral, target: Status) -> None
                 "Every visiting adult needs a pre-visit with the ground rules explained and "
                 "signed before the referral is active",
                 errors=[
-                    {
-                        "loc": ["body", "status"],
-                        "msg": f"no pre-visit for person {p}",
-                        "type": "value_error",
-                    }
+                    error
                     for p in missing
+                    for error in field_error("status", f"no pre-visit for person {p}")
                 ],
             )
         referral.status = target.value
@@ -329,8 +313,6 @@ def update(
     data: ReferralUpdate,
     if_match: str | None,
 ) -> Referral:
-    from app.attendance.models import ContactSession
-
     referral = get(session, principal, referral_id)
     check_version(referral, if_match)
     changes = data.model_dump(exclude_unset=True)
@@ -410,8 +392,6 @@ def close(
     data: CloseRequest,
     if_match: str | None,
 ) -> Referral:
-    from app.attendance.models import ContactSession, SessionStatus
-
     referral = get(session, principal, referral_id)
     check_version(referral, if_match)
     if referral.status != Status.active:
@@ -464,7 +444,9 @@ def add_party(
 ) -> ReferralParty:
     referral = get(session, principal, referral_id)
     _require_open(referral, "adding a party")
-    person = people_service.person_in_centre(session, principal, data.person_id, referral.centre_id)
+    person = named_in_body(
+        session, principal, Person, data.person_id, field="person_id", centre_id=referral.centre_id
+    )
     people_service.ensure_processing_allowed(person, principal)
     if data.role == PartyRole.child and person.date_of_birth is None:
         raise Unprocessable(
@@ -490,8 +472,6 @@ def add_party(
 def remove_party(
     session: Session, principal: Principal, referral_id: uuid.UUID, party_id: uuid.UUID
 ) -> None:
-    from app.attendance.models import Attendance, ContactSession
-
     referral = get(session, principal, referral_id)
     party = session.get(ReferralParty, party_id)
     if party is None or party.referral_id != referral.id:

@@ -1,10 +1,10 @@
 """Every record's retention block: rule, trigger date, due date — or why there is none.
 
-One table-driven place (`SPECS`) says how a record type's block is found. A record type the
-sweep disposes of points at its `Source` (app.retention.sources), and its block is computed from
-the very conditions the sweep uses, evaluated in SQL for all the records asked about in one
-query: which rule applies, the rule's trigger, whether the record is eligible, and `not_held`
-(own hold, held or frozen linked person). Periods come from the rules table, so an edited period
+One table-driven place (`SPECS`) says how a record type's block is found. A record type the sweep
+disposes of points at its `RetentionSource` (app.retention.sources), and its block is computed from
+the very conditions the sweep uses, evaluated in SQL for all the records asked about in one query:
+which rule applies, the rule's trigger, whether the record is eligible, and `not_held` (own hold,
+held or frozen linked person). Periods come from the rules table, so an edited period
 shows at once. The block therefore says what the sweep will do:
 
 - `dispose_after` = `add_months(trigger, period)`: the first day a sweep disposes of it;
@@ -38,9 +38,8 @@ from sqlalchemy.orm import Session
 from app.complaints.models import Complaint
 from app.finance.models import FinanceRecord
 from app.incidents.models import Incident
+from app.kit.calendar import add_months
 from app.referrals.models import Referral
-from app.retention.dates import add_months
-from app.retention.engine import load_rules, not_held
 from app.retention.models import RetentionRule
 from app.retention.schemas import RetentionBlock, RetentionReason
 from app.retention.sources import (
@@ -49,9 +48,10 @@ from app.retention.sources import (
     PARENTAL_LEAVE,
     REFERRAL,
     STAFF_MEMBER,
-    Source,
+    RetentionSource,
     trigger_for,
 )
+from app.retention.sweep import load_rules, not_held
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 
 M = TypeVar("M", bound=BaseModel)
@@ -62,7 +62,7 @@ class Spec:
     model: Any
     record_type: str
     # What the sweep disposes of this type by: rules, triggers, eligibility, holds.
-    source: Source | None = None
+    source: RetentionSource | None = None
     # No source: the one rule that applies (e.g. a keep rule).
     fixed_rule: str | None = None
     # No source rule's condition holds: (the rule to show, the reason the clock is stopped).

@@ -10,20 +10,13 @@ from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, paginate
 from app.db import utcnow
-from app.errors import NotFound, Unprocessable
+from app.errors import Unprocessable
 from app.people.models import Person
 from app.retention.models import LegalHold
 from app.retention.schemas import HoldCreate, HoldRead
 from app.retention.sources import by_type
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, scoped
-
-
-def _unknown(field: str) -> Unprocessable:
-    return Unprocessable(
-        f"Unknown {field.removesuffix('_id')}",
-        errors=[{"loc": ["body", field], "msg": "not found", "type": "not_found"}],
-    )
+from app.security.scoping import get_scoped, named_in_body, scoped
 
 
 def place(session: Session, principal: Principal, data: HoldCreate) -> LegalHold:
@@ -35,11 +28,11 @@ def place(session: Session, principal: Principal, data: HoldCreate) -> LegalHold
             "Hold either one record (record_type and record_id) or one person (person_id)"
         )
     if data.person_id is not None:
-        target: Any = _visible(session, principal, Person, data.person_id, "person_id")
+        target: Any = named_in_body(session, principal, Person, data.person_id, field="person_id")
     else:
         source = by_type(str(data.record_type))
         assert source is not None and data.record_id is not None
-        target = _visible(session, principal, source.model, data.record_id, "record_id")
+        target = named_in_body(session, principal, source.model, data.record_id, field="record_id")
     hold = LegalHold(
         centre_id=target.centre_id,
         record_type=data.record_type,
@@ -51,15 +44,6 @@ def place(session: Session, principal: Principal, data: HoldCreate) -> LegalHold
     session.add(hold)
     session.flush()
     return hold
-
-
-def _visible(
-    session: Session, principal: Principal, model: Any, record_id: uuid.UUID, field: str
-) -> Any:
-    try:
-        return get_scoped(session, model, record_id, principal)
-    except NotFound as exc:
-        raise _unknown(field) from exc
 
 
 def get(session: Session, principal: Principal, hold_id: uuid.UUID) -> LegalHold:

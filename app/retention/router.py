@@ -13,7 +13,8 @@ from app.api.routing import make_router
 from app.api.schemas import Timestamp
 from app.api.versioning import IfMatch, set_etag
 from app.errors import NotFound
-from app.retention import engine, holds, service
+from app.retention import holds, service
+from app.retention import sweep as retention_sweep
 from app.retention.models import Disposal, Sweep
 from app.retention.schemas import (
     DisposalRead,
@@ -87,7 +88,7 @@ def retention_due(
 ) -> DueRead:
     """What a sweep run now would dispose of, per rule, with due dates; changes nothing."""
     today = today_in_london()
-    due = engine.preview(session, today, principal.centre_ids, limit)
+    due = retention_sweep.preview(session, today, principal.centre_ids, limit)
     return DueRead(
         as_of=today,
         rules=[
@@ -126,12 +127,16 @@ def retention_sweeps_create(
 ) -> SweepRead:
     """Queue a sweep now (or a dry run, which only counts). It runs once this request has
     committed; follow it at `GET retention/sweeps/{id}`."""
-    options = engine.SweepOptions(
+    options = retention_sweep.SweepOptions(
         today=today_in_london(), dry_run=body.dry_run, trigger="api", requested_by_id=principal.id
     )
-    sweep = engine.create(session, options)
+    sweep = retention_sweep.create(session, options)
     background.add_task(
-        engine.execute, request.app.state.engine, request.app.state.sessionmaker, sweep.id, options
+        retention_sweep.execute,
+        request.app.state.engine,
+        request.app.state.sessionmaker,
+        sweep.id,
+        options,
     )
     return SweepRead.model_validate(sweep)
 

@@ -19,7 +19,7 @@ from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.retention import engine as sweep_engine
+from app.retention import sweep as retention_sweep
 from app.time import LONDON
 
 log = logging.getLogger(__name__)
@@ -71,12 +71,29 @@ def scheduled_sweep(
     """Run the slot's sweep if this process leads and nobody claimed the slot; says what it did."""
     if not leadership.is_leader():
         return "not-leader"
-    options = sweep_engine.SweepOptions(
+    options = retention_sweep.SweepOptions(
         today=now.astimezone(LONDON).date(), trigger="schedule", slot=slot_of(now)
     )
-    if sweep_engine.run(engine, sessions, options) is None:
+    if retention_sweep.run(engine, sessions, options) is None:
         return "slot-taken"
     return "ran"
+
+
+def cron_trigger(cron: str) -> CronTrigger:
+    """A crontab line in the centres' time zone; six fields put seconds first (for drills)."""
+    fields = cron.split()
+    if len(fields) == 6:
+        second, minute, hour, day, month, day_of_week = fields
+        return CronTrigger(
+            second=second,
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=day_of_week,
+            timezone=LONDON,
+        )
+    return CronTrigger.from_crontab(cron, timezone=LONDON)
 
 
 def start(engine: Engine, sessions: sessionmaker[Session], cron: str) -> tuple[Any, Leadership]:
@@ -92,7 +109,7 @@ def start(engine: Engine, sessions: sessionmaker[Session], cron: str) -> tuple[A
 
     scheduler.add_job(
         job,
-        CronTrigger.from_crontab(cron, timezone=LONDON),
+        cron_trigger(cron),
         id="retention-sweep",
         replace_existing=True,
     )

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.api.versioning import check_version
 from app.errors import NotFound, Unprocessable
-from app.retention.dates import describe_months
+from app.kit.calendar import describe_months
 from app.retention.models import RetentionRule
 from app.retention.schemas import PublicRule, RuleRead
 

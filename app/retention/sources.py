@@ -1,7 +1,7 @@
 """What the retention schedule applies to: one table-driven place for every record type.
 
-Each `Source` says, for one kind of record: which rules apply and when (a SQL condition per rule
-key), the date its clock starts from, the people it is linked to (for person holds and for
+Each `RetentionSource` says, for one kind of record: which rules apply and when (a SQL condition
+per rule key), the date its clock starts from, the people it is linked to (for person holds and for
 deleting people no record needs any more), the anonymous facts the disposal log keeps for
 statistics, and how its attachments are deleted with it. Incidents are not a source: the policy
 keeps them indefinitely.
@@ -47,7 +47,7 @@ Match = Callable[[Any], ColumnElement[bool]]
 
 
 @dataclass(frozen=True)
-class Source:
+class RetentionSource:
     record_type: str
     model: Any
     # rule key → the condition under which that rule applies to a record
@@ -212,7 +212,7 @@ REFERRAL_STATISTICS: dict[str, Any] = {
     "objected": _anyone_objected(),
 }
 
-REFERRAL = Source(
+REFERRAL = RetentionSource(
     record_type="referral",
     model=Referral,
     rules={"referral_court": _court, "referral_no_court": not_(_court)},
@@ -258,7 +258,7 @@ _no_parental_leave_left = (
     ~select(ParentalLeave.id).where(ParentalLeave.staff_member_id == StaffMember.id).exists()
 )
 
-STAFF_MEMBER = Source(
+STAFF_MEMBER = RetentionSource(
     record_type="staff_member",
     model=StaffMember,
     rules={
@@ -273,7 +273,7 @@ STAFF_MEMBER = Source(
     delete_attachments=_delete_staff_attachments,
 )
 
-PARENTAL_LEAVE = Source(
+PARENTAL_LEAVE = RetentionSource(
     record_type="parental_leave",
     model=ParentalLeave,
     rules={
@@ -285,7 +285,7 @@ PARENTAL_LEAVE = Source(
     facts={"disability_allowance": ParentalLeave.disability_allowance},
 )
 
-FINANCE_RECORD = Source(
+FINANCE_RECORD = RetentionSource(
     record_type="finance_record",
     model=FinanceRecord,
     rules={"finance": FinanceRecord.hmrc_enquiry_open.is_(False)},
@@ -307,7 +307,7 @@ def _delete_complaint_attachments(session: Session, ids: IdList) -> dict[str, in
     return {"document": _deleted(session, complaint_documents)}
 
 
-COMPLAINT = Source(
+COMPLAINT = RetentionSource(
     record_type="complaint",
     model=Complaint,
     rules={"complaint": Complaint.status.in_(("resolved", "withdrawn"))},
@@ -331,15 +331,21 @@ COMPLAINT = Source(
 )
 
 # Disposal order matters: parental leave before the staff members it belongs to.
-SOURCES: tuple[Source, ...] = (REFERRAL, COMPLAINT, PARENTAL_LEAVE, STAFF_MEMBER, FINANCE_RECORD)
+SOURCES: tuple[RetentionSource, ...] = (
+    REFERRAL,
+    COMPLAINT,
+    PARENTAL_LEAVE,
+    STAFF_MEMBER,
+    FINANCE_RECORD,
+)
 
 
-def trigger_for(source: Source, rule_key: str) -> Any:
+def trigger_for(source: RetentionSource, rule_key: str) -> Any:
     """The clock's start for a rule (staff never ended count from their last use)."""
     if source is STAFF_MEMBER and rule_key == "staff_unused":
         return StaffMember.last_used_on
     return source.trigger
 
 
-def by_type(record_type: str) -> Source | None:
+def by_type(record_type: str) -> RetentionSource | None:
     return next((s for s in SOURCES if s.record_type == record_type), None)

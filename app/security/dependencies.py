@@ -1,4 +1,8 @@
-"""Request dependencies: who is calling, and may they do this."""
+"""Request dependencies: who is calling, and may they do this.
+
+Who a token's subject is (a user, a service client, an inspector grant) is the auth domain's
+rule; the app hands it in as `app.state.resolve_principal`, so security imports no domain.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from app.auth import service as auth_service
 from app.db import get_session
 from app.errors import Forbidden, Unauthorized
 from app.security import tokens
@@ -24,6 +27,8 @@ bearer_scheme = HTTPBearer(
 )
 
 DbSession = Annotated[Session, Depends(get_session)]
+# The principal a valid token's claims name, or None when its holder lost access.
+PrincipalResolver = Callable[[Session, tokens.TokenClaims], Principal | None]
 
 
 def authenticate(
@@ -47,7 +52,8 @@ def authenticate(
     except tokens.InvalidTokenError as exc:
         raise Unauthorized("The token is invalid or expired") from exc
     request.state.token_claims = claims
-    principal = auth_service.principal_for(session, claims)
+    resolve: PrincipalResolver = request.app.state.resolve_principal
+    principal = resolve(session, claims)
     if principal is None:
         raise Unauthorized("The token's holder no longer has access")
     if lawful_purpose is not None:

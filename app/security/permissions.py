@@ -36,6 +36,7 @@ class Perm(StrEnum):
     policy_read = "policy:read"
     policy_write = "policy:write"
     stats_read = "stats:read"
+    metrics_read = "metrics:read"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {

@@ -35,9 +35,5 @@ class Principal:
     # Named by the caller (`X-Lawful-Purpose`) to write to a restricted person; audited.
     lawful_purpose: LawfulPurpose | None = None
 
-    @property
-    def sees_all_centres(self) -> bool:
-        return self.centre_ids is None
-
     def can_see_centre(self, centre_id: uuid.UUID) -> bool:
         return self.centre_ids is None or centre_id in self.centre_ids

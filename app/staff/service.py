@@ -24,10 +24,11 @@ from app.api.versioning import check_version
 from app.centres.models import Centre
 from app.documents import service as documents_service
 from app.documents.models import DocumentKind
-from app.errors import Conflict, NotFound, Unprocessable
-from app.finance.dates import EARLIEST_DAY, LATEST_DAY
+from app.errors import Conflict, NotFound
+from app.kit.calendar import EARLIEST_DAY, LATEST_DAY
+from app.kit.rules import field_rule
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, require_centre, scoped
+from app.security.scoping import get_scoped, named_in_body, scoped
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 from app.staff.schemas import (
     DBSCheckCreate,
@@ -42,25 +43,21 @@ from app.time import today_in_london as today
 T = TypeVar("T", DBSCheck, ParentalLeave, HRFileEntry)
 
 
-def _rule(message: str, field: str, kind: str = "value_error") -> Unprocessable:
-    return Unprocessable(message, errors=[{"loc": ["body", field], "msg": message, "type": kind}])
-
-
 def _check_days(values: dict[str, Any]) -> None:
     for field, value in values.items():
         if isinstance(value, date) and not EARLIEST_DAY <= value <= LATEST_DAY:
-            raise _rule(f"{field} must be between {EARLIEST_DAY} and {LATEST_DAY}", field)
+            raise field_rule(f"{field} must be between {EARLIEST_DAY} and {LATEST_DAY}", field)
 
 
 def _check_order(first: date | None, then: date | None, first_field: str, then_field: str) -> None:
     if first is not None and then is not None and then < first:
-        raise _rule(f"{then_field} cannot be before {first_field}", then_field)
+        raise field_rule(f"{then_field} cannot be before {first_field}", then_field)
 
 
 def _refuse_nulls(changes: dict[str, Any], fields: tuple[str, ...]) -> None:
     for field in fields:
         if field in changes and changes[field] is None:
-            raise _rule(f"{field} cannot be null", field, "missing")
+            raise field_rule(f"{field} cannot be null", field, "missing")
 
 
 def mark_used(session: Session, staff: StaffMember, on: date | None = None) -> None:
@@ -83,9 +80,7 @@ def mark_used(session: Session, staff: StaffMember, on: date | None = None) -> N
 
 
 def create_staff(session: Session, principal: Principal, data: StaffCreate) -> StaffMember:
-    require_centre(principal, data.centre_id)
-    if session.get(Centre, data.centre_id) is None:
-        raise _rule("Unknown centre", "centre_id", "not_found")
+    named_in_body(session, principal, Centre, data.centre_id, field="centre_id")
     values = data.model_dump()
     _check_days(values)
     _check_order(data.started_on, data.ended_on, "started_on", "ended_on")
@@ -195,7 +190,7 @@ def create_hr_entry(
     """An HR-file entry: a note, or a document (`kind` hr) — exactly one of the two."""
     staff = get_staff(session, principal, staff_id)
     if (note is None) == (upload is None):
-        raise _rule("An HR-file entry is either a note or a file: send exactly one", "note")
+        raise field_rule("An HR-file entry is either a note or a file: send exactly one", "note")
     entry = HRFileEntry(
         centre_id=staff.centre_id,
         staff_member_id=staff.id,
@@ -225,7 +220,7 @@ def create_hr_entry(
 
 def _check_certificate_date(issued_on: date | None) -> None:
     if issued_on is not None and issued_on > today():
-        raise _rule("certificate_issued_on cannot be in the future", "certificate_issued_on")
+        raise field_rule("certificate_issued_on cannot be in the future", "certificate_issued_on")
 
 
 def _check_certificate_unique(

@@ -49,10 +49,9 @@ from app.incidents.models import Incident, IncidentKind
 from app.people.models import Person
 from app.referrals.models import ContactType, Outcome, Source
 from app.retention.models import Disposal
-from app.retention.sources import COMPLAINT, REFERRAL, SOURCES
-from app.retention.sources import Source as RetentionSource
+from app.retention.sources import COMPLAINT, REFERRAL, SOURCES, RetentionSource
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, scoped
+from app.security.scoping import get_scoped, scoped, within_centres
 from app.stats.schemas import (
     AttendanceStats,
     ComplaintStats,
@@ -80,9 +79,7 @@ class Scope:
     end: date | None
 
     def narrow(self, stmt: Any, column: Any) -> Any:
-        if self.centre_ids is not None:
-            stmt = stmt.where(column.in_(self.centre_ids))
-        return stmt
+        return within_centres(stmt, column, self.centre_ids)
 
     def days(self, stmt: Any, column: Any) -> Any:
         if self.start is not None:

@@ -9,30 +9,11 @@ and England & Wales bank holidays. An extension makes it three months by the sam
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import lru_cache
 
-import holidays
-
-from app.retention.dates import add_months
+from app.kit.calendar import add_months, next_working_day
 
 STANDARD_MONTHS = 1
 EXTENDED_MONTHS = 3
-
-
-@lru_cache(maxsize=64)
-def _bank_holidays(year: int) -> frozenset[date]:
-    # England's list is England & Wales' (Wales adds none of its own).
-    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
-
-
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in _bank_holidays(day.year)
-
-
-def next_working_day(day: date) -> date:
-    while not is_working_day(day):
-        day += timedelta(days=1)
-    return day
 
 
 def clock_start(received_on: date, identity_verified_on: date | None) -> date:

@@ -5,39 +5,9 @@ subject: erased (the whole record, or only the subject's part of a record that c
 too) or kept with its ground. `execute()` carries out exactly that plan in the caller's
 transaction. The plan's `digest` lets a client prove that what it completes is what it previewed.
 
-The records linked to a person, and their fates:
-
-- **Referrals** the subject is linked to (party, pre-visit or attendance): kept under a legal hold
-  (on the referral, or an active hold on any person linked to it: changing it would change a held
-  record) → `legal_hold`; kept when it had a court order or Cafcass and is still within its
-  retention period (`referral_court`) → `legal_claims`. Otherwise erased whole when the subject is
-  the only person linked to it (retention's person links: parties, pre-visits, attendance,
-  disclosures linked only to it), with its sessions, attendance, pre-visits, parties, documents
-  and disclosures linked only to it, as a retention disposal would; else only the subject's part
-  (their party rows, pre-visit and attendance) is erased.
-- The subject's **pre-visits and attendance** follow their referral.
-- **Incidents** about the subject (the child), linked to one of their referrals or to a disclosure
-  naming them: always kept (`safeguarding`, kept indefinitely). One linked to a referral erased
-  whole loses only that link.
-- **Complaints** by the subject: erased with their documents, unless held (`legal_hold`).
-- **Disclosures** naming the subject: kept with the ground of a kept incident or referral they are
-  linked to, or `legal_hold` when a person they name is held; the link to the (anonymised)
-  subject stays, ids only. Otherwise erased whole when the subject is the only person named (or
-  the disclosure goes with a referral erased whole), else only the subject's link is removed.
-- **Third-party decisions** about the subject (on other people's access requests): erased.
-- **Subject requests** of the subject: kept (`legal_obligation`: the record of how their rights
-  were handled). The corrections of a rectification request are the subject's details: cleared
-  when the subject is anonymised.
-- Finance and HR records never name a person (staff are `StaffMember`, not `Person`), so they
-  never appear in a plan.
-- **The person**: kept (`legal_hold`, or `needed_by_kept_records` when they are linked to a kept
-  referral, are the child of an incident, or complained in a kept complaint); otherwise
-  anonymised (name replaced, date of birth, contacts and sensitive data cleared, `erased_at`
-  set). Kept disclosure links are not a need: they hold ids only.
-
-The plan also lists the free-text fields (and documents) of the records that stay which may
-mention the subject, for staff to review (names of fields, never their text), and the recipients
-of the subject's data to notify, read from the disclosure register before anything is deleted.
+Which records are linked to a person, the fate and ground of each, what the person's
+anonymisation clears, and what the plan lists for review and notification are written once, in
+docs/erasure.md; change that page with this code.
 """
 
 from __future__ import annotations
@@ -62,13 +32,13 @@ from app.disclosures import service as disclosures_service
 from app.disclosures.models import Disclosure, DisclosurePerson
 from app.documents.models import Document
 from app.incidents.models import Incident
+from app.kit.calendar import add_months
 from app.people.models import Person
 from app.referrals.models import PreVisit, Referral, ReferralParty
 from app.retention.blocks import retention_blocks
-from app.retention.dates import add_months
-from app.retention.engine import load_rules
 from app.retention.models import LegalHold
 from app.retention.sources import COMPLAINT, REFERRAL
+from app.retention.sweep import load_rules
 from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
 from app.time import today_in_london
 

@@ -72,13 +72,6 @@ class SubjectRequest(TimestampedMixin, Base):
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-class DisclosureBasis(StrEnum):
-    """Why another person's details may appear in a subject's access package."""
-
-    consent = "consent"
-    reasonable_to_disclose = "reasonable_to_disclose"
-
-
 class ThirdPartyDecision(Base):
     """Staff's decision, on one access request, that another person's details are disclosed
     to the requester: that person's consent, or a recorded reasonable-to-disclose judgement.

@@ -28,14 +28,14 @@ from app.disclosures import service as disclosures_service
 from app.disclosures.models import Disclosure, DisclosurePerson
 from app.documents.models import Document
 from app.incidents.models import Incident
+from app.kit.calendar import describe_months
 from app.people.models import Person
 from app.policy import service as policy_service
 from app.referrals.models import PreVisit, Referral, ReferralParty
 from app.retention.blocks import retention_blocks
-from app.retention.dates import describe_months
-from app.retention.engine import load_rules
 from app.retention.models import RetentionRule
 from app.retention.schemas import RetentionBlock
+from app.retention.sweep import load_rules
 from app.subject_requests import supplementary
 from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
 from app.subject_requests.schemas import (

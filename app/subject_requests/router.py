@@ -48,9 +48,9 @@ StatusName = Annotated[
 ]
 
 
-def _answer(request: SubjectRequest, response: Response) -> RequestRead:
-    set_etag(response, request)
-    return service.read(request)
+def _answer(subject_request: SubjectRequest, response: Response) -> RequestRead:
+    set_etag(response, subject_request)
+    return service.read(subject_request)
 
 
 @router.get("", response_model=Page[RequestRead], responses=problems(401, 403))
@@ -101,8 +101,10 @@ def subject_requests_verify_identity(
     if_match: IfMatch = None,
 ) -> RequestRead:
     """The clock starts at the later of receipt and identity verification."""
-    request = service.verify_identity(session, principal, request_id, body.verified_on, if_match)
-    return _answer(request, response)
+    subject_request = service.verify_identity(
+        session, principal, request_id, body.verified_on, if_match
+    )
+    return _answer(subject_request, response)
 
 
 @router.post("/{request_id}/pause", response_model=RequestRead, responses=ACTION_PROBLEMS)
@@ -115,8 +117,10 @@ def subject_requests_pause(
     if_match: IfMatch = None,
 ) -> RequestRead:
     """Wait for clarification; the clock stops and the due date moves by the days paused."""
-    request = service.pause(session, principal, request_id, body.reason, body.paused_on, if_match)
-    return _answer(request, response)
+    subject_request = service.pause(
+        session, principal, request_id, body.reason, body.paused_on, if_match
+    )
+    return _answer(subject_request, response)
 
 
 @router.post("/{request_id}/resume", response_model=RequestRead, responses=ACTION_PROBLEMS)
@@ -130,8 +134,8 @@ def subject_requests_resume(
 ) -> RequestRead:
     """Clarification received: the clock runs again (the due date moved by the days paused)."""
     resumed_on = body.resumed_on if body else None
-    request = service.resume(session, principal, request_id, resumed_on, if_match)
-    return _answer(request, response)
+    subject_request = service.resume(session, principal, request_id, resumed_on, if_match)
+    return _answer(subject_request, response)
 
 
 @router.post("/{request_id}/extend", response_model=RequestRead, responses=ACTION_PROBLEMS)

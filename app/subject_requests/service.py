@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, paginate
@@ -15,11 +15,12 @@ from app.api.versioning import check_version
 from app.db import utcnow
 from app.disclosures import service as disclosures_service
 from app.errors import Conflict, Unprocessable
+from app.kit.rules import field_rule
 from app.people import service as people_service
 from app.people.models import Person
 from app.people.schemas import PersonUpdate
 from app.security.principals import Principal
-from app.security.scoping import get_scoped, scoped
+from app.security.scoping import get_scoped, named_in_body, scoped
 from app.subject_requests import deadlines, erasure
 from app.subject_requests import package as packages
 from app.subject_requests.models import (
@@ -75,12 +76,6 @@ def read(request: SubjectRequest, today: date | None = None) -> RequestRead:
     )
 
 
-def _bad(field: str, message: str) -> Unprocessable:
-    return Unprocessable(
-        message, errors=[{"loc": ["body", field], "msg": message, "type": "value_error"}]
-    )
-
-
 def _refresh_due(request: SubjectRequest) -> None:
     request.due_on = deadlines.due_on(
         clock_start(request), extended=request.extended, paused_days=request.paused_days
@@ -88,23 +83,22 @@ def _refresh_due(request: SubjectRequest) -> None:
 
 
 def create(session: Session, principal: Principal, data: RequestCreate) -> SubjectRequest:
-    try:
-        subject = get_scoped(session, Person, data.subject_id, principal)
-    except Exception as exc:
-        raise _bad("subject_id", "Unknown person") from exc
+    subject = named_in_body(session, principal, Person, data.subject_id, field="subject_id")
     today = today_in_london()
     if data.received_on > today:
-        raise _bad("received_on", "received_on is in the future")
+        raise field_rule("received_on is in the future", "received_on")
     if data.requester != "subject" and not data.requester_basis:
-        raise _bad("requester_basis", "Say on what basis a parent or representative asks")
+        raise field_rule("Say on what basis a parent or representative asks", "requester_basis")
     if (data.kind == Kind.rectification) != bool(
         data.corrections and data.corrections.model_fields_set
     ):
-        raise _bad("corrections", "A rectification request, and only one, carries its corrections")
+        raise field_rule(
+            "A rectification request, and only one, carries its corrections", "corrections"
+        )
     verified = data.identity_verified_on
     if verified is not None and not (data.received_on <= verified <= today):
-        raise _bad(
-            "identity_verified_on", "Identity is verified on or after receipt, not later than today"
+        raise field_rule(
+            "Identity is verified on or after receipt, not later than today", "identity_verified_on"
         )
     request = SubjectRequest(
         centre_id=subject.centre_id,
@@ -128,6 +122,18 @@ def create(session: Session, principal: Principal, data: RequestCreate) -> Subje
     return request
 
 
+def running_clause() -> ColumnElement[bool]:
+    """Open requests whose clock is running (not paused for clarification)."""
+    return SubjectRequest.status.in_(
+        [s.value for s in OPEN_STATUSES if s != Status.awaiting_clarification]
+    )
+
+
+def overdue_clause(today: date) -> ColumnElement[bool]:
+    """Requests past their due date with the clock running: the one definition of overdue."""
+    return running_clause() & (SubjectRequest.due_on < today)
+
+
 @dataclass(frozen=True)
 class Filters:
     status: str | None = None
@@ -142,9 +148,7 @@ def list_requests(
 ) -> tuple[list[Any], str | None]:
     stmt = scoped(select(SubjectRequest), SubjectRequest, principal)
     today = today_in_london()
-    running = SubjectRequest.status.in_(
-        [s.value for s in OPEN_STATUSES if s != Status.awaiting_clarification]
-    )
+    running = running_clause()
     if filters.status is not None:
         stmt = stmt.where(SubjectRequest.status == filters.status)
     if filters.kind is not None:
@@ -152,9 +156,9 @@ def list_requests(
     if filters.subject_id is not None:
         stmt = stmt.where(SubjectRequest.subject_id == filters.subject_id)
     if filters.overdue is True:
-        stmt = stmt.where(running, SubjectRequest.due_on < today)
+        stmt = stmt.where(overdue_clause(today))
     elif filters.overdue is False:
-        stmt = stmt.where(~(running & (SubjectRequest.due_on < today)))
+        stmt = stmt.where(~overdue_clause(today))
     if filters.due_within is not None:
         stmt = stmt.where(
             running, SubjectRequest.due_on <= today + timedelta(days=filters.due_within)
@@ -197,7 +201,9 @@ def verify_identity(
         "verified",
     )
     if not (request.received_on <= verified_on <= today_in_london()):
-        raise _bad("verified_on", "Identity is verified on or after receipt, not later than today")
+        raise field_rule(
+            "Identity is verified on or after receipt, not later than today", "verified_on"
+        )
     request.identity_verified_on = verified_on
     request.status = Status.in_progress
     _refresh_due(request)
@@ -224,7 +230,7 @@ def pause(
     )
     day = paused_on or today_in_london()
     if not (request.received_on <= day <= today_in_london()):
-        raise _bad("paused_on", "A pause starts on or after receipt, not later than today")
+        raise field_rule("A pause starts on or after receipt, not later than today", "paused_on")
     request.status = Status.awaiting_clarification
     request.paused_on = day
     request.pause_reason = reason
@@ -245,7 +251,9 @@ def resume(
     day = resumed_on or today_in_london()
     assert request.paused_on is not None
     if not (request.paused_on <= day <= today_in_london()):
-        raise _bad("resumed_on", "A request resumes on or after its pause, not later than today")
+        raise field_rule(
+            "A request resumes on or after its pause, not later than today", "resumed_on"
+        )
     request.paused_days += (day - request.paused_on).days
     request.paused_on = None
     request.status = Status.in_progress if request.identity_verified_on else Status.received
@@ -296,7 +304,9 @@ def erasure_plan(
 
 def _erase(session: Session, request: SubjectRequest, subject: Person, digest: str | None) -> None:
     if digest is None:
-        raise _bad("plan_digest", "Completing an erasure needs the digest of its previewed plan")
+        raise field_rule(
+            "Completing an erasure needs the digest of its previewed plan", "plan_digest"
+        )
     if subject.erased_at is not None:
         raise Conflict("This person's details were erased already")
     if session.scalar(
@@ -325,7 +335,7 @@ def complete(
     subject = session.get(Person, request.subject_id)
     assert subject is not None
     if plan_digest is not None and request.kind != Kind.erasure:
-        raise _bad("plan_digest", "Only an erasure request is completed with a plan digest")
+        raise field_rule("Only an erasure request is completed with a plan digest", "plan_digest")
     if request.kind == Kind.erasure:
         _erase(session, request, subject, plan_digest)
     elif request.kind == Kind.rectification:
@@ -401,8 +411,10 @@ def record_decision(
     if not is_open(request):
         raise Conflict(f"A request that is {request.status} takes no more decisions")
     if data.person_id == request.subject_id:
-        raise _bad("person_id", "The subject is not a third party to their own request")
-    people_service.person_in_centre(session, principal, data.person_id, request.centre_id)
+        raise field_rule("The subject is not a third party to their own request", "person_id")
+    named_in_body(
+        session, principal, Person, data.person_id, field="person_id", centre_id=request.centre_id
+    )
     taken = session.scalar(
         select(ThirdPartyDecision.id).where(
             ThirdPartyDecision.request_id == request.id,

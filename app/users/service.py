@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, paginate
@@ -11,6 +11,7 @@ from app.api.versioning import check_version
 from app.centres.models import Centre
 from app.db import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
+from app.kit.rules import field_error
 from app.security.passwords import hash_secret, new_secret
 from app.security.permissions import Role
 from app.users.models import UserAccount
@@ -30,7 +31,7 @@ def _centres(session: Session, centre_ids: list[uuid.UUID]) -> list[Centre]:
     if len(centres) != len(wanted):
         raise Unprocessable(
             "Unknown centre",
-            errors=[{"loc": ["body", "centre_ids"], "msg": "unknown centre", "type": "not_found"}],
+            errors=field_error("centre_ids", "unknown centre", "not_found"),
         )
     return centres
 
@@ -131,6 +132,9 @@ def _keep_an_administrator(session: Session, leaving: UserAccount) -> None:
 DEFAULT_BOOTSTRAP_EMAIL = "admin@example.org"
 
 
+BOOTSTRAP_LOCK_KEY = 0x63637262  # "ccrb"
+
+
 def bootstrap_first_account(
     session: Session, email: str | None, password: str | None
 ) -> tuple[UserAccount, str | None] | None:
@@ -138,6 +142,9 @@ def bootstrap_first_account(
 
     Returns the account and, when no password was configured, its one-time password.
     """
+    if session.get_bind().dialect.name == "postgresql":
+        # Processes starting together take turns; the later ones find the account made.
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": BOOTSTRAP_LOCK_KEY})
     if session.scalar(select(func.count()).select_from(UserAccount)):
         return None
     one_time = None if password else new_secret()

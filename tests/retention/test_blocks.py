@@ -16,7 +16,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from app.people.models import Person
-from app.retention import blocks, engine
+from app.retention import blocks
+from app.retention import sweep as retention_sweep
 from app.retention.blocks import retention_blocks
 from app.retention.models import LegalHold, RetentionRule
 from app.retention.schemas import RetentionBlock
@@ -91,7 +92,7 @@ def assert_sweep_agrees(db: Session, world: World, record: Any, found: Retention
         centres = frozenset({world.centre_a.id})
         return any(
             item.record_id == record.id
-            for rule in engine.preview(db, today, centres, 1000)
+            for rule in retention_sweep.preview(db, today, centres, 1000)
             for item in rule.records
         )
 
@@ -162,7 +163,9 @@ def test_a_held_referral_or_a_held_party_stops_the_clock_until_released(
     person_hold = hold(db, world, person_id=parent.id)
     # A hold on another record type with the same id, or a released one, holds nothing.
     hold(db, world, record_type="finance_record", record_id=free.id)
-    hold(db, world, record_type="referral", record_id=free.id).released_at = engine.utcnow()
+    hold(
+        db, world, record_type="referral", record_id=free.id
+    ).released_at = retention_sweep.utcnow()
     db.commit()
 
     held = block("referral_no_court", date(2025, 1, 10), None, "held")
@@ -175,7 +178,7 @@ def test_a_held_referral_or_a_held_party_stops_the_clock_until_released(
     for referral, found in zip((own, via_party, free), blocks, strict=True):
         assert_sweep_agrees(db, world, referral, found)
 
-    record_hold.released_at = person_hold.released_at = engine.utcnow()
+    record_hold.released_at = person_hold.released_at = retention_sweep.utcnow()
     db.commit()
     assert [as_json(b) for b in retention_blocks(db, [own, via_party])] == [due, due]
 

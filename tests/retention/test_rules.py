@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from app.audit.models import AuditEvent
-from app.retention.dates import add_months
 from tests.factories import World
 
 POLICY_KEYS = {
@@ -23,24 +20,6 @@ POLICY_KEYS = {
     "finance": 72,
     "staff_unused": 36,
 }
-
-
-@pytest.mark.parametrize(
-    ("start", "months", "due"),
-    [
-        (date(2024, 2, 29), 12, date(2025, 2, 28)),
-        (date(2024, 2, 29), 48, date(2028, 2, 29)),
-        (date(2026, 1, 31), 1, date(2026, 2, 28)),
-        (date(2028, 1, 31), 1, date(2028, 2, 29)),
-        (date(2025, 12, 15), 1, date(2026, 1, 15)),
-        (date(2026, 3, 31), 72, date(2032, 3, 31)),
-        (date(2008, 2, 29), 216, date(2026, 2, 28)),
-    ],
-)
-def test_periods_are_calendar_months_clamped_to_month_end(
-    start: date, months: int, due: date
-) -> None:
-    assert add_months(start, months) == due
 
 
 def test_every_policy_row_is_seeded_with_its_text(client: TestClient, world: World) -> None:
@@ -112,30 +91,3 @@ def test_public_schedule_needs_no_token_and_shows_only_the_schedule(
     assert {"record", "condition", "kept_for", "after", "policy_text"} == set(rules[0])
     assert any(r["kept_for"] == "indefinitely" for r in rules)
     assert "Centre AA" not in response.text
-
-
-def test_due_cutoff_agrees_with_adding_the_period_to_every_date() -> None:
-    from datetime import timedelta
-
-    from app.retention.dates import due_cutoff
-
-    start = date(2023, 1, 1)
-    triggers = [start + timedelta(days=n) for n in range(0, 3 * 366)]
-    for today in (
-        date(2025, 2, 28),
-        date(2024, 2, 29),
-        date(2025, 3, 31),
-        date(2025, 3, 30),
-        date(2025, 1, 31),
-        date(2025, 12, 31),
-        date(2025, 6, 15),
-        date(2024, 3, 1),
-    ):
-        for months in (1, 12, 36, 60, 72, 216):
-            cutoff = due_cutoff(today, months)
-            for trigger in triggers:
-                assert (add_months(trigger, months) <= today) == (trigger <= cutoff), (
-                    today,
-                    months,
-                    trigger,
-                )

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from app.centres.models import Centre
 from app.documents.models import Document
-from app.finance.dates import financial_year_end_on, last_year_end_on
 from app.finance.models import FinanceRecord
+from app.kit.calendar import financial_year_end_on, last_year_end_on
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"

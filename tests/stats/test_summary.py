@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from app.centres.models import Centre
 from app.complaints.models import Complaint
 from app.people.models import Person
-from app.retention import engine
+from app.retention import sweep as retention_sweep
 from app.retention.models import Disposal
 from app.subject_requests.models import SubjectRequest
 from tests.cases.factories import (
@@ -114,8 +114,8 @@ def counts(group: dict[str, Any]) -> dict[str, int | None]:
 
 
 def sweep(app: FastAPI, today: date) -> None:
-    options = engine.SweepOptions(today=today)
-    assert engine.run(app.state.engine, app.state.sessionmaker, options) is not None
+    options = retention_sweep.SweepOptions(today=today)
+    assert retention_sweep.run(app.state.engine, app.state.sessionmaker, options) is not None
 
 
 EXPECTED_REFERRALS = {

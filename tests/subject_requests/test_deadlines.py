@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from app.subject_requests.deadlines import clock_start, due_on, is_working_day
+from app.subject_requests.deadlines import clock_start, due_on
 
 
 @pytest.mark.parametrize(
@@ -43,11 +43,3 @@ def test_an_extension_gives_three_months_by_the_same_rule() -> None:
     assert due_on(date(2025, 11, 30), extended=True) == date(
         2026, 3, 2
     )  # 28 Feb 2026 is a Saturday
-
-
-def test_working_days() -> None:
-    assert is_working_day(date(2026, 12, 24))
-    assert not is_working_day(date(2026, 12, 25))
-    assert not is_working_day(date(2026, 12, 28))  # Boxing Day substitute
-    assert not is_working_day(date(2026, 8, 31))  # summer bank holiday
-    assert not is_working_day(date(2026, 11, 28))  # a Saturday

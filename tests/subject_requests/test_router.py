@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.people.models import Person
 from app.referrals.models import Referral
-from app.retention import engine
+from app.retention import sweep as retention_sweep
 from app.time import today_in_london
 from tests.cases.factories import family, make_person
 from tests.factories import World
@@ -268,12 +268,12 @@ def test_an_open_access_request_freezes_its_subjects_records(
     old = family(db, world.centre_a, status="closed", closed_on=date(2020, 1, 1))
     request = file(client, world, old.resident, identity_verified_on="2026-01-01")
     referral_id = old.referral.id
-    options = engine.SweepOptions(today=today_in_london())
-    engine.run(app.state.engine, app.state.sessionmaker, options)
+    options = retention_sweep.SweepOptions(today=today_in_london())
+    retention_sweep.run(app.state.engine, app.state.sessionmaker, options)
     db.expire_all()
     assert db.get(Referral, referral_id) is not None
     act(client, world, request, "complete")
-    engine.run(app.state.engine, app.state.sessionmaker, options)
+    retention_sweep.run(app.state.engine, app.state.sessionmaker, options)
     db.expire_all()
     assert db.get(Referral, referral_id) is None
 

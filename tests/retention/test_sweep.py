@@ -1,4 +1,4 @@
-"""The retention engine: due dates per rule, holds, people, batches, crash safety, one runner."""
+"""The retention sweep: due dates per rule, holds, people, batches, crash safety, one runner."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from fastapi import FastAPI
 from sqlalchemy import func, inspect, select, text
 from sqlalchemy.orm import Session
 
+from app.db import Base
 from app.referrals.models import PreVisit, Referral, ReferralParty
-from app.retention import engine
+from app.retention import sweep as retention_sweep
 from app.retention.models import Disposal, LegalHold, Sweep
 from app.staff.models import DBSCheck, HRFileEntry
 from tests.cases.factories import add_party, family, make_person, make_referral
@@ -25,8 +26,10 @@ from tests.staff.factories import (
 
 
 def sweep(app: FastAPI, today: date, **options: object) -> Sweep:
-    sweep_id = engine.run(
-        app.state.engine, app.state.sessionmaker, engine.SweepOptions(today=today, **options)
+    sweep_id = retention_sweep.run(
+        app.state.engine,
+        app.state.sessionmaker,
+        retention_sweep.SweepOptions(today=today, **options),
     )
     assert sweep_id is not None
     with app.state.sessionmaker() as session:
@@ -192,7 +195,7 @@ def test_held_records_and_held_people_survive_until_released(
     sweep(app, date(2026, 1, 1))
     assert exists(db, held_referral) and exists(db, other)
 
-    hold.released_at = person_hold.released_at = engine.utcnow()
+    hold.released_at = person_hold.released_at = retention_sweep.utcnow()
     db.commit()
     sweep(app, date(2026, 1, 1))
     assert not exists(db, held_referral) and not exists(db, other)
@@ -227,7 +230,7 @@ def test_nothing_of_the_disposed_remains_anywhere(app: FastAPI, db: Session, wor
     names = ["Rita Resident", "Nick Nonresident", old.resident.email, old.non_resident.email]
     sweep(app, date(2026, 1, 1))
     db.expire_all()
-    for table in engine.Base.metadata.sorted_tables:
+    for table in Base.metadata.sorted_tables:
         for column in table.columns:
             if column.type.python_type not in (str, bytes, dict):
                 continue
@@ -254,10 +257,10 @@ def test_a_crash_in_the_third_batch_keeps_two_batches_and_the_rerun_finishes(
             raise RuntimeError("injected")
 
     with pytest.raises(RuntimeError):
-        engine.run(
+        retention_sweep.run(
             app.state.engine,
             app.state.sessionmaker,
-            engine.SweepOptions(today=date(2026, 1, 1), batch_size=2, on_batch=fail_third),
+            retention_sweep.SweepOptions(today=date(2026, 1, 1), batch_size=2, on_batch=fail_third),
         )
     db.expire_all()
     failed = db.scalars(select(Sweep).order_by(Sweep.started_at.desc())).first()
@@ -288,7 +291,7 @@ def test_a_second_runner_is_skipped_while_one_holds_the_lock(
     app: FastAPI, db: Session, world: World, backend: str
 ) -> None:
     holder = "someone-else"
-    with engine.sweep_lock(app.state.engine, app.state.sessionmaker, holder) as acquired:
+    with retention_sweep.sweep_lock(app.state.engine, app.state.sessionmaker, holder) as acquired:
         assert acquired
         skipped = sweep(app, date(2026, 1, 1))
     assert skipped.status == "skipped" and skipped.finished_at is not None
@@ -303,7 +306,7 @@ def test_preview_lists_what_is_due_without_changing_anything(
     db.commit()
     due = {
         d.rule_key: d
-        for d in engine.preview(db, date(2026, 1, 1), frozenset({world.centre_a.id}), 10)
+        for d in retention_sweep.preview(db, date(2026, 1, 1), frozenset({world.centre_a.id}), 10)
     }
     assert [r.record_id for r in due["referral_no_court"].records] == [referral.id]
     assert due["referral_no_court"].records[0].due_on == date(2021, 1, 1)

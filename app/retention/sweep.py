@@ -1,4 +1,4 @@
-"""The retention engine: what is due, and the sweep that disposes of it.
+"""The retention sweep: what is due, and the batched run that disposes of it.
 
 A sweep works in batches, each in its own transaction: it logs the batch's records in the
 disposal log, deletes them and their attachments with set-based statements, deletes the people
@@ -37,11 +37,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.models import delete_expired_replays
 from app.auth.models import delete_expired_revocations
-from app.db import Base, utcnow
-from app.people.models import Person
-from app.retention.dates import add_months, due_cutoff
+from app.db import utcnow
+from app.kit.calendar import add_months, due_cutoff
+from app.people.models import Person, person_references
 from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep, SweepLock
-from app.retention.sources import NO_SYNC, SOURCES, Source, in_ids, trigger_for
+from app.retention.sources import NO_SYNC, SOURCES, RetentionSource, in_ids, trigger_for
+from app.security.scoping import within_centres
 from app.subject_requests.models import frozen_subjects
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def frozen_people() -> Any:
     return _active_person_holds().union(frozen_subjects())
 
 
-def not_held(source: Source) -> ColumnElement[bool]:
+def not_held(source: RetentionSource) -> ColumnElement[bool]:
     """The record has no active hold of its own and no linked person is held or frozen."""
     model = source.model
     own_hold = exists().where(
@@ -103,7 +104,10 @@ def load_rules(session: Session) -> dict[str, RetentionRule]:
 
 
 def due_statement(
-    source: Source, rule: RetentionRule, today: date, centre_ids: frozenset[uuid.UUID] | None
+    source: RetentionSource,
+    rule: RetentionRule,
+    today: date,
+    centre_ids: frozenset[uuid.UUID] | None,
 ) -> Any:
     """Records of `source` that `rule` makes due by `today`, not held, oldest first."""
     if rule.action != "dispose" or not rule.period_months:
@@ -122,12 +126,10 @@ def due_statement(
         trigger <= due_cutoff(today, rule.period_months),
         not_held(source),
     )
-    if centre_ids is not None:
-        stmt = stmt.where(model.centre_id.in_(centre_ids))
-    return stmt.order_by(trigger, model.id)
+    return within_centres(stmt, model.centre_id, centre_ids).order_by(trigger, model.id)
 
 
-def _due_records(rows: Any, source: Source, rule: RetentionRule) -> list[DueRecord]:
+def _due_records(rows: Any, source: RetentionSource, rule: RetentionRule) -> list[DueRecord]:
     records = []
     for row in rows:
         mapping = row._mapping
@@ -186,17 +188,6 @@ def preview(
 # --- people no record needs any more ------------------------------------------------------
 
 
-def _person_references() -> list[Any]:
-    """Every column of every table that refers to a person (found from the foreign keys)."""
-    person_id = Person.__table__.c.id
-    columns = []
-    for table in Base.metadata.sorted_tables:
-        for column in table.columns:
-            if any(fk.column is person_id for fk in column.foreign_keys):
-                columns.append(column)
-    return columns
-
-
 def delete_unneeded_people(
     session: Session, candidates: list[uuid.UUID]
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
@@ -208,7 +199,7 @@ def delete_unneeded_people(
         in_ids(session, Person.id, candidates),
         Person.id.not_in(frozen_people()),
     ]
-    for column in _person_references():
+    for column in person_references():
         conditions.append(~exists().where(column == Person.id))
     # One statement (RETURNING: PostgreSQL, SQLite 3.35+) instead of a SELECT of the doomed and
     # a DELETE that probed the same indexes again (bench/README.md).
@@ -447,7 +438,7 @@ def _no_jit(session: Session, engine: Engine) -> None:
 
 
 def _dispose_batch(
-    session: Session, source: Source, records: list[DueRecord], sweep_id: uuid.UUID
+    session: Session, source: RetentionSource, records: list[DueRecord], sweep_id: uuid.UUID
 ) -> None:
     ids = [r.record_id for r in records]
     # Every linked person in one query (a UNION of the links), not one query per link.

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from app.finance.dates import (
+from app.kit.calendar import (
     AccountingPeriod,
     accounting_periods,
     financial_year_end_on,
