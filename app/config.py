@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
 import secrets
@@ -15,6 +16,10 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 log = logging.getLogger(__name__)
+
+
+# RFC 7518 §3.2: an HMAC key at least as long as the hash output; never shorter than 256 bits.
+MIN_SECRET_BYTES = 32
 
 
 class Env(StrEnum):
@@ -45,7 +50,7 @@ class Settings(BaseSettings):
     port: int = 8000
 
     jwt_secret: str = ""
-    jwt_algorithm: str = "HS256"
+    jwt_algorithm: Literal["HS256", "HS384", "HS512", "RS256", "RS384", "RS512"] = "HS256"
     jwt_private_key_file: Path | None = None
     jwt_public_key_file: Path | None = None
     jwt_audience: str = "ccr-api"
@@ -80,8 +85,15 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = 11 * 1024 * 1024
     max_upload_bytes: int = 10 * 1024 * 1024
-    login_max_failures: int = 5
-    login_lock_minutes: int = 15
+    # Failed logins for one account from one address before that pair is locked out; each
+    # further failure after a lock doubles the next lock (at most `login_max_lock_minutes`).
+    login_max_failures: int = Field(default=5, ge=1, le=1000)
+    login_lock_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    login_max_lock_minutes: int = Field(default=24 * 60, ge=1, le=7 * 24 * 60)
+    # Failed logins from one address, whatever the accounts, before the address is locked out.
+    login_max_failures_per_address: int = Field(default=20, ge=1, le=100_000)
+    # Reverse proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated).
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     inspector_grant_max_days: int = 14
     # A formal written complaint is followed up within this many working days of receipt.
     complaint_follow_up_working_days: int = Field(default=20, ge=1, le=260)
@@ -89,9 +101,23 @@ class Settings(BaseSettings):
     # At least 3: with 2, a hidden cell is always 1 (DESIGN §11).
     stats_suppression_threshold: int = Field(default=5, ge=3, le=1000)
 
-    _split = field_validator("encryption_keys", "cors_origins", "audit_hmac_keys", mode="before")(
-        _split_list
-    )
+    _split = field_validator(
+        "encryption_keys", "cors_origins", "trusted_proxies", "audit_hmac_keys", mode="before"
+    )(_split_list)
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"CCR_TRUSTED_PROXIES: {item!r} is not an address") from exc
+        return value
+
+    @property
+    def uses_shared_secret(self) -> bool:
+        return self.jwt_algorithm.startswith("HS")
 
     @property
     def is_sqlite(self) -> bool:
@@ -111,8 +137,15 @@ class Settings(BaseSettings):
             raise ConfigError("CCR_BOOTSTRAP_PASSWORD must have at least 12 characters")
         if self.env == Env.prod:
             missing = []
-            if self.jwt_algorithm == "HS256" and not self.jwt_secret:
+            if self.uses_shared_secret and not self.jwt_secret:
                 missing.append("CCR_JWT_SECRET")
+            if not self.uses_shared_secret:
+                for name, path in (
+                    ("CCR_JWT_PRIVATE_KEY_FILE", self.jwt_private_key_file),
+                    ("CCR_JWT_PUBLIC_KEY_FILE", self.jwt_public_key_file),
+                ):
+                    if path is None or not path.is_file():
+                        missing.append(name)
             if not self.encryption_keys:
                 missing.append("CCR_ENCRYPTION_KEYS")
             if not self.audit_hmac_keys:
@@ -124,11 +157,18 @@ class Settings(BaseSettings):
                     "CCR_ENV=prod needs " + ", ".join(missing) + " to be set; refusing to start"
                 )
             self._check_audit_keys()
+            if self.uses_shared_secret and len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
+                raise ConfigError(
+                    f"CCR_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes for "
+                    f"{self.jwt_algorithm} in production; refusing to start"
+                )
             if self.is_sqlite:
                 log.warning("CCR_ENV=prod is running on SQLite; use PostgreSQL in production")
             return self
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'ccr.db'}"
+        if self.uses_shared_secret and 0 < len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
+            log.warning("CCR_JWT_SECRET is under %d bytes; prod refuses it", MIN_SECRET_BYTES)
         if not self.jwt_secret:
             self.jwt_secret = self._dev_secret("jwt-secret", lambda: secrets.token_urlsafe(48))
         if not self.encryption_keys:

@@ -227,9 +227,9 @@ def install_handlers(app: FastAPI) -> None:
             exc.status_code, slug, title, detail, headers=headers or None, instance=request.url.path
         )
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return problem_response(
-            500, "internal-error", "Internal error", "An unexpected error occurred"
-        )
+
+def internal_error_response(path: str | None) -> JSONResponse:
+    """The answer to an exception no handler took (see `UnexpectedErrorMiddleware`)."""
+    return problem_response(
+        500, "internal-error", "Internal error", "An unexpected error occurred", instance=path
+    )

@@ -16,6 +16,7 @@ from app.api.location import LocationMiddleware
 from app.api.middleware import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
+    UnexpectedErrorMiddleware,
     install_request_id_on_log_records,
 )
 from app.attendance.router import router as sessions_router
@@ -212,6 +213,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         )
     app.add_middleware(LocationMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    # The last added is the outermost: errors become problems inside the request context.
+    app.add_middleware(UnexpectedErrorMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(ops_metrics.MetricsMiddleware, metrics=app.state.metrics)
     return app

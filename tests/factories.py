@@ -56,7 +56,9 @@ class World:
         return world
 
     def token_for(self, user: UserAccount) -> str:
-        return tokens.issue(self.settings, user.id, "access")[0]
+        """A token of the user's current generation (read afresh: a change may have moved it)."""
+        self.session.refresh(user)
+        return tokens.issue(self.settings, user.id, "access", generation=user.token_generation)[0]
 
     def inspector_token(self, grant: InspectorGrant) -> str:
         return tokens.issue(self.settings, grant.id, "inspector", expires_at=grant.expires_at)[0]

@@ -1,9 +1,20 @@
-"""`Idempotency-Key` on POST: a retried request gets the first response again."""
+"""`Idempotency-Key` on POST: a retried request gets the first response again.
+
+A replay is bound to the principal, method, path and body of the first request, and answered
+only after every dependency of the route has passed again (authentication, the route's
+permission): the dependency below only finds the stored response; `AuditedRoute` wraps the
+endpoint so that the replay is sent in its place (§6). A replay is audited as one.
+"""
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import hashlib
+import inspect
 import json
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -14,7 +25,7 @@ from starlette.datastructures import UploadFile
 
 from app.api.models import REPLAY_WINDOW, IdempotencyRecord
 from app.db import get_session, utcnow
-from app.errors import Unprocessable
+from app.errors import AppError, NotFound, Unprocessable
 from app.security.dependencies import current_principal
 from app.security.principals import Principal
 
@@ -28,6 +39,62 @@ class IdempotentReplay(Exception):  # noqa: N818 - control flow, not an error
 
 class IdempotencyKeyReused(Unprocessable):
     slug, title = "idempotency-key-reused", "Idempotency-Key reused"
+
+
+@dataclass(frozen=True)
+class Replay:
+    principal: Principal
+    response: Response | None = None
+    centre_id: uuid.UUID | None = None
+    # The key was used with another request: refused, but only once the checks have passed.
+    refusal: AppError | None = None
+
+
+# Set by the dependency, read by the wrapped endpoint; AuditedRoute resets it per request.
+pending_replay: contextvars.ContextVar[Replay | None] = contextvars.ContextVar(
+    "pending_replay", default=None
+)
+
+
+def _centre_of(body: bytes) -> uuid.UUID | None:
+    try:
+        value = json.loads(body)
+        return uuid.UUID(str(value["centre_id"])) if isinstance(value, dict) else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _check_replay() -> None:
+    replay = pending_replay.get()
+    if replay is None:
+        return
+    if replay.refusal is not None:
+        raise replay.refusal
+    assert replay.response is not None
+    if replay.centre_id is not None and not replay.principal.can_see_centre(replay.centre_id):
+        # The caller lost the record's centre since: like any record of another centre.
+        raise NotFound("The first response is about a record you cannot see")
+    raise IdempotentReplay(replay.response)
+
+
+def replaying(endpoint: Callable[..., object]) -> Callable[..., object]:
+    """The endpoint, or the stored first response when the request is a replay. Called after
+    every dependency of the route has been solved, so the checks have all passed again."""
+    if inspect.iscoroutinefunction(endpoint):
+
+        @functools.wraps(endpoint)
+        async def wrapped_async(*args: object, **kwargs: object) -> object:
+            _check_replay()
+            return await endpoint(*args, **kwargs)
+
+        return wrapped_async
+
+    @functools.wraps(endpoint)
+    def wrapped(*args: object, **kwargs: object) -> object:
+        _check_replay()
+        return endpoint(*args, **kwargs)
+
+    return wrapped
 
 
 @dataclass(frozen=True)
@@ -69,22 +136,20 @@ async def idempotency_key(
         request.url.path,
         body_sha256,
     ):
-        raise IdempotencyKeyReused(
+        refusal = IdempotencyKeyReused(
             "This Idempotency-Key was used with another request",
             errors=[
                 {"loc": ["header", "Idempotency-Key"], "msg": "key reused", "type": "conflict"}
             ],
         )
+        pending_replay.set(Replay(principal, refusal=refusal))
+        return
     headers = json.loads(stored.headers)
     headers["Idempotent-Replayed"] = "true"
-    raise IdempotentReplay(
-        Response(
-            stored.body,
-            status_code=stored.status_code,
-            headers=headers,
-            media_type=stored.media_type,
-        )
+    response = Response(
+        stored.body, status_code=stored.status_code, headers=headers, media_type=stored.media_type
     )
+    pending_replay.set(Replay(principal, response, _centre_of(stored.body)))
 
 
 Idempotent = Depends(idempotency_key)

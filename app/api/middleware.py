@@ -1,4 +1,4 @@
-"""ASGI middleware: request ids, security headers, body size limit."""
+"""ASGI middleware: request ids, security headers, unexpected errors, body size limit."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
+from app.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE, internal_error_response
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -101,6 +101,35 @@ class RequestContextMiddleware:
         finally:
             _log_access(scope, status_holder.get("status"), time.perf_counter() - started)
             request_id_var.reset(token)
+
+
+class UnexpectedErrorMiddleware:
+    """Turns an exception no handler took into a 500 problem, *inside* `RequestContextMiddleware`,
+    so that even this answer carries the request id, the security headers and `no-store`
+    (Starlette's own last-resort handler sits outside every middleware)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:  # Too late for another answer: the client sees the connection end.
+                raise
+            await internal_error_response(scope.get("path"))(scope, receive, send)
 
 
 def route_template(scope: Scope) -> str:

@@ -40,6 +40,7 @@ from app.security.principals import Principal
 
 log = logging.getLogger(__name__)
 MAX_AUDITED_IDS = 200
+MAX_AUDITED_ID_LENGTH = 64
 
 
 class CommitThenRaise(Exception):  # noqa: N818 - control flow carrying the error to answer
@@ -130,7 +131,7 @@ def _entry(
     body: Any,
     target: AuditTarget | None,
 ) -> AuditEntry:
-    path_params = {k: str(v) for k, v in request.path_params.items()}
+    path_params = {k: _storable(str(v)) for k, v in request.path_params.items()}
     resource_id = next(reversed(path_params.values()), None) if path_params else None
     centre_id: Any = None
     details: dict[str, Any] = {}
@@ -166,6 +167,12 @@ def _entry(
         request_id=getattr(request.state, "request_id", None),
         details=details or None,
     )
+
+
+def _storable(value: str) -> str:
+    """A path value as the audit row can hold it on every database: PostgreSQL text refuses NUL
+    (`%00` in a path) and the column holds 64 characters, so an odd id is still audited."""
+    return value.replace("\x00", "\ufffd")[:MAX_AUDITED_ID_LENGTH]
 
 
 def _uuid_or_none(value: Any) -> uuid.UUID | None:
@@ -269,15 +276,31 @@ def _refuse_unknown_query(request: Request, allowed: set[str]) -> None:
         )
 
 
+def _takes_idempotency_key(dependant: Any) -> bool:
+    return any(
+        sub.call is idempotency.idempotency_key or _takes_idempotency_key(sub)
+        for sub in dependant.dependencies
+    )
+
+
 class AuditedRoute(APIRoute):
     # The audit row's resource type: what the router declares (`make_router`).
     resource_type: str | None = None
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        replays = any(
+            getattr(d, "dependency", None) is idempotency.idempotency_key
+            for d in kwargs.get("dependencies") or []
+        )
+        if replays:
+            # The replay is answered in the endpoint's place, after every dependency passed.
+            endpoint = idempotency.replaying(endpoint)
         # Any audited route may be refused while the service is overloaded (app/api/gate.py).
         responses = dict(kwargs.pop("responses", None) or {})
         responses.setdefault(503, problem(503, OVERLOADED_DESCRIPTION))
         super().__init__(path, _capturing(endpoint), responses=responses, **kwargs)
+        if _takes_idempotency_key(self.dependant) and not replays:
+            raise TypeError(f"{self.name}: declare Idempotent in the route's `dependencies`")
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         inner = super().get_route_handler()
@@ -301,11 +324,14 @@ class AuditedRoute(APIRoute):
             target = begin_request()
             returned: dict[str, Any] = {}
             _returned.set(returned)
+            replay_token = idempotency.pending_replay.set(None)
             try:
                 try:
                     response = await inner(request)
                 except idempotency.IdempotentReplay as replay:
                     response = replay.response
+                    audit_details = getattr(request.state, "audit_details", None) or {}
+                    request.state.audit_details = {**audit_details, "idempotent_replay": True}
                 except CommitThenRaise as failure:
                     await run_in_threadpool(_commit_then_raise, request, route, session, failure)
                     raise failure.error from None
@@ -319,6 +345,7 @@ class AuditedRoute(APIRoute):
                 )
                 return response
             finally:
+                idempotency.pending_replay.reset(replay_token)
                 await run_in_threadpool(session.close)
 
         return handler

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Form, Request
+from fastapi import Form, Request, Response
 
 from app.api.responses import problems
 from app.api.routing import CommitThenRaise, make_router
@@ -10,6 +10,7 @@ from app.api.schemas import NO_NUL
 from app.auth import service
 from app.auth.schemas import Me, TokenResponse
 from app.errors import AppError, TooManyRequests, Unprocessable
+from app.security.addresses import client_address
 from app.security.dependencies import CurrentPrincipal, DbSession
 
 router = make_router("auth", prefix="/auth")
@@ -50,7 +51,11 @@ def auth_token(
         grant_type=grant_type,
         identifier=identifier,
         secret=secret,
-        address=request.client.host if request.client else "unknown",
+        address=client_address(
+            request.client.host if request.client else None,
+            request.headers,
+            request.app.state.settings.trusted_proxies,
+        ),
         request_id=getattr(request.state, "request_id", None),
     )
     # A failed login still commits its throttle and audit rows.
@@ -65,6 +70,18 @@ def auth_token(
         raise CommitThenRaise(InvalidCredentials())
     assert result.token is not None
     return TokenResponse(access_token=result.token, expires_in=result.expires_in)
+
+
+@router.post(
+    "/logout",
+    status_code=204,
+    response_class=Response,
+    responses=problems(401),
+    summary="End the token of this request at once (other tokens of the holder stay valid)",
+)
+def auth_logout(request: Request, session: DbSession, principal: CurrentPrincipal) -> Response:
+    service.logout(session, request.state.token_claims)
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=Me, responses=problems(401))

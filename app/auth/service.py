@@ -4,41 +4,55 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import case, delete, exists, literal, null, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from app.audit import service as audit_service
-from app.auth.models import LoginThrottle
+from app.auth.models import LoginThrottle, RevokedToken
 from app.config import Settings
 from app.db import utcnow
 from app.inspector_grants.models import InspectorGrant
 from app.retention import rules
 from app.security import tokens
 from app.security.passwords import verify_secret
-from app.security.permissions import ROLE_PERMISSIONS, Perm, Role
+from app.security.permissions import INSPECTOR_DOCUMENT_PERMISSIONS, ROLE_PERMISSIONS, Perm, Role
 from app.security.principals import Principal, PrincipalKind
 from app.service_clients.models import ServiceClient
 from app.users.models import UserAccount, user_centre
 
 
+def _revoked(claims: tokens.TokenClaims) -> Any:
+    """Whether the token was ended by a logout: asked in the same query as its holder."""
+    return exists().where(RevokedToken.jti == claims.token_id).label("revoked")
+
+
 def principal_for(session: Session, claims: tokens.TokenClaims) -> Principal | None:
-    """The principal a valid token stands for, or None if its holder has lost access since."""
-    # One query per request: the holder, their centres, and the retention rules' version.
+    """The principal a valid token stands for, or None if its holder has lost access since:
+    deactivated, revoked, changed after the token was issued (its generation moved on), or the
+    token itself logged out. One query per request: the holder, their centres, whether the token
+    was logged out, and the retention rules' version."""
     if claims.token_type == "access":
         rows = session.execute(
             select(
                 UserAccount.role,
                 UserAccount.is_active,
+                UserAccount.token_generation,
                 user_centre.c.centre_id,
                 rules.version_column(),
+                _revoked(claims),
             )
             .outerjoin(user_centre, user_centre.c.user_id == UserAccount.id)
             .where(UserAccount.id == claims.subject)
         ).all()
-        if not rows or not rows[0].is_active:
+        if not rows or rows[0].revoked:
+            return None
+        if not rows[0].is_active or rows[0].token_generation != claims.generation:
             return None
         rules.note_version(session, rows[0].retention_rules_version)
         role = Role(rows[0].role)
@@ -47,10 +61,14 @@ def principal_for(session: Session, claims: tokens.TokenClaims) -> Principal | N
         return Principal(claims.subject, PrincipalKind.user, role, ROLE_PERMISSIONS[role], centres)
     if claims.token_type == "service":
         found = session.execute(
-            select(ServiceClient, rules.version_column()).where(ServiceClient.id == claims.subject)
+            select(ServiceClient, rules.version_column(), _revoked(claims)).where(
+                ServiceClient.id == claims.subject
+            )
         ).first()
-        client = found[0] if found else None
-        if client is None or not client.is_active:
+        if found is None or found.revoked:
+            return None
+        client = found[0]
+        if not client.is_active or client.token_generation != claims.generation:
             return None
         rules.note_version(session, found[1])  # type: ignore[index]
         permissions = frozenset(Perm(p) for p in client.permissions if p in Perm._value2member_map_)
@@ -58,17 +76,30 @@ def principal_for(session: Session, claims: tokens.TokenClaims) -> Principal | N
             client.id, PrincipalKind.service_client, Role.naccc_staff, permissions, None
         )
     if claims.token_type == "inspector":
-        grant = session.get(InspectorGrant, claims.subject)
-        if grant is None or not grant.is_valid(utcnow()):
+        row = session.execute(
+            select(InspectorGrant, _revoked(claims)).where(InspectorGrant.id == claims.subject)
+        ).first()
+        if row is None or row.revoked or not row.InspectorGrant.is_valid(utcnow()):
             return None
+        grant = row.InspectorGrant
+        permissions = ROLE_PERMISSIONS[Role.inspector]
+        if grant.includes_documents:
+            permissions |= INSPECTOR_DOCUMENT_PERMISSIONS
         return Principal(
             grant.id,
             PrincipalKind.inspector,
             Role.inspector,
-            ROLE_PERMISSIONS[Role.inspector],
+            permissions,
             frozenset({grant.centre_id}),
         )
     return None
+
+
+def logout(session: Session, claims: tokens.TokenClaims) -> None:
+    """End this one token at once; the holder's other tokens stay valid."""
+    if session.get(RevokedToken, claims.token_id) is None:
+        session.add(RevokedToken(jti=claims.token_id, expires_at=claims.expires_at))
+        session.flush()
 
 
 class LoginOutcome(StrEnum):
@@ -85,8 +116,11 @@ class LoginResult:
     retry_after: int = 0
 
 
-def _digest(kind: str, value: str) -> str:
-    return f"{kind}:" + hashlib.sha256(value.encode()).hexdigest()
+ADDRESS, PAIR = "address", "pair"
+
+
+def _digest(kind: str, *values: str) -> str:
+    return f"{kind}:" + hashlib.sha256("\x00".join(values).encode()).hexdigest()
 
 
 def _locked_for(session: Session, keys: list[str]) -> int:
@@ -100,27 +134,71 @@ def _locked_for(session: Session, keys: list[str]) -> int:
     return max(remaining, default=0)
 
 
+def _lock_levels(settings: Settings, now: datetime) -> list[tuple[int, datetime]]:
+    """(failures over the limit, locked until): the first lock, then each further failure
+    doubles it, up to the longest lock."""
+    levels, extra = [], 0
+    while True:
+        minutes = min(settings.login_lock_minutes * 2**extra, settings.login_max_lock_minutes)
+        levels.append((extra, now + timedelta(minutes=minutes)))
+        if minutes >= settings.login_max_lock_minutes:
+            return levels
+        extra += 1
+
+
 def _record_failure(session: Session, settings: Settings, keys: list[str]) -> None:
+    """Count a failure for every key in ONE statement (an upsert), so concurrent failures all
+    count on PostgreSQL and SQLite alike and never collide on the row's creation."""
     now = utcnow()
-    window = timedelta(minutes=settings.login_lock_minutes)
-    for key in keys:
-        row = session.get(LoginThrottle, key)
-        if row is None:
-            row = LoginThrottle(key=key, failures=0, window_started_at=now)
-            session.add(row)
-        elif row.window_started_at < now - window:
-            row.failures, row.window_started_at, row.locked_until = 0, now, None
-        row.failures += 1
-        if row.failures >= settings.login_max_failures:
-            row.locked_until = now + window
-    session.flush()
+    # Counts restart once their window is older than the longest lock.
+    restart_before = now - timedelta(minutes=settings.login_max_lock_minutes)
+    levels = _lock_levels(settings, now)
+    table = LoginThrottle.__table__
+    stamp = LoginThrottle.locked_until.type
+
+    def limit_of(key: str) -> int:
+        if key.startswith(ADDRESS + ":"):
+            return settings.login_max_failures_per_address
+        return settings.login_max_failures
+
+    limit = case(
+        (table.c.key.like(ADDRESS + ":%"), settings.login_max_failures_per_address),
+        else_=settings.login_max_failures,
+    )
+    restarts = table.c.window_started_at < restart_before
+    failures = case((restarts, 1), else_=table.c.failures + 1)
+    locked_until = case(
+        *[(failures >= limit + extra, literal(until, stamp)) for extra, until in reversed(levels)],
+        else_=case((restarts, null()), else_=table.c.locked_until),
+    )
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table).values(
+        [
+            {
+                "key": key,
+                "failures": 1,
+                "window_started_at": now,
+                "locked_until": levels[0][1] if limit_of(key) <= 1 else None,
+            }
+            for key in keys
+        ]
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "failures": failures,
+                "window_started_at": case(
+                    (restarts, literal(now, stamp)), else_=table.c.window_started_at
+                ),
+                "locked_until": locked_until,
+            },
+        )
+    )
 
 
 def _clear(session: Session, key: str) -> None:
-    row = session.get(LoginThrottle, key)
-    if row is not None:
-        session.delete(row)
-        session.flush()
+    session.execute(delete(LoginThrottle).where(LoginThrottle.key == key))
 
 
 def _audit_login(
@@ -159,12 +237,16 @@ def login(
     address: str,
     request_id: str | None,
 ) -> LoginResult:
-    """Check credentials under the per-account and per-address throttle; audit the attempt."""
+    """Check credentials under the throttle; audit every attempt.
+
+    Failures are counted per account *and address* (a stranger's failures lock only the
+    stranger out of that account, never its owner elsewhere) and per address (one address
+    guessing at many accounts). The address is the client's, from trusted proxies only."""
     is_client = grant_type == "client_credentials"
     actor_type = "service_client" if is_client else "user"
     identifier = identifier.strip() if is_client else identifier.strip().lower()
-    account_key = _digest("client" if is_client else "account", identifier)
-    keys = [account_key, _digest("address", address)]
+    pair_key = _digest(PAIR, "client" if is_client else "account", identifier, address)
+    keys = [pair_key, _digest(ADDRESS, address)]
 
     retry_after = _locked_for(session, keys)
     if retry_after:
@@ -199,8 +281,13 @@ def login(
         )
         return LoginResult(LoginOutcome.bad_credentials)
 
-    _clear(session, account_key)
-    token, expires_at = tokens.issue(settings, subject.id, "service" if is_client else "access")
+    _clear(session, pair_key)
+    token, expires_at = tokens.issue(
+        settings,
+        subject.id,
+        "service" if is_client else "access",
+        generation=subject.token_generation,
+    )
     _audit_login(
         session,
         "login_succeeded",

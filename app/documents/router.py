@@ -23,19 +23,21 @@ from app.documents.models import DocumentKind
 from app.documents.schemas import DocumentRead
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
-from app.security.principals import Principal
+from app.security.principals import Principal, PrincipalKind
 
 router = make_router("documents", prefix="/documents")
 Reader = Annotated[Principal, allow(Perm.records_read)]
+ContentReader = Annotated[Principal, allow(Perm.documents_read)]
 
 _UNSAFE_ASCII = re.compile(r"[^A-Za-z0-9._ ()-]")
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
-def content_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback name and the exact name as RFC 5987 `filename*`."""
+def content_disposition(filename: str, disposition: str = "attachment") -> str:
+    """`attachment` (or `inline`) with an ASCII fallback name and the exact name as RFC 5987
+    `filename*`."""
     fallback = _UNSAFE_ASCII.sub("_", filename).strip() or "document"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 @router.get("/{document_id}", response_model=DocumentRead, responses=problems(401, 403, 404))
@@ -52,14 +54,15 @@ def documents_get(
     response_class=Response,
     responses={
         200: {
-            "description": "The file's bytes, as an attachment",
+            "description": "The file's bytes: an attachment, or inline (`no-store`) for an "
+            "inspector whose grant includes `documents`; needs `documents:read`",
             "content": dict.fromkeys(service.ALLOWED_TYPES, _BINARY),
         },
         **problems(401, 403, 404),
     },
 )
 def documents_get_content(
-    session: DbSession, principal: Reader, document_id: uuid.UUID
+    session: DbSession, principal: ContentReader, document_id: uuid.UUID
 ) -> Response:
     document = service.get(session, principal, document_id, with_content=True)
     media_type = document.content_type
@@ -69,7 +72,11 @@ def documents_get_content(
         document.content,
         media_type=media_type,
         headers={
-            "Content-Disposition": content_disposition(document.filename),
+            # An inspection is not taken offsite (§2): shown inline, never offered as a download.
+            "Content-Disposition": content_disposition(
+                document.filename,
+                "inline" if principal.kind == PrincipalKind.inspector else "attachment",
+            ),
             "ETag": f'"{document.version}"',
         },
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, utcnow
@@ -24,6 +24,8 @@ class InspectorGrant(Base):
     created_by_id: Mapped[uuid.UUID] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
     revoked_by_id: Mapped[uuid.UUID | None] = mapped_column()
+    # Document contents (court orders, HR papers) are readable only under a grant that says so.
+    includes_documents: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def is_valid(self, now: datetime) -> bool:
         return self.revoked_at is None and self.expires_at > now

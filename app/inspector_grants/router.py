@@ -21,10 +21,14 @@ router = make_router("inspector-grants", prefix="/inspector-grants")
 Admin = Annotated[Principal, allow(Perm.grants_admin)]
 
 
+DERIVED = ("includes", "active")
+
+
 def _read(grant: InspectorGrant) -> GrantRead:
     return GrantRead.model_validate(
         {
-            **{c: getattr(grant, c) for c in GrantRead.model_fields if c != "active"},
+            **{c: getattr(grant, c) for c in GrantRead.model_fields if c not in DERIVED},
+            "includes": ["documents"] if grant.includes_documents else [],
             "active": grant.is_valid(utcnow()),
         }
     )

@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.schemas import Name, ShortText, StrictModel, Timestamp
+
+GrantInclude = Literal["documents"]
 
 
 class GrantCreate(StrictModel):
@@ -13,6 +16,10 @@ class GrantCreate(StrictModel):
     inspector_name: Name
     organisation: ShortText | None = None
     expires_at: Timestamp = Field(description="UTC, in the future and at most 14 days away")
+    includes: Annotated[list[GrantInclude], Field(max_length=1)] = Field(
+        default_factory=list,
+        description="`documents`: the inspector may also read document contents, inline",
+    )
 
 
 class GrantRead(BaseModel):
@@ -27,6 +34,7 @@ class GrantRead(BaseModel):
     created_by_id: uuid.UUID
     revoked_at: datetime | None
     revoked_by_id: uuid.UUID | None
+    includes: list[GrantInclude]
     active: bool
 
 

@@ -15,6 +15,8 @@ from app.errors import NotFound, Unprocessable
 from app.inspector_grants.models import InspectorGrant
 from app.inspector_grants.schemas import GrantCreate
 from app.security import tokens
+from app.security.grants import require_within
+from app.security.permissions import INSPECTOR_DOCUMENT_PERMISSIONS, ROLE_PERMISSIONS, Role
 from app.security.principals import Principal
 from app.security.scoping import named_in_body, scoped
 
@@ -22,6 +24,10 @@ from app.security.scoping import named_in_body, scoped
 def create(
     session: Session, settings: Settings, principal: Principal, data: GrantCreate
 ) -> tuple[InspectorGrant, str]:
+    granted = ROLE_PERMISSIONS[Role.inspector]
+    if "documents" in data.includes:
+        granted |= INSPECTOR_DOCUMENT_PERMISSIONS
+    require_within(principal, granted, [data.centre_id])
     now = utcnow()
     if data.expires_at <= now:
         raise Unprocessable("expires_at must be in the future")
@@ -34,6 +40,7 @@ def create(
         organisation=data.organisation,
         expires_at=data.expires_at,
         created_by_id=principal.id,
+        includes_documents="documents" in data.includes,
     )
     session.add(grant)
     session.flush()

@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.models import delete_expired_replays
+from app.auth.models import delete_expired_revocations
 from app.db import utcnow
 from app.kit.calendar import add_months, due_cutoff
 from app.people.models import Person, person_references
@@ -396,6 +397,7 @@ def execute(
         if not options.dry_run:
             with sessions() as session:
                 delete_expired_replays(session)
+                delete_expired_revocations(session)
                 session.commit()
         _finish(sessions, sweep_id, "completed", counts=counts, batches=batches)
 

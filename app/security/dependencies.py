@@ -51,6 +51,7 @@ def authenticate(
         claims = tokens.decode(request.app.state.settings, credentials.credentials)
     except tokens.InvalidTokenError as exc:
         raise Unauthorized("The token is invalid or expired") from exc
+    request.state.token_claims = claims
     resolve: PrincipalResolver = request.app.state.resolve_principal
     principal = resolve(session, claims)
     if principal is None:

@@ -21,6 +21,8 @@ class Perm(StrEnum):
     audit_read = "audit:read"
     records_read = "records:read"
     records_write = "records:write"
+    # The contents of documents (court orders, HR papers); metadata needs only records:read.
+    documents_read = "documents:read"
     staff_read = "staff:read"
     staff_write = "staff:write"
     finance_read = "finance:read"
@@ -49,6 +51,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.policy_read,
             Perm.records_read,
             Perm.records_write,
+            Perm.documents_read,
             Perm.staff_read,
             Perm.staff_write,
             Perm.finance_read,
@@ -65,10 +68,13 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         }
     ),
     # Inspections view family and HR files of one centre; nothing else, and nothing written.
+    # Document contents only under a grant that includes them (INSPECTOR_DOCUMENT_PERMISSIONS).
     Role.inspector: frozenset(
         {Perm.centres_read, Perm.policy_read, Perm.records_read, Perm.staff_read, Perm.stats_read}
     ),
 }
+
+INSPECTOR_DOCUMENT_PERMISSIONS = frozenset({Perm.documents_read})
 
 WRITE_PERMISSIONS = frozenset(p for p in Perm if not p.value.endswith(":read"))
 assert not (ROLE_PERMISSIONS[Role.inspector] & WRITE_PERMISSIONS)

@@ -15,3 +15,5 @@ class ServiceClient(TimestampedMixin, Base):
     secret_hash: Mapped[str] = mapped_column(String(255))
     permissions: Mapped[list[str]] = mapped_column(JSON)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Moves when permissions or activity change: tokens of an earlier generation are refused.
+    token_generation: Mapped[int] = mapped_column(default=0, server_default="0")

@@ -43,7 +43,7 @@ def service_clients_list(
 def service_clients_create(
     session: DbSession, principal: Admin, body: ServiceClientCreate, response: Response
 ) -> ServiceClientCreated:
-    client, secret = service.create(session, body)
+    client, secret = service.create(session, principal, body)
     set_etag(response, client)
     return ServiceClientCreated.model_validate(
         {**ServiceClientRead.model_validate(client).model_dump(), "client_secret": secret}
@@ -74,7 +74,7 @@ def service_clients_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> ServiceClientRead:
-    client = service.update(session, service_client_id, body, if_match)
+    client = service.update(session, principal, service_client_id, body, if_match)
     set_etag(response, client)
     return ServiceClientRead.model_validate(client)
 
@@ -83,5 +83,5 @@ def service_clients_update(
 def service_clients_delete(
     session: DbSession, principal: Admin, service_client_id: uuid.UUID
 ) -> Response:
-    service.delete(session, service_client_id)
+    service.delete(session, principal, service_client_id)
     return Response(status_code=204)

@@ -157,6 +157,11 @@ class Scope:
         )
 
 
+def _month(day: date) -> str:
+    # Not strftime("%Y"): it does not pad years before 1000, and "1-01" sorts after "2026-01".
+    return f"{day.year:04d}-{day.month:02d}"
+
+
 def _london_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=LONDON)
 

@@ -25,6 +25,9 @@ class UserAccount(TimestampedMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Moves on every change that must end the account's tokens (password, activity, role,
+    # centres): a token carries the generation it was issued in and is refused after it.
+    token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     centres: Mapped[list[Centre]] = relationship(secondary=user_centre, lazy="selectin")
 
     @property

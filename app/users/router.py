@@ -42,7 +42,7 @@ def users_list(
 def users_create(
     session: DbSession, principal: Writer, body: UserCreate, response: Response
 ) -> UserCreated:
-    user, one_time_password = service.create(session, body)
+    user, one_time_password = service.create(session, body, principal)
     set_etag(response, user)
     return UserCreated.model_validate(user).model_copy(
         update={"one_time_password": one_time_password}
@@ -69,6 +69,6 @@ def users_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> UserRead:
-    user = service.update(session, user_id, body, if_match, principal.id)
+    user = service.update(session, user_id, body, if_match, principal.id, principal)
     set_etag(response, user)
     return UserRead.model_validate(user)

@@ -12,8 +12,10 @@ from app.centres.models import Centre
 from app.db import utcnow
 from app.errors import Conflict, NotFound, Unprocessable
 from app.kit.rules import field_error
+from app.security.grants import EVERY_CENTRE, require_within
 from app.security.passwords import hash_secret, new_secret
-from app.security.permissions import Role
+from app.security.permissions import ROLE_PERMISSIONS, Role
+from app.security.principals import Principal
 from app.users.models import UserAccount
 from app.users.schemas import UserCreate, UserUpdate
 
@@ -36,9 +38,22 @@ def _centres(session: Session, centre_ids: list[uuid.UUID]) -> list[Centre]:
     return centres
 
 
-def create(session: Session, data: UserCreate) -> tuple[UserAccount, str | None]:
+def _require_grantable(grantor: Principal | None, role: str, centre_ids: list[uuid.UUID]) -> None:
+    """The role's permissions and centres must be the grantor's own (None: the `ccr` shell)."""
+    if grantor is not None:
+        require_within(
+            grantor,
+            ROLE_PERMISSIONS[Role(role)],
+            EVERY_CENTRE if role == Role.naccc_staff else centre_ids,
+        )
+
+
+def create(
+    session: Session, data: UserCreate, grantor: Principal | None = None
+) -> tuple[UserAccount, str | None]:
     """Create a user; returns the generated one-time password when none was given."""
     _check_centres(data.role, data.centre_ids)
+    _require_grantable(grantor, data.role, data.centre_ids)
     email = str(data.email).lower()
     if session.scalars(select(UserAccount.id).where(UserAccount.email == email)).first():
         raise Conflict("A user with this email exists already")
@@ -77,8 +92,12 @@ def update(
     data: UserUpdate,
     if_match: str | None,
     actor_id: uuid.UUID,
+    grantor: Principal | None = None,
 ) -> UserAccount:
     user = get(session, user_id)
+    # An account that holds more than the caller is not the caller's to change (its password
+    # would be a way in), and what it is given must be the caller's own.
+    _require_grantable(grantor, user.role, user.centre_ids)
     check_version(user, if_match)
     changes = data.model_dump(exclude_unset=True)
     for field in ("full_name", "role", "centre_ids", "is_active"):
@@ -87,12 +106,19 @@ def update(
     role = changes.get("role", user.role)
     centre_ids = changes.get("centre_ids", user.centre_ids)
     _check_centres(role, centre_ids)
+    _require_grantable(grantor, role, centre_ids)
     if user.id == actor_id and (changes.get("is_active") is False or role != user.role):
         raise Conflict("You cannot deactivate yourself or change your own role")
     if user.role == Role.naccc_staff and (
         role != Role.naccc_staff or changes.get("is_active") is False
     ):
         _keep_an_administrator(session, user)
+    ends_tokens = (
+        "password" in changes
+        or changes.get("is_active", user.is_active) != user.is_active
+        or role != user.role
+        or set(centre_ids) != set(user.centre_ids)
+    )
     if "centre_ids" in changes:
         user.centres = _centres(session, centre_ids)
     if "password" in changes:
@@ -100,6 +126,9 @@ def update(
     for field in ("full_name", "role", "is_active"):
         if field in changes:
             setattr(user, field, changes[field])
+    if ends_tokens:
+        # §6: every token issued before a change of password, activity, role or centres ends.
+        user.token_generation += 1
     # A change of centres alone must still move the row's version.
     user.updated_at = utcnow()
     session.flush()

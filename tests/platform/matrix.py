@@ -42,6 +42,7 @@ ROWS = [
     Row("GET", "/readyz", PUBLIC),
     Row("POST", "/api/v1/auth/token", PUBLIC, _login),
     Row("GET", "/api/v1/auth/me", centre_read()),
+    Row("POST", "/api/v1/auth/logout", centre_read(204)),
     Row("GET", "/api/v1/centres", centre_read()),
     Row(
         "POST",

@@ -239,12 +239,15 @@ def test_changing_centres_changes_what_the_user_sees(client: TestClient, world: 
 
     assert moved.status_code == 200, moved.text
     assert moved.headers["ETag"] == '"2"'
+    # A change of centres ends the tokens issued before it (§6); a new token sees the new ones.
+    assert_problem(client.get(f"{API}/centres", headers=bearer(token)), 401)
+    token = world.token_for(world.staff_a)
     assert visible_centres(client, token) == {b}
     assert_problem(client.get(f"{API}/centres/{a}", headers=bearer(token)), 404)
 
     both = patch(client, world, world.staff_a.id, {"centre_ids": [a, b]}, '"2"')
     assert both.status_code == 200, both.text
-    assert visible_centres(client, token) == {a, b}
+    assert visible_centres(client, world.token_for(world.staff_a)) == {a, b}
 
 
 def test_clearing_the_centres_of_centre_staff_is_422(client: TestClient, world: World) -> None:
