@@ -263,7 +263,9 @@ def cmd_backup(args: argparse.Namespace) -> None:
     settings = _settings()
     out = Path(args.output) if args.output else settings.data_dir / "backups" / _stamp()
     try:
-        manifest = backup.backup(settings.database_url, out, settings.encryption_keys)
+        manifest = backup.backup(
+            settings.database_url, out, settings.encryption_keys, settings.audit_hmac_keys
+        )
     except backup.BackupError as exc:
         print(f"ccr: {exc}", file=sys.stderr)
         raise SystemExit(1) from exc

@@ -44,6 +44,8 @@ class Manifest:
     schema_revision: str | None
     # sha256 of each key, first 16 hex digits: enough to match keys, useless to an attacker.
     encryption_key_fingerprints: list[str]
+    # The audit chain's HMAC key ids (never the secrets): every one must be configured again.
+    audit_key_ids: list[str]
     needs: list[str]
 
     @property
@@ -54,6 +56,10 @@ class Manifest:
 NEEDS = [
     "CCR_ENCRYPTION_KEYS: a key list holding every fingerprint above (the data cannot be read"
     " without them)",
+    "CCR_AUDIT_HMAC_KEYS: every audit key id listed above (a seal made with a key you no longer"
+    " hold fails verify)",
+    "the audit checkpoint file (CCR_AUDIT_CHECKPOINT_FILE), copied with this dump: it records the"
+    " chain's head; after restoring an older backup archive it and start a new one",
     "CCR_JWT_SECRET or the RS256 key files (otherwise every issued token stops working, which is"
     " safe)",
 ]
@@ -63,7 +69,12 @@ def key_fingerprint(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
-def backup(database_url: str, out_dir: Path, encryption_keys: list[str]) -> Manifest:
+def backup(
+    database_url: str,
+    out_dir: Path,
+    encryption_keys: list[str],
+    audit_hmac_keys: list[str] | None = None,
+) -> Manifest:
     """Write a dump and its manifest into `out_dir` (created; must not hold a manifest yet)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     if (out_dir / MANIFEST_NAME).exists():
@@ -90,6 +101,7 @@ def backup(database_url: str, out_dir: Path, encryption_keys: list[str]) -> Mani
         dump_bytes=dump.stat().st_size,
         schema_revision=revision,
         encryption_key_fingerprints=[key_fingerprint(k) for k in encryption_keys],
+        audit_key_ids=[k.partition(":")[0] for k in audit_hmac_keys or []],
         needs=NEEDS,
     )
     (out_dir / MANIFEST_NAME).write_text(json.dumps(asdict(manifest), indent=2) + "\n")
