@@ -32,6 +32,7 @@ from sqlalchemy import (
     select,
     text,
     union,
+    update,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -388,6 +389,7 @@ def execute(
             _finish(sessions, sweep_id, "skipped")
             return
         _finish(sessions, sweep_id, "running", finished=False)
+        _mark_abandoned(sessions, sweep_id)
         try:
             counts, batches = _dispose_all(sessions, options, sweep_id, engine, holder)
         except Exception as exc:
@@ -400,6 +402,19 @@ def execute(
                 delete_expired_revocations(session)
                 session.commit()
         _finish(sessions, sweep_id, "completed", counts=counts, batches=batches)
+
+
+def _mark_abandoned(sessions: sessionmaker[Session], sweep_id: uuid.UUID) -> None:
+    """Runs still `running` while this one holds the lock lost their runner (killed, or its
+    machine gone): they are marked `abandoned`. Their committed batches stand; this run
+    disposes of whatever they left due."""
+    with sessions() as session:
+        session.execute(
+            update(Sweep)
+            .where(Sweep.status == "running", Sweep.id != sweep_id)
+            .values(status="abandoned", finished_at=utcnow(), error="runner gone")
+        )
+        session.commit()
 
 
 def _finish(

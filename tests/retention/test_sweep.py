@@ -283,6 +283,28 @@ def test_a_crash_in_the_third_batch_keeps_two_batches_and_the_rerun_finishes(
     assert sum(sweep(app, date(2026, 1, 1)).counts.values()) == 0
 
 
+def test_a_run_whose_runner_died_is_marked_abandoned_by_the_next(
+    app: FastAPI, db: Session, world: World
+) -> None:
+    """kill -9 leaves a run `running` (its lock died with its connection or lease); the next run
+    to hold the lock marks it abandoned and disposes of what it left due."""
+    referral = closed_referral(db, world, date(2020, 1, 1))
+    db.commit()
+    options = retention_sweep.SweepOptions(today=date(2026, 1, 1))
+    with app.state.sessionmaker() as session:
+        killed = retention_sweep.create(session, options, status="running")
+        session.commit()
+        killed_id = killed.id
+
+    rerun = sweep(app, date(2026, 1, 1))
+
+    db.expire_all()
+    orphan = db.get(Sweep, killed_id)
+    assert orphan.status == "abandoned" and orphan.finished_at is not None
+    assert rerun.status == "completed" and rerun.counts["referral_no_court"] == 1
+    assert not exists(db, referral)
+
+
 def test_a_dry_run_counts_and_changes_nothing(app: FastAPI, db: Session, world: World) -> None:
     referral = closed_referral(db, world, date(2020, 1, 1))
     db.commit()
