@@ -67,6 +67,9 @@ def _docx() -> bytes:
 
 @pytest.mark.parametrize("owner", OWNERS)
 def test_upload_list_and_read_back(client: TestClient, world: World, owner: str) -> None:
+    # This inspection's grant includes document contents (§2).
+    world.grant_a.includes_documents = True
+    world.session.commit()
     url, record = _owner(world, owner)
     response = _upload(client, world, url, PDF_BYTES, kind="correspondence")
     assert response.status_code == 201, response.text
@@ -93,7 +96,8 @@ def test_upload_list_and_read_back(client: TestClient, world: World, owner: str)
     assert content.status_code == 200
     assert content.content == PDF_BYTES
     assert content.headers["content-type"] == "application/pdf"
-    assert content.headers["content-disposition"].startswith('attachment; filename="order.pdf"')
+    # An inspector's copy is shown inline, never offered as a download (§2).
+    assert content.headers["content-disposition"].startswith('inline; filename="order.pdf"')
 
 
 def test_stored_bytes_are_not_the_plain_bytes(client: TestClient, world: World) -> None:
@@ -207,6 +211,9 @@ def test_another_centres_owner_is_not_found(client: TestClient, world: World) ->
 def test_another_centres_case_document_is_not_found(
     client: TestClient, world: World, owner: str
 ) -> None:
+    # This inspection's grant includes document contents (§2).
+    world.grant_a.includes_documents = True
+    world.session.commit()
     url, _ = _owner(world, owner, "b")
     document = _upload(client, world, url, PDF_BYTES, role="naccc_staff").json()
     for role in ("centre_staff", "inspector"):

@@ -41,6 +41,9 @@ def _count(db, model) -> int:
 def test_an_uploaded_document_is_stored_encrypted_and_read_back(
     client: TestClient, world: World, db
 ) -> None:
+    # This inspection's grant includes document contents (§2).
+    world.grant_a.includes_documents = True
+    world.session.commit()
     staff = make_staff(db, world.centre_a)
     db.commit()
     response = _upload(client, world, staff.id, PDF_BYTES)
@@ -63,7 +66,8 @@ def test_an_uploaded_document_is_stored_encrypted_and_read_back(
     assert content.status_code == 200
     assert content.content == PDF_BYTES
     assert content.headers["content-type"] == "application/pdf"
-    assert content.headers["content-disposition"].startswith('attachment; filename="contract.pdf"')
+    # An inspector's copy is shown inline, never offered as a download (§2).
+    assert content.headers["content-disposition"].startswith('inline; filename="contract.pdf"')
     assert content.headers["x-content-type-options"] == "nosniff"
     meta = client.get(f"/api/v1/documents/{document['id']}", headers=world.headers("inspector"))
     assert meta.status_code == 200 and meta.json()["filename"] == "contract.pdf"
@@ -159,6 +163,9 @@ def test_an_hr_document_needs_staff_read_as_well(client: TestClient, world: Worl
 
 
 def test_another_centres_document_is_not_found(client: TestClient, world: World, db) -> None:
+    # This inspection's grant includes document contents (§2).
+    world.grant_a.includes_documents = True
+    world.session.commit()
     document = make_document(db, make_staff(db, world.centre_b))
     db.commit()
     for role in ("centre_staff", "inspector"):

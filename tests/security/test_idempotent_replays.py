@@ -110,7 +110,7 @@ def test_a_demoted_user_cannot_replay_a_create_to_get_its_secret_again(
 def test_a_service_client_that_lost_the_permission_cannot_replay(
     client: TestClient, world: World, db: Session
 ) -> None:
-    holder = world.make_service_client(["service_clients:admin"])
+    holder = world.make_service_client(["service_clients:admin", "users:read"])
     token = tokens.issue(world.settings, holder.id, "service")[0]
     first = post(client, "/service-clients", token, {"name": "C", "permissions": ["users:read"]})
     assert first.status_code == 201, first.text

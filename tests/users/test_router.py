@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.security import tokens
 from app.security.passwords import verify_secret
+from app.security.permissions import Perm
 from app.users.models import UserAccount
 from tests.factories import World, bearer, make_user
 from tests.helpers import assert_problem
@@ -292,7 +293,8 @@ def _only_administrator(world: World, db: Session) -> dict[str, str]:
         .values(is_active=False)
     )
     db.commit()
-    service_client = world.make_service_client(["users:read", "users:write"])
+    # Every permission: changing an administrator needs what an administrator holds (§6).
+    service_client = world.make_service_client([p.value for p in Perm])
     return bearer(tokens.issue(world.settings, service_client.id, "service")[0])
 
 
