@@ -46,7 +46,7 @@ from app.finance.models import FinanceRecord
 from app.incidents.models import Incident
 from app.kit.calendar import add_months
 from app.referrals.models import Referral
-from app.retention.models import RetentionRule
+from app.retention.rules import Rule, current_rules
 from app.retention.schemas import RetentionBlock, RetentionReason
 from app.retention.sources import (
     BREACH,
@@ -59,7 +59,7 @@ from app.retention.sources import (
     RetentionSource,
     trigger_for,
 )
-from app.retention.sweep import WITHHELD_REASONS, load_rules, withheld
+from app.retention.sweep import WITHHELD_REASONS, withheld
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 from app.subject_requests.models import SubjectRequest
 from app.time import today_in_london
@@ -125,7 +125,7 @@ def retention_blocks(
     today = today or today_in_london()
     spec = SPECS[type(records[0])]
     assert all(type(r) is spec.model for r in records), "records of one type only"
-    rules = load_rules(session)
+    rules = current_rules(session)
     if spec.follows is not None:
         column, followed = spec.follows
         owners = [getattr(r, column) for r in records]
@@ -161,7 +161,7 @@ class _WithBlock:
 def _by_id(
     session: Session,
     spec: Spec,
-    rules: dict[str, RetentionRule],
+    rules: dict[str, Rule],
     ids: list[uuid.UUID],
     today: date,
 ) -> dict[uuid.UUID, RetentionBlock]:
@@ -215,7 +215,7 @@ def _flag(condition: Any) -> Any:
 
 
 def _block(
-    rules: dict[str, RetentionRule],
+    rules: dict[str, Rule],
     rule_key: str,
     trigger: Any,
     *,
