@@ -194,6 +194,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.metrics = ops_metrics.Metrics()
     database_figures = ops_metrics.DatabaseCollector(engine, lambda: app.state.sessionmaker)
     database_figures.extra.append(audit_metrics.sealing_metrics)
+    database_figures.extra.append(ops_metrics.webhook_metrics)
     app.state.metrics.add_collector(database_figures)
 
     if settings.cors_origins:

@@ -23,6 +23,7 @@ from app.retention.models import Disposal, Sweep
 from app.subject_requests import service as requests_service
 from app.subject_requests.models import OPEN_STATUSES, SubjectRequest
 from app.time import today_in_london
+from app.webhooks import service as webhooks_service
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -142,6 +143,16 @@ class DatabaseCollector(Collector):
         gauge.add_metric(["open"], float(open_count or 0))
         gauge.add_metric(["overdue"], float(overdue_count or 0))
         yield gauge
+
+
+def webhook_metrics(session: Session) -> Iterator[Metric]:
+    """Webhook deliveries by status, over every subscription (ids never become labels)."""
+    gauge = GaugeMetricFamily(
+        "ccr_webhook_deliveries", "Webhook deliveries by status", labels=["status"]
+    )
+    for status, count in webhooks_service.delivery_counts(session)[None].items():
+        gauge.add_metric([status], float(count))
+    yield gauge
 
 
 def _call(pool: Any, name: str) -> int:

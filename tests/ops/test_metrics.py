@@ -49,6 +49,7 @@ def test_database_figures_are_read_at_scrape_time(client: TestClient, world: Wor
         "ccr_db_pool_size",
         'ccr_subject_requests{state="open"}',
         'ccr_subject_requests{state="overdue"}',
+        'ccr_webhook_deliveries{status="',
     ):
         assert name in text, name
 
