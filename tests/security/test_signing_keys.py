@@ -35,8 +35,17 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+AUDIT_KEY = "k1:" + "a" * 40
+
+
 def prod(**fields: object) -> Settings:
-    return Settings(env="prod", database_url=PG_URL, encryption_keys=[KEY], **fields)  # type: ignore[arg-type]
+    return Settings(  # type: ignore[arg-type]
+        env="prod",
+        database_url=PG_URL,
+        encryption_keys=[KEY],
+        audit_hmac_keys=[AUDIT_KEY],
+        **fields,
+    )
 
 
 @pytest.mark.usefixtures("clean_env")

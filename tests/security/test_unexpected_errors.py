@@ -89,8 +89,9 @@ def test_stats_over_the_widest_period_answer_never_500(
     response = client.get(
         f"{API}/stats/summary", params={"from": start, "to": end}, headers=world.headers(role)
     )
-    assert response.status_code == 200, response.text
-    assert response.json()["period"] == {"from": start, "to": end}
+    # Not a whole calendar month, quarter or year (DESIGN §11): a clear 422 problem, never a 500.
+    assert response.status_code == 422, response.text
+    assert response.headers["content-type"] == "application/problem+json"
 
 
 # --- a route that raises -------------------------------------------------------------------------
