@@ -82,6 +82,9 @@ def kept_by_policy(table: Table, sweep_day: date, held: dict[str, set[Any]]) -> 
     c = table.c
     conditions = {
         "incident": lambda: true(),  # rule `safeguarding`
+        # The policy's versions name no data subject; consents to them follow `policy_consent`.
+        "privacy_policy": lambda: true(),
+        "breach": lambda: c.closed_on.is_(None),  # an open breach (rule `breach` after closure)
         "pre_visit": lambda: c.safeguarding.is_(True),  # rule `safeguarding_paperwork`
         "contact_session": lambda: c.safeguarding.is_(True),
         "document": lambda: c.safeguarding.is_(True),
