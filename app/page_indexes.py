@@ -3,7 +3,7 @@
 A list is read page by page in the order of its keys; without an index starting with those keys
 every page sorts the whole table. `tests/platform/test_pagination_indexes.py` reads every
 `paginate()` call in the code and fails for an order without its index here (or elsewhere).
-Migration 1700 creates them.
+Migrations 1700 and 1310 create them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Index
 
 from app.attendance.models import Attendance, ContactSession
+from app.breaches.models import Breach
 from app.centres.models import Centre
 from app.complaints.models import Complaint
 from app.disclosures.models import Disclosure
@@ -26,8 +27,9 @@ from app.referrals.models import PreVisit, Referral, ReferralParty
 from app.retention.models import Disposal, LegalHold, Sweep
 from app.service_clients.models import ServiceClient
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
-from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
+from app.subject_requests.models import ReviewDecision, SubjectRequest, ThirdPartyDecision
 from app.users.models import UserAccount
+from app.webhooks.models import WebhookDelivery, WebhookSubscription
 
 
 def _page_index(*columns: Any) -> Index:
@@ -59,6 +61,8 @@ PAGE_INDEXES = [
         StaffMember,
         SubjectRequest,
         UserAccount,
+        WebhookDelivery,
+        WebhookSubscription,
     )
 ] + [
     _page_index(ContactSession.starts_at, ContactSession.id),
@@ -66,4 +70,6 @@ PAGE_INDEXES = [
     _page_index(LegalHold.placed_at, LegalHold.id),
     _page_index(Sweep.started_at, Sweep.id),
     _page_index(ThirdPartyDecision.decided_at, ThirdPartyDecision.id),
+    _page_index(ReviewDecision.decided_at, ReviewDecision.id),
+    _page_index(Breach.aware_at, Breach.id),
 ]
