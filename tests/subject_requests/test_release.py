@@ -780,7 +780,8 @@ def test_a_frozen_record_shows_its_dispose_after_date_and_that_it_is_frozen(
         "rule_key": "referral_no_court",
         "trigger_on": "2025-06-30",
         "dispose_after": "2026-06-30",
-        "reason": "held",
+        # An open access request freezes its subject's records (DESIGN §4): reason `frozen`.
+        "reason": "frozen",
         "frozen": True,
     }
 

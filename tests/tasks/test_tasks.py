@@ -150,6 +150,8 @@ def test_the_policy_review_is_naccc_work_when_due(
             "reviewed_on": today.isoformat(),
             "controller_name": "Controller",
             "controller_contact": "privacy@example.org",
+            "reduces_rights": False,
+            "summary_of_changes": "Reviewed; no change to anyone's rights.",
         },
         headers=world.headers("naccc_staff"),
     )
