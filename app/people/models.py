@@ -38,13 +38,14 @@ class Person(TimestampedMixin, Base):
 def person_references() -> list[Any]:
     """Every column of every table that refers to a person (found from the foreign keys of
     every registered model; the app registers them all)."""
-    person_id = Person.__table__.c.id
-    columns = []
-    for table in Base.metadata.sorted_tables:
-        for column in table.columns:
-            if any(fk.column is person_id for fk in column.foreign_keys):
-                columns.append(column)
-    return columns
+    # By the target's name, over the tables as registered: resolving every foreign key (as
+    # `sorted_tables` does) would need every table registered first.
+    return [
+        column
+        for _, table in sorted(Base.metadata.tables.items())
+        for column in table.columns
+        if any(fk.target_fullname == "person.id" for fk in column.foreign_keys)
+    ]
 
 
 def referred_to_by_a_record(person_id: Any, *, besides: Any = None) -> ColumnElement[bool]:
