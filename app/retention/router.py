@@ -157,13 +157,15 @@ def retention_sweeps_create(
 
 
 @router.get("/sweeps", response_model=Page[SweepRead], responses=problems(401, 403))
-def retention_sweeps_list(session: DbSession, principal: Reader, page: Paging) -> Page[SweepRead]:
+def retention_sweeps_list(session: DbSession, principal: Admin, page: Paging) -> Page[SweepRead]:
+    """Sweep runs span every centre and name who asked for them: NACCC's view only (a centre
+    sees its own disposals in `retention/disposals`)."""
     items, cursor = paginate(session, select(Sweep), page, [Sweep.started_at, Sweep.id])
     return Page(items=[SweepRead.model_validate(s) for s in items], next_cursor=cursor)
 
 
 @router.get("/sweeps/{sweep_id}", response_model=SweepRead, responses=problems(401, 403, 404))
-def retention_sweeps_get(session: DbSession, principal: Reader, sweep_id: uuid.UUID) -> SweepRead:
+def retention_sweeps_get(session: DbSession, principal: Admin, sweep_id: uuid.UUID) -> SweepRead:
     sweep = session.get(Sweep, sweep_id)
     if sweep is None:
         raise NotFound("Sweep not found")

@@ -46,11 +46,11 @@ def _sweep(w: World) -> Call:
 
 ROWS = [
     Row("GET", "/api/v1/retention/due", STAFF_READ),
-    Row("GET", "/api/v1/retention/sweeps", STAFF_READ),
+    Row("GET", "/api/v1/retention/sweeps", staff_only(200)),
     Row(
         "POST", "/api/v1/retention/sweeps", staff_only(202), lambda w: Call(json={"dry_run": True})
     ),
-    Row("GET", "/api/v1/retention/sweeps/{sweep_id}", STAFF_READ, _sweep),
+    Row("GET", "/api/v1/retention/sweeps/{sweep_id}", staff_only(200), _sweep),
     Row("GET", "/api/v1/retention/disposals", STAFF_READ),
     Row("GET", "/api/v1/legal-holds", STAFF_READ),
     Row("POST", "/api/v1/legal-holds", HOLD_WRITE, _new_hold),
