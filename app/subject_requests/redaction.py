@@ -118,7 +118,7 @@ SCANNER = re.compile(
     (?P<email>[\w.+'-]+@[\w-]+(?:\.[\w-]+)+)
   | {_DATES}
   | (?P<postcode>\b[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}}\b)
-  | (?P<phone>(?<![\w+])(?:\+|\()?\d[\d\s().-]{{6,}}\d(?!\w))
+  | (?P<phone>(?<![\w+])(?:\+|\()?\d[\d\s().-]{{6,}}\d(?![\w/]))
   | (?P<word>[^\W_]+)
     """,
     re.IGNORECASE | re.VERBOSE,

@@ -40,6 +40,8 @@ def redact():
     [
         # Names: whole, title + surname, parts; whole words only.
         ("Will Jones was late", f"{R} was late"),
+        # A phone number followed by a date of birth: each is found on its own.
+        ("Call +44 7700 900123 03/03/1985.", f"Call {R} {R}."),
         ("WILL JONES was late", f"{R} was late"),
         ("will jones was late", f"{R} was late"),  # a full name in any case
         ("Mr Jones was late", f"{R} was late"),
