@@ -554,16 +554,23 @@ def record_decision(
     return decision
 
 
+def _decisions_page(
+    session: Session,
+    principal: Principal,
+    request_id: uuid.UUID,
+    page: PageParams,
+    model: type[ThirdPartyDecision] | type[ReviewDecision],
+) -> tuple[list[Any], str | None]:
+    """A page of one request's decisions (third-party or review), in the order they were made."""
+    request = get(session, principal, request_id)
+    stmt = scoped(select(model).where(model.request_id == request.id), model, principal)
+    return paginate(session, stmt, page, [model.decided_at, model.id])
+
+
 def list_decisions(
     session: Session, principal: Principal, request_id: uuid.UUID, page: PageParams
 ) -> tuple[list[Any], str | None]:
-    request = get(session, principal, request_id)
-    stmt = scoped(
-        select(ThirdPartyDecision).where(ThirdPartyDecision.request_id == request.id),
-        ThirdPartyDecision,
-        principal,
-    )
-    return paginate(session, stmt, page, [ThirdPartyDecision.decided_at, ThirdPartyDecision.id])
+    return _decisions_page(session, principal, request_id, page, ThirdPartyDecision)
 
 
 # The package is made once identity is verified (the request runs) and stays available after.
@@ -756,13 +763,7 @@ def record_review(
 def list_reviews(
     session: Session, principal: Principal, request_id: uuid.UUID, page: PageParams
 ) -> tuple[list[Any], str | None]:
-    request = get(session, principal, request_id)
-    stmt = scoped(
-        select(ReviewDecision).where(ReviewDecision.request_id == request.id),
-        ReviewDecision,
-        principal,
-    )
-    return paginate(session, stmt, page, [ReviewDecision.decided_at, ReviewDecision.id])
+    return _decisions_page(session, principal, request_id, page, ReviewDecision)
 
 
 def decide_best_interests(
