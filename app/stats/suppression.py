@@ -15,9 +15,13 @@ absences by reason add up to the absent cell). A cell may sit on several lines.
      hidden cells of 1 and 1, with the total shown, are a group of 2),
    the next smallest non-zero shown part is hidden too (when no part is left, the total). Hiding
    a cell of one line changes the crossing lines, so this runs until nothing changes (a fixed
-   point). tests/stats/test_disclosure_properties.py checks the result exactly: for random
-   tables, every hidden cell's interval given everything shown (all lines at once, by linear
-   programming) holds more than one value.
+   point). Intervals line by line miss what only several equations together reveal (a hidden
+   cell equal to one row total minus another), so each fixed point is then audited exactly:
+   every hidden cell's smallest and largest value given everything shown, all lines at once and
+   every hidden count at least 1, by integer linear programming (scipy's HiGHS); a cell with a
+   single possible value gets a complement on one of its lines, and round again.
+   tests/stats/test_disclosure_properties.py checks the published result the same way for
+   random tables.
 3. Rates are computed from the published figures, so a rate of a hidden count is null (the rate
    is suppressed with its counts). Medians need at least `threshold` values.
 4. Rounding (optional; always for service clients): each shown count to the nearest multiple of
@@ -36,6 +40,9 @@ import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import Bounds, LinearConstraint, milp
 
 from app.stats.schemas import StatsCell, StatsGroup, StatsTable
 
@@ -159,10 +166,53 @@ def suppress_cells(values: Mapping[str, int], lines: Sequence[Line], threshold: 
         _make_lines_safe(values, lines, hidden, threshold)
         box = propagate(values, hidden, lines, threshold)
         pinned = [key for key in sorted(hidden) if not box[key][0] < box[key][1]]
+        if not pinned:
+            pinned = derivable(values, lines, hidden)
         more = _complement_for(values, lines, hidden, pinned)
         if more is None:
             return hidden
         hidden.add(more)
+
+
+def derivable(values: Mapping[str, int], lines: Sequence[Line], hidden: set[str]) -> list[str]:
+    """The hidden cells whose value follows from everything shown: all lines' equations at once,
+    every hidden count a whole number of at least 1. A cell is safe when some other value is
+    feasible too, so each needs one solve, two only when its value is the largest feasible."""
+    order = sorted(hidden)
+    if not order:
+        return []
+    index = {cell: i for i, cell in enumerate(order)}
+    rows, rhs = [], []
+    for line in lines:
+        coefficients = np.zeros(len(order))
+        known = 0.0
+        for cell, sign in [(part, 1) for part in line.parts] + [(line.total, -1)]:
+            if cell in hidden:
+                coefficients[index[cell]] += sign
+            else:
+                known += sign * values[cell]
+        if coefficients.any():
+            rows.append(coefficients)
+            rhs.append(-known)
+    constraints = [LinearConstraint(np.array(rows), rhs, rhs)] if rows else []
+    bounds_ = Bounds(np.ones(len(order)), np.full(len(order), _LARGEST))
+    integrality = np.ones(len(order))
+
+    def extreme(key: str, direction: int) -> float:
+        objective = np.zeros(len(order))
+        objective[index[key]] = -direction
+        result = milp(objective, constraints=constraints, integrality=integrality, bounds=bounds_)
+        return float(direction * -result.fun) if result.success else float(values[key])
+
+    return [
+        key
+        for key in order
+        if round(extreme(key, 1)) <= values[key] and round(extreme(key, -1)) >= values[key]
+    ]
+
+
+# An upper bound for the solver only (counts are far below it); it keeps every solve bounded.
+_LARGEST = 10.0**9
 
 
 def _make_lines_safe(
@@ -185,15 +235,27 @@ def _make_lines_safe(
 def _complement_for(
     values: Mapping[str, int], lines: Sequence[Line], hidden: set[str], pinned: list[str]
 ) -> str | None:
-    """The smallest shown cell on a line through a pinned-down hidden cell."""
-    options = []
-    for key in pinned:
-        for line in lines:
-            if key in line.parts or key == line.total:
-                more = _next_to_hide(values, hidden, line)
-                if more is not None:
-                    options.append((values[more], more))
-    return min(options)[1] if options else None
+    """The smallest shown cell on a line through a pinned-down hidden cell; when those lines have
+    none left, the smallest on any line with a hidden cell (the equations that pinned it run
+    through them)."""
+    if not pinned:
+        return None
+    through_pinned = [
+        line for line in lines if any(key in line.parts or key == line.total for key in pinned)
+    ]
+    for candidates in (through_pinned, [line for line in lines if _touches(line, hidden)]):
+        options = [
+            (values[more], more)
+            for line in candidates
+            if (more := _next_to_hide(values, hidden, line)) is not None
+        ]
+        if options:
+            return min(options)[1]
+    return None
+
+
+def _touches(line: Line, hidden: set[str]) -> bool:
+    return line.total in hidden or any(part in hidden for part in line.parts)
 
 
 # --- shaping the result ------------------------------------------------------------------------

@@ -12,7 +12,10 @@ from app.webhooks.models import DeliveryStatus, EventType
 WebhookUrl = Annotated[
     AnyHttpUrl,
     UrlConstraints(max_length=2000, allowed_schemes=["https", "http"]),
-    Field(description="Where deliveries are POSTed; https (http only outside production)"),
+    Field(
+        description="Where deliveries are POSTed; https (http only outside production)",
+        json_schema_extra={"pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@:]"},
+    ),
 ]
 EventTypes = Annotated[list[EventType], Field(min_length=1, max_length=len(EventType))]
 
