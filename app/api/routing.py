@@ -7,8 +7,10 @@ rolled back and its attempt audited in a transaction of its own; a failure whose
 still count (a failed login's throttle row) raises `CommitThenRaise`.
 
 The row's resource type is what `make_router` declares; its resource id and centre are what the
-service or route named with `app.kit.audit.touched()`, else the path and response body. The audit
-writer is handed in by the app (`app.state.audit_writer`), so this layer imports no domain.
+service or route named with `app.kit.audit.touched()`: nothing is guessed from the path or the
+response body, so a route that names nothing shows as a row without a resource id (a failed
+request keeps the id its path asked for; a list keeps the ids it returned). The audit writer is
+handed in by the app (`app.state.audit_writer`), so this layer imports no domain.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from app.api import idempotency
 from app.api.gate import OVERLOADED_DESCRIPTION, Overloaded
 from app.api.responses import problem
 from app.errors import AppError, Conflict, PreconditionFailed, Unprocessable
-from app.kit.audit import AuditEntry, AuditTarget, AuditWriter, begin_request
+from app.kit.audit import AuditEntry, AuditTarget, AuditWriter, begin_request, touched
 from app.security.principals import Principal
 
 log = logging.getLogger(__name__)
@@ -107,20 +109,23 @@ def _capturing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
     return capture
 
 
-def _ids_of(value: Any) -> dict[str, Any]:
-    get = value.get if isinstance(value, dict) else lambda name: getattr(value, name, None)
-    return {"id": get("id"), "centre_id": get("centre_id")}
-
-
-def _audited_view(returned: dict[str, Any], response: Response) -> Any:
-    """The ids (and centres) of what the endpoint returned; a Response it built is read back."""
-    if "value" not in returned or isinstance(returned["value"], Response):
-        return _json_body(response)
-    value = returned["value"]
+def _listed_ids(returned: dict[str, Any], response: Response) -> list[str] | None:
+    """The ids of the items a list returned (a Response the endpoint built is read back)."""
+    value = returned.get("value")
+    if "value" not in returned or isinstance(value, Response):
+        value = _json_body(response)
     items = value.get("items") if isinstance(value, dict) else getattr(value, "items", None)
-    if isinstance(items, list):
-        return {"items": [_ids_of(item) for item in items]}
-    return _ids_of(value) if value is not None else None
+    if not isinstance(items, list):
+        return None
+    ids = (i.get("id") if isinstance(i, dict) else getattr(i, "id", None) for i in items)
+    return [str(i) for i in ids if i is not None][:MAX_AUDITED_IDS]
+
+
+def _name_replayed(response: Response) -> None:
+    """A replay runs no endpoint: it names the record of the response it repeats."""
+    body = _json_body(response)
+    if isinstance(body, dict) and body.get("id") is not None:
+        touched(body["id"], centre_id=_uuid_or_none(body.get("centre_id")))
 
 
 def _entry(
@@ -128,25 +133,18 @@ def _entry(
     route: AuditedRoute,
     principal: Principal,
     status_code: int,
-    body: Any,
+    listed: list[str] | None,
     target: AuditTarget | None,
 ) -> AuditEntry:
     path_params = {k: _storable(str(v)) for k, v in request.path_params.items()}
-    resource_id = next(reversed(path_params.values()), None) if path_params else None
-    centre_id: Any = None
+    target = target or AuditTarget()
+    resource_id, centre_id = target.resource_id, target.centre_id
+    if not target.named and status_code >= 400 and path_params:
+        # A failed request touched nothing: its row keeps the id it asked for.
+        resource_id = next(reversed(path_params.values()))
     details: dict[str, Any] = {}
-    if isinstance(body, dict) and "items" in body and isinstance(body["items"], list):
-        items = [i for i in body["items"] if isinstance(i, dict)]
-        details["ids"] = [str(i["id"]) for i in items[:MAX_AUDITED_IDS] if i.get("id")]
-        centres = {str(i["centre_id"]) if i.get("centre_id") else None for i in items}
-        if len(centres) == 1:
-            centre_id = centres.pop()
-    elif isinstance(body, dict) and 200 <= status_code < 300:
-        if body.get("id") is not None:
-            resource_id = str(body["id"])
-        centre_id = body.get("centre_id")
-    if target is not None and target.resource_id is not None:
-        resource_id, centre_id = target.resource_id, target.centre_id
+    if listed is not None:
+        details["ids"] = listed
     if len(path_params) > 1:
         details["path"] = path_params
     if principal.lawful_purpose is not None:
@@ -154,6 +152,7 @@ def _entry(
     # A route may add ids or field names (never values) to its audit row.
     details.update(getattr(request.state, "audit_details", None) or {})
     if centre_id is None and principal.centre_ids is not None and len(principal.centre_ids) == 1:
+        # A principal of one centre acts in it.
         centre_id = next(iter(principal.centre_ids))
     return AuditEntry(
         action=route.name,
@@ -162,7 +161,7 @@ def _entry(
         role=principal.role.value,
         resource_type=route.resource_type,
         resource_id=resource_id,
-        centre_id=_uuid_or_none(centre_id),
+        centre_id=centre_id,
         status_code=status_code,
         request_id=getattr(request.state, "request_id", None),
         details=details or None,
@@ -194,8 +193,9 @@ def _commit(
     writer: AuditWriter = request.app.state.audit_writer
     try:
         if principal is not None:
-            body = _audited_view(returned, response)
-            writer(session, [_entry(request, route, principal, response.status_code, body, target)])
+            listed = _listed_ids(returned, response)
+            entry = _entry(request, route, principal, response.status_code, listed, target)
+            writer(session, [entry])
         idempotency.remember(session, request, response)
         session.commit()
     except Exception as exc:
@@ -330,6 +330,7 @@ class AuditedRoute(APIRoute):
                     response = await inner(request)
                 except idempotency.IdempotentReplay as replay:
                     response = replay.response
+                    _name_replayed(response)
                     audit_details = getattr(request.state, "audit_details", None) or {}
                     request.state.audit_details = {**audit_details, "idempotent_replay": True}
                 except CommitThenRaise as failure:

@@ -23,6 +23,7 @@ from app.attendance.schemas import (
     SessionRead,
     SessionUpdate,
 )
+from app.kit.audit import touched, touched_record
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -44,6 +45,7 @@ def sessions_list(
     starts_from: Annotated[Timestamp | None, Query(description="Starting at or after")] = None,
     starts_to: Annotated[Timestamp | None, Query(description="Starting before")] = None,
 ) -> Page[SessionRead]:
+    touched(None, centre_id=centre_id)
     filters = service.SessionFilters(
         centre_id, referral_id, status.value if status else None, starts_from, starts_to
     )
@@ -62,6 +64,7 @@ def sessions_create(
     session: DbSession, principal: Writer, body: SessionCreate, response: Response
 ) -> SessionRead:
     contact = service.create_session(session, principal, body)
+    touched_record(contact)
     set_etag(response, contact)
     return SessionRead.model_validate(contact)
 
@@ -71,6 +74,7 @@ def sessions_get(
     session: DbSession, principal: Reader, session_id: uuid.UUID, response: Response
 ) -> SessionRead:
     contact = service.get_session(session, principal, session_id)
+    touched_record(contact)
     set_etag(response, contact)
     return SessionRead.model_validate(contact)
 
@@ -87,6 +91,7 @@ def sessions_update(
     if_match: IfMatch = None,
 ) -> SessionRead:
     contact = service.update_session(session, principal, session_id, body, if_match)
+    touched_record(contact)
     set_etag(response, contact)
     return SessionRead.model_validate(contact)
 
@@ -126,6 +131,7 @@ def attendance_create(
     response: Response,
 ) -> AttendanceRead:
     record = service.create_attendance(session, principal, session_id, body)
+    touched_record(record)
     set_etag(response, record)
     return AttendanceRead.model_validate(record)
 
@@ -143,6 +149,7 @@ def attendance_get(
     response: Response,
 ) -> AttendanceRead:
     record = service.get_attendance(session, principal, session_id, attendance_id)
+    touched_record(record)
     set_etag(response, record)
     return AttendanceRead.model_validate(record)
 
@@ -164,6 +171,7 @@ def attendance_update(
     record = service.update_attendance(
         session, principal, session_id, attendance_id, body, if_match
     )
+    touched_record(record)
     set_etag(response, record)
     return AttendanceRead.model_validate(record)
 

@@ -33,6 +33,7 @@ from app.attendance.schemas import (
     SessionUpdate,
 )
 from app.errors import Conflict, Unprocessable
+from app.kit.audit import touched_record
 from app.kit.filters import where_given
 from app.kit.rules import field_error, flush_or_conflict
 from app.people import service as people_service
@@ -206,6 +207,7 @@ def delete_session(
 ) -> None:
     """A session booked by mistake. One that was held or cancelled, or has attendance, stays."""
     contact = get_session(session, principal, session_id)
+    touched_record(contact)
     check_version(contact, if_match)
     if contact.status != SessionStatus.scheduled:
         raise Conflict(
@@ -253,6 +255,7 @@ def list_attendance(
     session: Session, principal: Principal, session_id: uuid.UUID, page: PageParams
 ) -> tuple[list[Any], str | None]:
     contact = get_session(session, principal, session_id)
+    touched_record(contact)
     stmt = select(Attendance).where(Attendance.session_id == contact.id)
     return paginate(session, stmt, page, [Attendance.created_at, Attendance.id])
 
@@ -366,6 +369,7 @@ def person_summary(
     session: Session, principal: Principal, person_id: uuid.UUID, referral_id: uuid.UUID | None
 ) -> PersonAttendanceSummary:
     person = people_service.get(session, principal, person_id)
+    touched_record(person)
     stmt = select(Attendance.status, Attendance.absence_reason).where(
         Attendance.person_id == person.id
     )
@@ -383,6 +387,7 @@ def referral_summary(
     session: Session, principal: Principal, referral_id: uuid.UUID
 ) -> ReferralAttendanceSummary:
     referral = referrals_service.get(session, principal, referral_id)
+    touched_record(referral)
     by_status: dict[str, int] = dict(
         session.execute(  # type: ignore[arg-type]
             select(ContactSession.status, func.count())

@@ -15,6 +15,7 @@ from app.audit import service
 from app.audit.models import AuditEvent
 from app.audit.schemas import AuditEventRead, AuditVerifyRead
 from app.audit_chain import AuditChain
+from app.kit.audit import touched
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -57,6 +58,7 @@ def audit_events_list(
     occurred_from: Annotated[Timestamp | None, Query()] = None,
     occurred_to: Annotated[Timestamp | None, Query()] = None,
 ) -> Page[AuditEventRead]:
+    touched(None, centre_id=centre_id)
     stmt = service.filtered(
         scoped(select(AuditEvent), AuditEvent, principal).options(selectinload(AuditEvent.seal)),
         actor_id=actor_id,

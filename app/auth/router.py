@@ -10,6 +10,7 @@ from app.api.schemas import NO_NUL
 from app.auth import service
 from app.auth.schemas import Me, TokenResponse
 from app.errors import AppError, TooManyRequests, Unprocessable
+from app.kit.audit import touched
 from app.security.addresses import client_address
 from app.security.dependencies import CurrentPrincipal, DbSession
 
@@ -86,6 +87,7 @@ def auth_logout(request: Request, session: DbSession, principal: CurrentPrincipa
 
 @router.get("/me", response_model=Me, responses=problems(401))
 def auth_me(principal: CurrentPrincipal) -> Me:
+    touched(principal.id, centre_id=None)
     return Me(
         id=principal.id,
         kind=principal.kind.value,

@@ -29,6 +29,7 @@ from app.breaches.schemas import (
     IcoNotice,
     PeopleNotice,
 )
+from app.kit.audit import touched, touched_record
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -40,6 +41,7 @@ STEP_PROBLEMS = problems(401, 403, 404, 409, 412, 428)
 
 
 def _read(session: Session, breach: Breach, response: Response) -> BreachRead:
+    touched_record(breach)
     set_etag(response, breach)
     return service.read(session, breach)
 
@@ -59,6 +61,7 @@ def breaches_list(
     aware_from: Annotated[Timestamp | None, Query(description="Aware at or after")] = None,
     aware_to: Annotated[Timestamp | None, Query(description="Aware before")] = None,
 ) -> Page[BreachRead]:
+    touched(None, centre_id=centre_id)
     filters = service.BreachFilters(
         centre_id,
         status.value if status else None,

@@ -30,6 +30,7 @@ from app.complaints.schemas import (
 )
 from app.documents.models import DocumentKind
 from app.documents.owners import add_owner_document_routes
+from app.kit.audit import touched, touched_record
 from app.retention.blocks import read_many, read_one
 from app.security.dependencies import CurrentPrincipal, DbSession, allow
 from app.security.permissions import Perm
@@ -42,6 +43,7 @@ STEP_PROBLEMS = problems(401, 403, 404, 409, 412, 428)
 
 
 def _read(session: Session, complaint: Complaint, response: Response) -> ComplaintRead:
+    touched_record(complaint)
     set_etag(response, complaint)
     return read_one(session, ComplaintRead, complaint)
 
@@ -72,6 +74,7 @@ def complaints_list(
     ] = None,
     referred_to_ico: Annotated[bool | None, Query()] = None,
 ) -> Page[ComplaintRead]:
+    touched(None, centre_id=centre_id)
     filters = service.ComplaintFilters(
         centre_id,
         status.value if status else None,

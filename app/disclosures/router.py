@@ -16,6 +16,7 @@ from app.api.versioning import IfMatch, set_etag
 from app.disclosures import service
 from app.disclosures.models import Disclosure, LawfulBasis, RecipientType
 from app.disclosures.schemas import DisclosureCreate, DisclosureRead, DisclosureUpdate
+from app.kit.audit import touched, touched_record
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -26,6 +27,7 @@ Writer = Annotated[Principal, allow(Perm.records_write)]
 
 
 def _read(disclosure: Disclosure, response: Response) -> DisclosureRead:
+    touched_record(disclosure)
     set_etag(response, disclosure)
     return DisclosureRead.model_validate(disclosure)
 
@@ -46,6 +48,7 @@ def disclosures_list(
     disclosed_from: Annotated[Timestamp | None, Query(description="At or after")] = None,
     disclosed_to: Annotated[Timestamp | None, Query(description="At or before")] = None,
 ) -> Page[DisclosureRead]:
+    touched(None, centre_id=centre_id)
     filters = service.DisclosureFilters(
         centre_id,
         person_id,

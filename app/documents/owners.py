@@ -27,6 +27,7 @@ from app.documents.router import (
     upload_to_owner,
 )
 from app.documents.schemas import DocumentRead
+from app.kit.audit import touched_record
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -52,6 +53,7 @@ def add_owner_document_routes(
         page: Paging,
         kind: KindFilter = None,
     ) -> Page[DocumentRead]:
+        touched_record(owner)
         return owner_page(session, owner, page, kind)
 
     def documents_upload(

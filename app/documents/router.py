@@ -21,6 +21,7 @@ from app.api.versioning import set_etag
 from app.documents import service
 from app.documents.models import DocumentKind
 from app.documents.schemas import DocumentRead
+from app.kit.audit import touched_record
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal, PrincipalKind
@@ -45,6 +46,7 @@ def documents_get(
     session: DbSession, principal: Reader, document_id: uuid.UUID, response: Response
 ) -> DocumentRead:
     document = service.get(session, principal, document_id)
+    touched_record(document)
     set_etag(response, document)
     return DocumentRead.model_validate(document)
 
@@ -65,6 +67,7 @@ def documents_get_content(
     session: DbSession, principal: ContentReader, document_id: uuid.UUID
 ) -> Response:
     document = service.get(session, principal, document_id, with_content=True)
+    touched_record(document)
     media_type = document.content_type
     if media_type == service.TEXT:
         media_type += "; charset=utf-8"
@@ -128,6 +131,7 @@ def upload_to_owner(
         max_bytes=request.app.state.settings.max_upload_bytes,
         safeguarding=safeguarding,
     )
+    touched_record(document)
     set_etag(response, document)
     return DocumentRead.model_validate(document)
 

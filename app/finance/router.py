@@ -12,6 +12,7 @@ from app.api.routing import make_router
 from app.api.versioning import IfMatch, set_etag
 from app.finance import service
 from app.finance.schemas import FinanceRecordCreate, FinanceRecordRead, FinanceRecordUpdate
+from app.kit.audit import touched, touched_record
 from app.retention.blocks import read_many, read_one
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
@@ -30,6 +31,7 @@ def finance_records_list(
     centre_id: Annotated[uuid.UUID | None, Query()] = None,
     hmrc_enquiry_open: Annotated[bool | None, Query()] = None,
 ) -> Page[FinanceRecordRead]:
+    touched(None, centre_id=centre_id)
     items, cursor = service.list_records(
         session, principal, page, centre_id=centre_id, hmrc_enquiry_open=hmrc_enquiry_open
     )
@@ -47,6 +49,7 @@ def finance_records_create(
     session: DbSession, principal: Writer, body: FinanceRecordCreate, response: Response
 ) -> FinanceRecordRead:
     record = service.create(session, principal, body)
+    touched_record(record)
     set_etag(response, record)
     return read_one(session, FinanceRecordRead, record)
 
@@ -56,6 +59,7 @@ def finance_records_get(
     session: DbSession, principal: Reader, record_id: uuid.UUID, response: Response
 ) -> FinanceRecordRead:
     record = service.get(session, principal, record_id)
+    touched_record(record)
     set_etag(response, record)
     return read_one(session, FinanceRecordRead, record)
 
@@ -72,5 +76,6 @@ def finance_records_update(
     if_match: IfMatch = None,
 ) -> FinanceRecordRead:
     record = service.update(session, principal, record_id, body, if_match)
+    touched_record(record)
     set_etag(response, record)
     return read_one(session, FinanceRecordRead, record)

@@ -19,6 +19,7 @@ from app.documents.owners import add_owner_document_routes
 from app.incidents import service
 from app.incidents.models import Incident, IncidentKind
 from app.incidents.schemas import IncidentCreate, IncidentRead, IncidentUpdate
+from app.kit.audit import touched, touched_record
 from app.retention.blocks import read_many, read_one
 from app.security.dependencies import CurrentPrincipal, DbSession, allow
 from app.security.permissions import Perm
@@ -30,6 +31,7 @@ Writer = Annotated[Principal, allow(Perm.records_write)]
 
 
 def _read(session: Session, incident: Incident, response: Response) -> IncidentRead:
+    touched_record(incident)
     set_etag(response, incident)
     return read_one(session, IncidentRead, incident)
 
@@ -47,6 +49,7 @@ def incidents_list(
     occurred_from: Annotated[Timestamp | None, Query(description="Occurred at or after")] = None,
     occurred_to: Annotated[Timestamp | None, Query(description="Occurred at or before")] = None,
 ) -> Page[IncidentRead]:
+    touched(None, centre_id=centre_id)
     filters = service.IncidentFilters(
         centre_id,
         kind.value if kind else None,

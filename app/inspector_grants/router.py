@@ -13,6 +13,7 @@ from app.db import utcnow
 from app.inspector_grants import service
 from app.inspector_grants.models import InspectorGrant
 from app.inspector_grants.schemas import GrantCreate, GrantCreated, GrantRead
+from app.kit.audit import touched, touched_record
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -25,6 +26,7 @@ DERIVED = ("includes", "active")
 
 
 def _read(grant: InspectorGrant) -> GrantRead:
+    touched_record(grant)
     return GrantRead.model_validate(
         {
             **{c: getattr(grant, c) for c in GrantRead.model_fields if c not in DERIVED},
@@ -42,6 +44,7 @@ def inspector_grants_list(
     centre_id: Annotated[uuid.UUID | None, Query()] = None,
     active: Annotated[bool | None, Query()] = None,
 ) -> Page[GrantRead]:
+    touched(None, centre_id=centre_id)
     items, cursor = service.list_grants(session, principal, page, centre_id, active)
     return Page(items=[_read(g) for g in items], next_cursor=cursor)
 

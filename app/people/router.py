@@ -10,6 +10,7 @@ from app.api.pagination import Page, Paging
 from app.api.responses import problems
 from app.api.routing import make_router
 from app.api.versioning import IfMatch, set_etag
+from app.kit.audit import touched, touched_record
 from app.people import service
 from app.people.schemas import PersonCreate, PersonRead, PersonUpdate
 from app.security.dependencies import DbSession, allow
@@ -33,6 +34,7 @@ def people_list(
     processing_restricted: Annotated[bool | None, Query()] = None,
     erased: Annotated[bool | None, Query()] = None,
 ) -> Page[PersonRead]:
+    touched(None, centre_id=centre_id)
     filters = service.PersonFilters(centre_id, referral_id, processing_restricted, erased)
     items, cursor = service.list_people(session, principal, page, filters)
     return Page(items=[PersonRead.model_validate(p) for p in items], next_cursor=cursor)
@@ -49,6 +51,7 @@ def people_create(
     session: DbSession, principal: Writer, body: PersonCreate, response: Response
 ) -> PersonRead:
     person = service.create(session, principal, body)
+    touched_record(person)
     set_etag(response, person)
     return PersonRead.model_validate(person)
 
@@ -58,6 +61,7 @@ def people_get(
     session: DbSession, principal: Reader, person_id: uuid.UUID, response: Response
 ) -> PersonRead:
     person = service.get(session, principal, person_id)
+    touched_record(person)
     set_etag(response, person)
     return PersonRead.model_validate(person)
 
@@ -74,6 +78,7 @@ def people_update(
     if_match: IfMatch = None,
 ) -> PersonRead:
     person = service.update(session, principal, person_id, body, if_match)
+    touched_record(person)
     set_etag(response, person)
     return PersonRead.model_validate(person)
 

@@ -14,6 +14,7 @@ from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
 from app.centres.models import Centre
 from app.errors import Conflict, Unprocessable
+from app.kit.audit import touched_record
 from app.kit.rules import field_error, flush_or_conflict
 from app.people.models import Person, person_references
 from app.people.schemas import PersonCreate, PersonUpdate
@@ -144,6 +145,7 @@ def delete(
 ) -> None:
     """Only a person entered by mistake: anyone named in a record stays (erasure is a request)."""
     person = get(session, principal, person_id)
+    touched_record(person)
     check_version(person, if_match)
     for column in person_references():
         if session.scalar(select(exists().where(column == person.id))):

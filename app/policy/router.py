@@ -10,6 +10,7 @@ from app.api.responses import problems
 from app.api.routing import make_router
 from app.db import utcnow
 from app.errors import NotFound
+from app.kit.audit import touched
 from app.policy import service
 from app.policy.schemas import (
     ConsentCreate,
@@ -61,6 +62,7 @@ def privacy_policies_create(
     session: DbSession, principal: Writer, body: PolicyCreate
 ) -> PolicyRead:
     policy = service.create(session, body, principal.id)
+    touched(policy.id, centre_id=None)
     today = _today()
     return service.read(policy, today, service.in_force(session, today))
 
@@ -68,6 +70,7 @@ def privacy_policies_create(
 @router.get("/{policy_id}", response_model=PolicyRead, responses=problems(401, 403, 404))
 def privacy_policies_get(session: DbSession, principal: Reader, policy_id: uuid.UUID) -> PolicyRead:
     policy = service.get(session, policy_id)
+    touched(policy.id, centre_id=None)
     today = _today()
     return service.read(policy, today, service.in_force(session, today))
 

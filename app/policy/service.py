@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from app.api.pagination import PageParams, paginate
 from app.errors import Conflict, NotFound, Unprocessable
+from app.kit.audit import touched, touched_record
 from app.kit.calendar import add_months
 from app.people.models import Person, referred_to_by_a_record
 from app.policy.models import ConsentMethod, PolicyConsent, PrivacyPolicy
@@ -225,6 +226,7 @@ def person_policy(
     session: Session, principal: Principal, person_id: uuid.UUID, today: date
 ) -> PersonPolicy:
     person = get_scoped(session, Person, person_id, principal)
+    touched_record(person)
     versions = _in_order(session)
     by_id = {v.id: v for v in versions}
     consents = _consents(session, person.id)
@@ -281,6 +283,7 @@ def record_consent(
     )
     session.add(consent)
     session.flush()
+    touched_record(consent)
     return _consent_read(consent, policy)
 
 
@@ -293,6 +296,7 @@ def people_to_notify(
     """The people of the caller's centres with live records (not erased, named by a kept
     record), to be told of version `policy_id`; whether their consent is needed and given."""
     policy = get(session, policy_id)
+    touched(policy.id, centre_id=None)
     stmt = scoped(select(Person), Person, principal).where(
         Person.erased_at.is_(None),
         referred_to_by_a_record(Person.id, besides=PolicyConsent.__table__),

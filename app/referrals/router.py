@@ -14,6 +14,7 @@ from app.api.schemas import Day
 from app.api.versioning import IfMatch, set_etag
 from app.documents.models import DocumentKind
 from app.documents.owners import add_owner_document_routes
+from app.kit.audit import touched, touched_record
 from app.referrals import service
 from app.referrals.models import ContactType, PartyRole, Referral, Source, Status
 from app.referrals.schemas import (
@@ -39,6 +40,7 @@ Writer = Annotated[Principal, allow(Perm.records_write)]
 
 
 def _read(session: Session, referral: object, response: Response) -> ReferralRead:
+    touched_record(referral)
     set_etag(response, referral)
     return read_one(session, ReferralRead, referral)
 
@@ -59,6 +61,7 @@ def referrals_list(
     ] = None,
     reference: Annotated[str | None, Query(max_length=30, pattern=r"^[A-Z0-9-]+$")] = None,
 ) -> Page[ReferralRead]:
+    touched(None, centre_id=centre_id)
     filters = service.ReferralFilters(
         centre_id,
         status.value if status else None,
@@ -172,7 +175,9 @@ def referral_parties_list(
 def referral_parties_add(
     session: DbSession, principal: Writer, referral_id: uuid.UUID, body: PartyCreate
 ) -> PartyRead:
-    return PartyRead.model_validate(service.add_party(session, principal, referral_id, body))
+    party = service.add_party(session, principal, referral_id, body)
+    touched_record(party)
+    return PartyRead.model_validate(party)
 
 
 @router.delete(
@@ -218,6 +223,7 @@ def pre_visits_create(
     response: Response,
 ) -> PreVisitRead:
     visit = service.create_pre_visit(session, principal, referral_id, body)
+    touched_record(visit)
     set_etag(response, visit)
     return PreVisitRead.model_validate(visit)
 
@@ -235,6 +241,7 @@ def pre_visits_get(
     response: Response,
 ) -> PreVisitRead:
     visit = service.get_pre_visit(session, principal, referral_id, pre_visit_id)
+    touched_record(visit)
     set_etag(response, visit)
     return PreVisitRead.model_validate(visit)
 
@@ -254,6 +261,7 @@ def pre_visits_update(
     if_match: IfMatch = None,
 ) -> PreVisitRead:
     visit = service.update_pre_visit(session, principal, referral_id, pre_visit_id, body, if_match)
+    touched_record(visit)
     set_etag(response, visit)
     return PreVisitRead.model_validate(visit)
 

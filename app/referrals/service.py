@@ -28,6 +28,7 @@ from app.attendance.models import Attendance, ContactSession, SessionStatus
 from app.centres.models import Centre
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Unprocessable
+from app.kit.audit import touched_record
 from app.kit.filters import where_between, where_given
 from app.kit.rules import field_error, flush_or_conflict
 from app.people import service as people_service
@@ -429,6 +430,7 @@ def list_parties(
     role: str | None = None,
 ) -> tuple[list[Any], str | None]:
     referral = get(session, principal, referral_id)
+    touched_record(referral)
     stmt = select(ReferralParty).where(ReferralParty.referral_id == referral.id)
     if role is not None:
         stmt = stmt.where(ReferralParty.role == role)
@@ -473,6 +475,7 @@ def remove_party(
 ) -> None:
     referral = get(session, principal, referral_id)
     party = get_child(session, ReferralParty, party_id, via="referral_id", parent=referral)
+    touched_record(party)
     _require_open(referral, "removing a party")
     others = [
         p
@@ -520,6 +523,7 @@ def list_pre_visits(
     person_id: uuid.UUID | None = None,
 ) -> tuple[list[Any], str | None]:
     referral = get(session, principal, referral_id)
+    touched_record(referral)
     stmt = select(PreVisit).where(PreVisit.referral_id == referral.id)
     if person_id is not None:
         stmt = stmt.where(PreVisit.person_id == person_id)

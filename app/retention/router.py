@@ -13,9 +13,10 @@ from app.api.routing import make_router
 from app.api.schemas import Timestamp
 from app.api.versioning import IfMatch, set_etag
 from app.errors import NotFound
+from app.kit.audit import touched, touched_record
 from app.retention import holds, service
 from app.retention import sweep as retention_sweep
-from app.retention.models import Disposal, Sweep
+from app.retention.models import Disposal, LegalHold, Sweep
 from app.retention.schemas import (
     DisposalRead,
     DueItem,
@@ -53,6 +54,7 @@ def retention_rules_get(
     session: DbSession, principal: Reader, key: RuleKey, response: Response
 ) -> RuleRead:
     rule = service.get_rule(session, key)
+    touched(rule.key, centre_id=None)
     set_etag(response, rule)
     return service.read(rule)
 
@@ -67,6 +69,7 @@ def retention_rules_update(
     if_match: IfMatch = None,
 ) -> RuleRead:
     rule = service.update_period(session, key, body.period_months, if_match)
+    touched(rule.key, centre_id=None)
     set_etag(response, rule)
     return service.read(rule)
 
@@ -79,6 +82,11 @@ def public_retention_schedule(session: DbSession) -> PublicSchedule:
 
 holds_router = make_router("legal-holds", prefix="/legal-holds")
 HoldWriter = Annotated[Principal, allow(Perm.holds_write)]
+
+
+def _hold(hold: LegalHold) -> HoldRead:
+    touched_record(hold)
+    return holds.read(hold)
 
 
 @router.get("/due", response_model=DueRead, responses=problems(401, 403))
@@ -146,6 +154,7 @@ def retention_sweeps_create(
         today=today_in_london(), dry_run=body.dry_run, trigger="api", requested_by_id=principal.id
     )
     sweep = retention_sweep.create(session, options)
+    touched(sweep.id, centre_id=None)
     background.add_task(
         retention_sweep.execute,
         request.app.state.engine,
@@ -169,6 +178,7 @@ def retention_sweeps_get(session: DbSession, principal: Admin, sweep_id: uuid.UU
     sweep = session.get(Sweep, sweep_id)
     if sweep is None:
         raise NotFound("Sweep not found")
+    touched(sweep.id, centre_id=None)
     return SweepRead.model_validate(sweep)
 
 
@@ -223,15 +233,15 @@ def legal_holds_list(
     dependencies=[Idempotent],
 )
 def legal_holds_create(session: DbSession, principal: HoldWriter, body: HoldCreate) -> HoldRead:
-    return holds.read(holds.place(session, principal, body))
+    return _hold(holds.place(session, principal, body))
 
 
 @holds_router.get("/{hold_id}", response_model=HoldRead, responses=problems(401, 403, 404))
 def legal_holds_get(session: DbSession, principal: Reader, hold_id: uuid.UUID) -> HoldRead:
-    return holds.read(holds.get(session, principal, hold_id))
+    return _hold(holds.get(session, principal, hold_id))
 
 
 @holds_router.delete("/{hold_id}", response_model=HoldRead, responses=problems(401, 403, 404))
 def legal_holds_release(session: DbSession, principal: HoldWriter, hold_id: uuid.UUID) -> HoldRead:
     """Release the hold; it stays in the history."""
-    return holds.read(holds.release(session, principal, hold_id))
+    return _hold(holds.release(session, principal, hold_id))

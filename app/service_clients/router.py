@@ -10,6 +10,7 @@ from app.api.pagination import Page, Paging
 from app.api.responses import problems
 from app.api.routing import make_router
 from app.api.versioning import IfMatch, set_etag
+from app.kit.audit import touched
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -44,6 +45,7 @@ def service_clients_create(
     session: DbSession, principal: Admin, body: ServiceClientCreate, response: Response
 ) -> ServiceClientCreated:
     client, secret = service.create(session, principal, body)
+    touched(client.id, centre_id=None)
     set_etag(response, client)
     return ServiceClientCreated.model_validate(
         {**ServiceClientRead.model_validate(client).model_dump(), "client_secret": secret}
@@ -57,6 +59,7 @@ def service_clients_get(
     session: DbSession, principal: Admin, service_client_id: uuid.UUID, response: Response
 ) -> ServiceClientRead:
     client = service.get(session, service_client_id)
+    touched(client.id, centre_id=None)
     set_etag(response, client)
     return ServiceClientRead.model_validate(client)
 
@@ -75,6 +78,7 @@ def service_clients_update(
     if_match: IfMatch = None,
 ) -> ServiceClientRead:
     client = service.update(session, principal, service_client_id, body, if_match)
+    touched(client.id, centre_id=None)
     set_etag(response, client)
     return ServiceClientRead.model_validate(client)
 
@@ -84,4 +88,5 @@ def service_clients_delete(
     session: DbSession, principal: Admin, service_client_id: uuid.UUID
 ) -> Response:
     service.delete(session, principal, service_client_id)
+    touched(service_client_id, centre_id=None)
     return Response(status_code=204)

@@ -12,6 +12,7 @@ from app.api.routing import make_router
 from app.api.schemas import NO_NUL
 from app.api.versioning import IfMatch, set_etag
 from app.documents.service import Upload
+from app.kit.audit import touched, touched_record
 from app.retention.blocks import read_many, read_one
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
@@ -50,6 +51,7 @@ def staff_list(
         bool | None, Query(description="true: no `ended_on`; false: employment ended")
     ] = None,
 ) -> Page[StaffRead]:
+    touched(None, centre_id=centre_id)
     items, cursor = service.list_staff(
         session, principal, page, centre_id=centre_id, engagement=engagement, current=current
     )
@@ -67,6 +69,7 @@ def staff_create(
     session: DbSession, principal: Writer, body: StaffCreate, response: Response
 ) -> StaffRead:
     staff = service.create_staff(session, principal, body)
+    touched_record(staff)
     set_etag(response, staff)
     return read_one(session, StaffRead, staff)
 
@@ -76,6 +79,7 @@ def staff_get(
     session: DbSession, principal: Reader, staff_id: uuid.UUID, response: Response
 ) -> StaffRead:
     staff = service.get_staff(session, principal, staff_id)
+    touched_record(staff)
     set_etag(response, staff)
     return read_one(session, StaffRead, staff)
 
@@ -90,6 +94,7 @@ def staff_update(
     if_match: IfMatch = None,
 ) -> StaffRead:
     staff = service.update_staff(session, principal, staff_id, body, if_match)
+    touched_record(staff)
     set_etag(response, staff)
     return read_one(session, StaffRead, staff)
 
@@ -146,6 +151,7 @@ def staff_hr_files_create(
         upload=upload,
         max_upload_bytes=request.app.state.settings.max_upload_bytes,
     )
+    touched_record(entry)
     set_etag(response, entry)
     return read_one(session, HRFileEntryRead, entry)
 
@@ -180,6 +186,7 @@ def staff_dbs_checks_create(
     """Only the certificate's date and number, the vetting decision and the outcome are kept;
     a body carrying anything else (e.g. the certificate) is refused with 422."""
     check = service.create_dbs_check(session, principal, staff_id, body)
+    touched_record(check)
     set_etag(response, check)
     return read_one(session, DBSCheckRead, check)
 
@@ -197,6 +204,7 @@ def staff_dbs_checks_get(
     response: Response,
 ) -> DBSCheckRead:
     check = service.get_dbs_check(session, principal, staff_id, check_id)
+    touched_record(check)
     set_etag(response, check)
     return read_one(session, DBSCheckRead, check)
 
@@ -216,6 +224,7 @@ def staff_dbs_checks_update(
     if_match: IfMatch = None,
 ) -> DBSCheckRead:
     check = service.update_dbs_check(session, principal, staff_id, check_id, body, if_match)
+    touched_record(check)
     set_etag(response, check)
     return read_one(session, DBSCheckRead, check)
 
@@ -250,6 +259,7 @@ def staff_parental_leave_create(
     response: Response,
 ) -> ParentalLeaveRead:
     leave = service.create_parental_leave(session, principal, staff_id, body)
+    touched_record(leave)
     set_etag(response, leave)
     return read_one(session, ParentalLeaveRead, leave)
 
@@ -267,6 +277,7 @@ def staff_parental_leave_get(
     response: Response,
 ) -> ParentalLeaveRead:
     leave = service.get_parental_leave(session, principal, staff_id, leave_id)
+    touched_record(leave)
     set_etag(response, leave)
     return read_one(session, ParentalLeaveRead, leave)
 
@@ -286,5 +297,6 @@ def staff_parental_leave_update(
     if_match: IfMatch = None,
 ) -> ParentalLeaveRead:
     leave = service.update_parental_leave(session, principal, staff_id, leave_id, body, if_match)
+    touched_record(leave)
     set_etag(response, leave)
     return read_one(session, ParentalLeaveRead, leave)

@@ -25,6 +25,7 @@ from app.centres.models import Centre
 from app.documents import service as documents_service
 from app.documents.models import DocumentKind
 from app.errors import Conflict, NotFound
+from app.kit.audit import touched_record
 from app.kit.calendar import EARLIEST_DAY, LATEST_DAY
 from app.kit.rules import field_rule
 from app.security.principals import Principal
@@ -147,6 +148,7 @@ def _list_of(
     session: Session, principal: Principal, model: type[T], staff_id: uuid.UUID, page: PageParams
 ) -> tuple[list[Any], str | None]:
     staff = get_staff(session, principal, staff_id)
+    touched_record(staff)
     stmt = scoped(select(model), model, principal).where(model.staff_member_id == staff.id)
     return paginate(session, stmt, page, [model.created_at, model.id])
 

@@ -8,6 +8,7 @@ from fastapi import Query, Request
 from app.api.responses import problems
 from app.api.routing import make_router
 from app.api.schemas import Day
+from app.kit.audit import touched
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -52,6 +53,7 @@ def stats_summary(
     were left out for an objection is hidden whole. Disposed records still count (from the
     disposal log). See README "Statistics".
     """
+    touched(None, centre_id=centre_id)
     return service.summary(
         session,
         principal,

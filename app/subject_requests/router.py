@@ -11,6 +11,7 @@ from app.api.pagination import Page, Paging
 from app.api.responses import problems
 from app.api.routing import make_router
 from app.api.versioning import IfMatch, set_etag
+from app.kit.audit import touched_record
 from app.retention.blocks import retention_blocks
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
@@ -52,6 +53,7 @@ StatusName = Annotated[
 
 
 def _answer(subject_request: SubjectRequest, response: Response) -> RequestRead:
+    touched_record(subject_request)
     set_etag(response, subject_request)
     return service.read(subject_request)
 
@@ -308,6 +310,7 @@ def subject_requests_release(
     best-interests decision to disclose."""
     snapshot, audit = service.release_package(session, principal, request_id)
     request.state.audit_details = {**audit, "sha256": snapshot.sha256}
+    touched_record(snapshot)
     return ReleaseRead.model_validate(service.release_read(snapshot))
 
 
@@ -317,6 +320,7 @@ def subject_requests_release_get(
 ) -> ReleaseRead:
     """When the package was released, by whom, and the digests that prove a download."""
     snapshot = service.get_release(session, principal, request_id)
+    touched_record(snapshot)
     return ReleaseRead.model_validate(service.release_read(snapshot))
 
 
@@ -356,6 +360,7 @@ def subject_requests_reviews_create(
         "code": decision.code,
         "field": decision.field,
     }
+    touched_record(decision)
     return ReviewDecisionRead.model_validate(decision)
 
 
@@ -399,4 +404,5 @@ def subject_requests_decisions_create(
     """Another person named in the subject's records may be shown in the package: they
     consented, or staff judged it reasonable to disclose (the note says why)."""
     decision = service.record_decision(session, principal, request_id, body)
+    touched_record(decision)
     return DecisionRead.model_validate(decision)

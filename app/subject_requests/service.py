@@ -15,6 +15,7 @@ from app.api.versioning import check_version
 from app.db import utcnow
 from app.disclosures import service as disclosures_service
 from app.errors import Conflict, NotFound
+from app.kit.audit import touched_record
 from app.kit.rules import field_rule
 from app.people import service as people_service
 from app.people.models import Person
@@ -253,7 +254,11 @@ def list_requests(
 
 
 def get(session: Session, principal: Principal, request_id: uuid.UUID) -> SubjectRequest:
-    return get_scoped(session, SubjectRequest, request_id, principal)
+    """The request in the caller's centres; what the request's audit row names, unless the route
+    goes on to name a record of it."""
+    request = get_scoped(session, SubjectRequest, request_id, principal)
+    touched_record(request)
+    return request
 
 
 def _transition(

@@ -10,6 +10,7 @@ from fastapi import Query
 from app.api.pagination import Page, Paging
 from app.api.responses import problems
 from app.api.routing import make_router
+from app.kit.audit import touched
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -38,6 +39,7 @@ def tasks_list(
 ) -> Page[TaskRead]:
     """What needs a person now, in the caller's centres: most urgent first. Each task links to its
     record and says why and by when; a kind the caller's permissions do not cover is left out."""
+    touched(None, centre_id=centre_id)
     filters = service.TaskFilters(frozenset(kind) if kind else None, centre_id, within_days)
     items, cursor = service.list_tasks(session, principal, page, filters, today_in_london())
     return Page(items=items, next_cursor=cursor)

@@ -10,6 +10,7 @@ from app.api.pagination import Page, Paging
 from app.api.responses import problems
 from app.api.routing import make_router
 from app.api.versioning import IfMatch, set_etag
+from app.kit.audit import touched
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -28,6 +29,7 @@ def users_list(
     page: Paging,
     centre_id: Annotated[uuid.UUID | None, Query()] = None,
 ) -> Page[UserRead]:
+    touched(None, centre_id=centre_id)
     items, cursor = service.list_users(session, page, centre_id)
     return Page(items=[UserRead.model_validate(u) for u in items], next_cursor=cursor)
 
@@ -43,6 +45,7 @@ def users_create(
     session: DbSession, principal: Writer, body: UserCreate, response: Response
 ) -> UserCreated:
     user, one_time_password = service.create(session, body, principal)
+    touched(user.id, centre_id=None)
     set_etag(response, user)
     return UserCreated.model_validate(user).model_copy(
         update={"one_time_password": one_time_password}
@@ -54,6 +57,7 @@ def users_get(
     session: DbSession, principal: Reader, user_id: uuid.UUID, response: Response
 ) -> UserRead:
     user = service.get(session, user_id)
+    touched(user.id, centre_id=None)
     set_etag(response, user)
     return UserRead.model_validate(user)
 
@@ -70,5 +74,6 @@ def users_update(
     if_match: IfMatch = None,
 ) -> UserRead:
     user = service.update(session, user_id, body, if_match, principal.id, principal)
+    touched(user.id, centre_id=None)
     set_etag(response, user)
     return UserRead.model_validate(user)

@@ -14,6 +14,7 @@ from app.api.responses import problems
 from app.api.routing import make_router
 from app.api.versioning import IfMatch, set_etag
 from app.config import Env
+from app.kit.audit import touched
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -62,6 +63,7 @@ def webhook_subscriptions_create(
     a service client owns the subscriptions it makes."""
     subscription, secret = service.create(session, principal, body, _allow_http(request))
     response.headers["Cache-Control"] = "no-store"
+    touched(subscription.id, centre_id=None)
     set_etag(response, subscription)
     read = service.read(session, subscription)
     return SubscriptionCreated(**read.model_dump(), secret=secret)
@@ -74,6 +76,7 @@ def webhook_subscriptions_get(
     session: DbSession, principal: Admin, subscription_id: uuid.UUID, response: Response
 ) -> SubscriptionRead:
     subscription = service.get(session, principal, subscription_id)
+    touched(subscription.id, centre_id=None)
     set_etag(response, subscription)
     return service.read(session, subscription)
 
@@ -95,6 +98,7 @@ def webhook_subscriptions_update(
     subscription = service.update(
         session, principal, subscription_id, body, if_match, _allow_http(request)
     )
+    touched(subscription.id, centre_id=None)
     set_etag(response, subscription)
     return service.read(session, subscription)
 
@@ -110,6 +114,7 @@ def webhook_subscriptions_delete(
 ) -> Response:
     """Remove the subscription with its deliveries; nothing more is sent to it."""
     service.delete(session, principal, subscription_id)
+    touched(subscription_id, centre_id=None)
     return Response(status_code=204)
 
 
@@ -126,6 +131,7 @@ def webhook_deliveries_list(
     status: Annotated[DeliveryStatus | None, Query()] = None,
 ) -> Page[DeliveryRead]:
     """Deliveries to the subscription with every attempt (when, status code or error kind)."""
+    touched(subscription_id, centre_id=None)
     items, cursor = service.list_deliveries(
         session, principal, subscription_id, page, status.value if status else None
     )
