@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -49,6 +50,7 @@ from app.policy.router import consent_router as policy_consent_router
 from app.policy.router import public_router as public_policy_router
 from app.policy.router import router as policy_router
 from app.referrals.router import router as referrals_router
+from app.retention import rules as retention_rules
 from app.retention import scheduler as retention_scheduler
 from app.retention.router import holds_router
 from app.retention.router import public_router as public_retention_router
@@ -178,7 +180,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         queue=settings.request_queue,
         wait_seconds=settings.request_queue_seconds,
     )
-    app.state.resolve_principal = auth_service.principal_for
+    # The principal's one query also reads the retention rules' version (app/retention/rules.py).
+    app.state.resolve_principal = functools.partial(
+        auth_service.principal_for,
+        also=auth_service.AlsoRead(retention_rules.version_column, retention_rules.note_version),
+    )
     app.state.audit_writer = audit_service.append
 
     install_handlers(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -18,7 +19,6 @@ from app.auth.models import LoginThrottle, RevokedToken
 from app.config import Settings
 from app.db import utcnow
 from app.inspector_grants.models import InspectorGrant
-from app.retention import rules
 from app.security import tokens
 from app.security.passwords import verify_secret
 from app.security.permissions import INSPECTOR_DOCUMENT_PERMISSIONS, ROLE_PERMISSIONS, Perm, Role
@@ -32,11 +32,25 @@ def _revoked(claims: tokens.TokenClaims) -> Any:
     return exists().where(RevokedToken.jti == claims.token_id).label("revoked")
 
 
-def principal_for(session: Session, claims: tokens.TokenClaims) -> Principal | None:
+@dataclass(frozen=True)
+class AlsoRead:
+    """A value another domain reads in the principal's one query (the retention rules' version),
+    and what it does with it; `create_app` hands it in, so auth imports no upper layer."""
+
+    column: Callable[[], Any]
+    note: Callable[[Session, Any], None]
+
+
+_NOTHING_MORE = AlsoRead(column=lambda: literal(None), note=lambda session, value: None)
+
+
+def principal_for(
+    session: Session, claims: tokens.TokenClaims, also: AlsoRead = _NOTHING_MORE
+) -> Principal | None:
     """The principal a valid token stands for, or None if its holder has lost access since:
     deactivated, revoked, changed after the token was issued (its generation moved on), or the
     token itself logged out. One query per request: the holder, their centres, whether the token
-    was logged out, and the retention rules' version."""
+    was logged out, and what `also` reads (the retention rules' version)."""
     if claims.token_type == "access":
         rows = session.execute(
             select(
@@ -44,7 +58,7 @@ def principal_for(session: Session, claims: tokens.TokenClaims) -> Principal | N
                 UserAccount.is_active,
                 UserAccount.token_generation,
                 user_centre.c.centre_id,
-                rules.version_column(),
+                also.column().label("also"),
                 _revoked(claims),
             )
             .outerjoin(user_centre, user_centre.c.user_id == UserAccount.id)
@@ -54,14 +68,14 @@ def principal_for(session: Session, claims: tokens.TokenClaims) -> Principal | N
             return None
         if not rows[0].is_active or rows[0].token_generation != claims.generation:
             return None
-        rules.note_version(session, rows[0].retention_rules_version)
+        also.note(session, rows[0].also)
         role = Role(rows[0].role)
         centre_ids = frozenset(r.centre_id for r in rows if r.centre_id is not None)
         centres = None if role == Role.naccc_staff else centre_ids
         return Principal(claims.subject, PrincipalKind.user, role, ROLE_PERMISSIONS[role], centres)
     if claims.token_type == "service":
         found = session.execute(
-            select(ServiceClient, rules.version_column(), _revoked(claims)).where(
+            select(ServiceClient, also.column().label("also"), _revoked(claims)).where(
                 ServiceClient.id == claims.subject
             )
         ).first()
@@ -70,7 +84,7 @@ def principal_for(session: Session, claims: tokens.TokenClaims) -> Principal | N
         client = found[0]
         if not client.is_active or client.token_generation != claims.generation:
             return None
-        rules.note_version(session, found[1])  # type: ignore[index]
+        also.note(session, found.also)
         permissions = frozenset(Perm(p) for p in client.permissions if p in Perm._value2member_map_)
         return Principal(
             client.id, PrincipalKind.service_client, Role.naccc_staff, permissions, None

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from app.api.retention import Retention
 from app.api.schemas import (
     JSON_INTEGER,
     Day,
@@ -16,7 +17,6 @@ from app.api.schemas import (
     Timestamp,
 )
 from app.breaches.models import BreachStatus, DataCategory, Risk, SubjectCategory
-from app.retention.schemas import Retention
 
 # Records a breach can name (app.breaches.service.LINKABLE).
 LinkedType = Literal[

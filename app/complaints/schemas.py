@@ -5,9 +5,9 @@ from datetime import date
 
 from pydantic import Field
 
+from app.api.retention import Retention
 from app.api.schemas import Day, Flag, LongText, RecordRead, StrictModel
 from app.complaints.models import About, Channel, ComplaintKind, ComplaintStatus
-from app.retention.schemas import Retention
 
 
 class ComplaintCreate(StrictModel):

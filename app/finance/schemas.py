@@ -15,9 +15,9 @@ from pydantic import (
     computed_field,
 )
 
+from app.api.retention import Retention
 from app.api.schemas import Day, Name, RecordRead, StrictModel
 from app.kit.calendar import accounting_periods
-from app.retention.schemas import Retention
 
 AMOUNT_PATTERN = r"^-?(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
 _AMOUNT = re.compile(AMOUNT_PATTERN)

@@ -5,9 +5,9 @@ from datetime import datetime
 
 from pydantic import Field
 
+from app.api.retention import Retention
 from app.api.schemas import Flag, LongText, Name, RecordRead, StrictModel, Timestamp
 from app.incidents.models import IncidentKind
-from app.retention.schemas import Retention
 
 Description = LongText
 

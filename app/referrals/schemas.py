@@ -6,9 +6,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.api.retention import Retention
 from app.api.schemas import Day, Flag, LongText, Name, RecordRead, StrictModel
 from app.referrals.models import ContactType, Outcome, PartyRole, Source, Status
-from app.retention.schemas import Retention
 
 # NACCC's Safe Referral System: `CR` + three groups of four capitals or digits, the groups
 # joined by hyphens, e.g. `CR1234-ABCD-5678`.

@@ -39,6 +39,7 @@ from pydantic import BaseModel
 from sqlalchemy import and_, case, select, true
 from sqlalchemy.orm import Session
 
+from app.api.retention import RetentionBlock, RetentionReason
 from app.breaches.models import Breach
 from app.complaints.models import Complaint
 from app.documents.models import Document
@@ -47,7 +48,6 @@ from app.incidents.models import Incident
 from app.kit.calendar import add_months
 from app.referrals.models import Referral
 from app.retention.rules import Rule, current_rules
-from app.retention.schemas import RetentionBlock, RetentionReason
 from app.retention.sources import (
     BREACH,
     COMPLAINT,

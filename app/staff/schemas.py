@@ -6,9 +6,9 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints, model_validator
 
+from app.api.retention import Retention
 from app.api.schemas import Day, Email, Name, RecordRead, StrictModel
 from app.documents.schemas import DocumentRead
-from app.retention.schemas import Retention
 from app.staff.models import Engagement, VettingDecision, VettingOutcome
 
 Phone = Annotated[str, StringConstraints(pattern=r"^[0-9+() -]{3,40}$")]

@@ -6,9 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.api.retention import RetentionBlock
 from app.api.schemas import NO_NUL, Day, Flag, RecordRead, StrictModel
 from app.people.schemas import PersonUpdate
-from app.retention.schemas import RetentionBlock
 
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NO_NUL)]
 KindName = Literal["access", "rectification", "erasure", "restriction", "objection", "portability"]

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session, object_session
 
 from app.api.pagination import PageParams, paginate
+from app.api.retention import RetentionBlock
 from app.api.versioning import check_version
 from app.db import utcnow
 from app.disclosures import service as disclosures_service
@@ -21,7 +22,6 @@ from app.people import service as people_service
 from app.people.models import Person
 from app.people.schemas import PersonUpdate
 from app.retention.blocks import retention_blocks
-from app.retention.schemas import RetentionBlock
 from app.security.principals import Principal
 from app.security.scoping import get_scoped, named_in_body, scoped
 from app.subject_requests import deadlines, erasure, release
