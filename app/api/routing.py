@@ -134,10 +134,9 @@ def _entry(
     principal: Principal,
     status_code: int,
     listed: list[str] | None,
-    target: AuditTarget | None,
+    target: AuditTarget,
 ) -> AuditEntry:
     path_params = {k: _storable(str(v)) for k, v in request.path_params.items()}
-    target = target or AuditTarget()
     resource_id, centre_id = target.resource_id, target.centre_id
     if not target.named and status_code >= 400 and path_params:
         # A failed request touched nothing: its row keeps the id it asked for.
@@ -185,35 +184,21 @@ def _commit(
     request: Request,
     route: AuditedRoute,
     session: Session,
-    response: Response,
+    status_code: int,
     target: AuditTarget,
-    returned: dict[str, Any],
+    answered: tuple[Response, dict[str, Any]] | None = None,
 ) -> None:
+    """Append the request's audit row and commit its transaction: after the endpoint `answered`
+    (its response, remembered for idempotent replays, and what it returned), or after a
+    `CommitThenRaise`."""
     principal: Principal | None = getattr(request.state, "principal", None)
     writer: AuditWriter = request.app.state.audit_writer
     try:
         if principal is not None:
-            listed = _listed_ids(returned, response)
-            entry = _entry(request, route, principal, response.status_code, listed, target)
-            writer(session, [entry])
-        idempotency.remember(session, request, response)
-        session.commit()
-    except Exception as exc:
-        problem = database_problem(exc)
-        if problem is None:
-            raise
-        session.rollback()
-        raise problem from exc
-
-
-def _commit_then_raise(
-    request: Request, route: AuditedRoute, session: Session, failure: CommitThenRaise
-) -> None:
-    principal: Principal | None = getattr(request.state, "principal", None)
-    writer: AuditWriter = request.app.state.audit_writer
-    try:
-        if principal is not None:
-            writer(session, [_entry(request, route, principal, failure.error.status, None, None)])
+            listed = _listed_ids(answered[1], answered[0]) if answered else None
+            writer(session, [_entry(request, route, principal, status_code, listed, target)])
+        if answered is not None:
+            idempotency.remember(session, request, answered[0])
         session.commit()
     except Exception as exc:
         problem = database_problem(exc)
@@ -334,16 +319,17 @@ class AuditedRoute(APIRoute):
                     audit_details = getattr(request.state, "audit_details", None) or {}
                     request.state.audit_details = {**audit_details, "idempotent_replay": True}
                 except CommitThenRaise as failure:
-                    await run_in_threadpool(_commit_then_raise, request, route, session, failure)
+                    status = failure.error.status
+                    await run_in_threadpool(_commit, request, route, session, status, target)
                     raise failure.error from None
                 except Exception as exc:
                     await run_in_threadpool(session.rollback)
                     exc = database_problem(exc) or exc
                     await run_in_threadpool(_audit_failure, request, route, _status_of(exc), target)
                     raise exc from None
-                await run_in_threadpool(
-                    _commit, request, route, session, response, target, returned
-                )
+                answered = (response, returned)
+                status = response.status_code
+                await run_in_threadpool(_commit, request, route, session, status, target, answered)
                 return response
             finally:
                 idempotency.pending_replay.reset(replay_token)
