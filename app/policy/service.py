@@ -23,6 +23,7 @@ from app.api.pagination import PageParams, paginate
 from app.errors import Conflict, NotFound, Unprocessable
 from app.kit.audit import touched, touched_record
 from app.kit.calendar import add_months
+from app.kit.rules import field_rule
 from app.people.models import Person, referred_to_by_a_record
 from app.policy.models import ConsentMethod, PolicyConsent, PrivacyPolicy
 from app.policy.schemas import (
@@ -240,12 +241,6 @@ def person_policy(
     )
 
 
-def _body_error(field: str, detail: str) -> Unprocessable:
-    return Unprocessable(
-        detail, errors=[{"loc": ["body", field], "msg": detail, "type": "value_error"}]
-    )
-
-
 def record_consent(
     session: Session,
     principal: Principal,
@@ -259,15 +254,15 @@ def record_consent(
         raise Unprocessable("The person's data was erased")
     policy = session.get(PrivacyPolicy, data.policy_id)
     if policy is None:
-        raise _body_error("policy_id", "No such privacy policy version")
+        raise field_rule("No such privacy policy version", "policy_id")
     if not policy.reduces_rights:
-        raise _body_error("policy_id", "This version does not reduce rights: no consent needed")
+        raise field_rule("This version does not reduce rights: no consent needed", "policy_id")
     if not needs_consent(policy, person):
-        raise _body_error("policy_id", "The person's records began after this version took effect")
+        raise field_rule("The person's records began after this version took effect", "policy_id")
     if data.consented_on > today:
-        raise _body_error("consented_on", "in the future")
+        raise field_rule("in the future", "consented_on")
     if data.consented_on < _records_began(person):
-        raise _body_error("consented_on", "before the person's records began")
+        raise field_rule("before the person's records began", "consented_on")
     taken = select(PolicyConsent.id).where(
         PolicyConsent.person_id == person.id, PolicyConsent.policy_id == policy.id
     )
