@@ -15,12 +15,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from app.api.retention import RetentionBlock
 from app.people.models import Person
 from app.retention import blocks
 from app.retention import sweep as retention_sweep
 from app.retention.blocks import retention_blocks
 from app.retention.models import LegalHold, RetentionRule
-from app.retention.schemas import RetentionBlock
 from tests.cases.factories import add_party, make_person, make_referral
 from tests.factories import World
 from tests.staff.factories import (
