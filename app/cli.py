@@ -1,5 +1,5 @@
 """The `ccr` command: serve, migrate, create-user, sweep, audit-seal, audit-verify, rotate-keys,
-backup, restore, openapi."""
+backup, restore, reapply-erasures, openapi."""
 
 from __future__ import annotations
 
@@ -292,6 +292,39 @@ def cmd_restore(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_reapply_erasures(args: argparse.Namespace) -> None:
+    """Apply again the journaled erasures a restored database does not reflect (README
+    "Backups"); one JSON line per journal entry, then the totals."""
+    from collections import Counter
+    from dataclasses import asdict
+
+    from app.security.encryption import keyring
+    from app.subject_requests import service as requests_service
+    from app.subject_requests.journal import ErasureJournal
+
+    settings = _settings()
+    keyring.configure(settings.encryption_keys)
+    journal = ErasureJournal(settings.erasure_journal_path)
+    if not journal.path.is_file():
+        print(f"ccr: no erasure journal at {journal.path} (CCR_ERASURE_JOURNAL)", file=sys.stderr)
+        raise SystemExit(1)
+    engine = make_engine(settings.database_url)
+    totals: Counter[str] = Counter()
+    try:
+        sessions = make_sessionmaker(engine)
+        for entry in journal.entries():
+            # One transaction per erasure: an interrupted run is simply run again.
+            with sessions() as session:
+                done = requests_service.reapply_erasure(session, entry)
+                session.commit()
+            totals[done.outcome] += 1
+            line = {k: v for k, v in asdict(done).items() if v is not None}
+            print(json.dumps(line, default=str, sort_keys=True))
+    finally:
+        engine.dispose()
+    print(json.dumps({"entries": sum(totals.values()), **totals}, sort_keys=True))
+
+
 def _stamp() -> str:
     from app.db import utcnow
 
@@ -369,6 +402,12 @@ def main(argv: list[str] | None = None) -> None:
     restore.add_argument("backup", help="the backup's folder")
     restore.add_argument("--database-url", default=None, help="default: CCR_DATABASE_URL")
     restore.set_defaults(func=cmd_restore)
+
+    reapply = commands.add_parser(
+        "reapply-erasures",
+        help="after a restore: apply again the erasures of the journal the database lacks",
+    )
+    reapply.set_defaults(func=cmd_reapply_erasures)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI contract")
     openapi.add_argument("--output", default=str(OPENAPI_PATH), help="path, or - for stdout")

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # Append-only file of chain heads outside the database; default: <data_dir>/audit-checkpoints.
     audit_checkpoint_file: Path | None = None
     audit_seal_seconds: int = Field(default=10, ge=1, le=3600)
+    # Append-only file of completed erasures (ids only) outside the database, re-applied after a
+    # restore (`ccr reapply-erasures`); default: <data_dir>/erasure-journal.
+    erasure_journal: Path | None = None
 
     # `text` (human-readable, the default) or `json` (one object per line, for log collectors).
     log_format: Literal["text", "json"] = "text"
@@ -130,6 +133,10 @@ class Settings(BaseSettings):
     @property
     def checkpoint_path(self) -> Path:
         return self.audit_checkpoint_file or self.data_dir / "audit-checkpoints"
+
+    @property
+    def erasure_journal_path(self) -> Path:
+        return self.erasure_journal or self.data_dir / "erasure-journal"
 
     def prepare(self) -> Settings:
         """Fill the dev defaults (database file, generated keys) or refuse to run in prod."""

@@ -57,6 +57,7 @@ from app.security.encryption import keyring
 from app.service_clients.router import router as clients_router
 from app.staff.router import router as staff_router
 from app.stats.router import router as stats_router
+from app.subject_requests.journal import ErasureJournal
 from app.subject_requests.router import router as subject_requests_router
 from app.tasks.router import router as tasks_router
 from app.users.router import router as users_router
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.audit_chain = audit_chain(settings)
+    app.state.erasure_journal = ErasureJournal(settings.erasure_journal_path)
     app.state.gate = RequestGate(
         slots=pool_capacity(engine) or settings.db_pool_size + settings.db_max_overflow,
         queue=settings.request_queue,
