@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -262,6 +263,25 @@ def test_the_journal_is_written_only_when_the_transaction_commits(
     assert list(journal.entries()) == [entry]
     journal.append(entry)
     assert list(journal.entries()) == [entry, entry]
+
+
+def test_reapplying_leaves_an_applied_erasure_and_an_absent_person_alone(
+    client: TestClient, world: World, db: Session
+) -> None:
+    from app.subject_requests import service
+
+    journal = client.app.state.erasure_journal  # type: ignore[attr-defined]
+    case = settled_family_case(db, world)
+    request = erasure_request(client, world, case.mother)
+    plan = preview(client, world, request)
+    assert act(client, world, request, "complete", plan_digest=plan["digest"]).status_code == 200
+    [entry] = list(journal.entries())
+    before = snapshot(db, *KEPT_MODELS)
+    applied = service.reapply_erasure(db, entry)
+    assert (applied.outcome, applied.counts) == (service.ALREADY_APPLIED, None)
+    absent = service.reapply_erasure(db, replace(entry, person_id=uuid.uuid4()))
+    assert absent.outcome == service.PERSON_ABSENT
+    assert snapshot(db, *KEPT_MODELS) == before
 
 
 @pytest.mark.parametrize(
