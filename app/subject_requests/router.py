@@ -202,9 +202,7 @@ def subject_requests_complete(
         # Erasure is audited as counts per record type: no ids of erased records, no values.
         request.state.audit_details = erasure.counts(completed.result)
         # Outside the database, so a restore of an older backup can apply it again.
-        request.app.state.erasure_journal.append_after_commit(
-            session, JournalEntry.of(completed)
-        )
+        request.app.state.erasure_journal.append_after_commit(session, JournalEntry.of(completed))
     return _answer(completed, response)
 
 

@@ -25,6 +25,7 @@ from app.webhooks.models import (
     WebhookDelivery,
     WebhookEvent,
     WebhookSubscription,
+    succeeded,
 )
 from app.webhooks.schemas import (
     AttemptRead,
@@ -131,6 +132,29 @@ def delete(session: Session, principal: Principal, subscription_id: uuid.UUID) -
     )
     session.delete(subscription)
     session.flush()
+
+
+def attempt_counts(session: Session) -> dict[str, int]:
+    """POSTs made, over every subscription: `succeeded` (2xx) and `failed` (anything else)."""
+    counts = {"succeeded": 0, "failed": 0}
+    for status_code, count in session.execute(
+        select(WebhookAttempt.status_code, func.count()).group_by(WebhookAttempt.status_code)
+    ):
+        counts["succeeded" if succeeded(status_code) else "failed"] += count
+    return counts
+
+
+def failing_subscriptions(session: Session) -> int:
+    """Active subscriptions marked failing after repeated failed attempts."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                WebhookSubscription.active.is_(True),
+                WebhookSubscription.failing_since.is_not(None),
+            )
+        )
+        or 0
+    )
 
 
 def delivery_counts(

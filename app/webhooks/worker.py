@@ -44,6 +44,7 @@ from app.webhooks.models import (
     WebhookDelivery,
     WebhookEvent,
     WebhookSubscription,
+    succeeded,
 )
 
 log = logging.getLogger(__name__)
@@ -229,7 +230,7 @@ def _record(
     delivery.attempts += 1
     sub = WebhookSubscription
     # Core updates: the worker's counters do not change the subscription's version (ETag).
-    if status_code is not None and 200 <= status_code < 300:
+    if succeeded(status_code):
         delivery.status = DeliveryStatus.delivered.value
         delivery.delivered_at = utcnow()
         values: dict[str, Any] = {"consecutive_failures": 0, "failing_since": None}

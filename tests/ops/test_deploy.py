@@ -116,12 +116,8 @@ def test_the_proxy_sends_to_both_app_services_on_their_port() -> None:
 
 def test_the_app_trusts_exactly_the_proxy() -> None:
     services = _services()
-    proxy_address = ipaddress.ip_address(
-        services["proxy"]["networks"]["backend"]["ipv4_address"]
-    )
-    subnet = ipaddress.ip_network(
-        _compose()["networks"]["backend"]["ipam"]["config"][0]["subnet"]
-    )
+    proxy_address = ipaddress.ip_address(services["proxy"]["networks"]["backend"]["ipv4_address"])
+    subnet = ipaddress.ip_network(_compose()["networks"]["backend"]["ipam"]["config"][0]["subnet"])
     assert proxy_address in subnet
     trusted = [
         ipaddress.ip_network(item.strip(), strict=False)
