@@ -228,3 +228,33 @@ def test_ccr_audit_seal_and_verify_report_and_fail_on_a_broken_chain(
             keyring.configure(TEST_KEYS)
     finally:
         engine.dispose()
+
+
+def test_ccr_reapply_erasures_refuses_to_run_without_its_journal(
+    fresh_database: FreshDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """A wrong CCR_ERASURE_JOURNAL would otherwise re-apply nothing and look like success."""
+    from app import migrate
+    from app.cli import main
+    from app.config import get_settings
+
+    migrate.upgrade(fresh_database.url)
+    monkeypatch.setenv("CCR_DATABASE_URL", fresh_database.url)
+    monkeypatch.setenv("CCR_JWT_SECRET", "x" * 40)
+    monkeypatch.setenv("CCR_ENCRYPTION_KEYS", ",".join(TEST_KEYS))
+    monkeypatch.setenv("CCR_ERASURE_JOURNAL", str(tmp_path / "missing"))
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as refused:
+            main(["reapply-erasures"])
+        assert refused.value.code == 1
+        assert "no erasure journal" in capsys.readouterr().err
+        (tmp_path / "missing").write_text("")
+        main(["reapply-erasures"])
+        assert json.loads(capsys.readouterr().out) == {"entries": 0}
+    finally:
+        get_settings.cache_clear()
+        keyring.configure(TEST_KEYS)
