@@ -4,7 +4,8 @@ One table-driven place (`SPECS`) says how a record type's block is found. A reco
 disposes of points at its `RetentionSource` (app.retention.sources), and its block is computed from
 the very conditions the sweep uses, evaluated in SQL for all the records asked about in one query:
 which rule applies, the rule's trigger, whether the record is eligible, and `not_held` (own hold,
-held or frozen linked person). Periods come from the rules table, so an edited period
+held or frozen linked person). A list reads the same columns in its page query (`page_blocks`),
+so a page and its blocks are one round trip. Periods come from the rules table, so an edited period
 shows at once. The block therefore says what the sweep will do:
 
 - `dispose_after` = `add_months(trigger, period)`: the first day a sweep disposes of it;
