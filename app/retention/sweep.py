@@ -30,7 +30,6 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    text,
     union,
     update,
 )
@@ -39,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.api.models import delete_expired_replays
 from app.auth.models import delete_expired_revocations
-from app.db import utcnow
+from app.db import utcnow, without_jit
 from app.kit.calendar import add_months, due_cutoff
 from app.people.models import Person, person_references
 from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep
@@ -473,7 +472,7 @@ def _dispose_all(
             # runs again, and the rule is done only when it finds nothing (as before).
             while True:
                 with sessions() as session:
-                    _no_jit(session, engine)
+                    without_jit(session)
                     stmt = due_statement(source, rule, options.today, None)
                     due_ids = list(session.scalars(stmt.with_only_columns(source.model.id)))
                 if not due_ids:
@@ -482,7 +481,7 @@ def _dispose_all(
                 for start in range(0, len(due_ids), options.batch_size):
                     chunk = due_ids[start : start + options.batch_size]
                     with sessions() as session:
-                        _no_jit(session, engine)
+                        without_jit(session)
                         stmt = due_statement(source, rule, options.today, None)
                         rows = session.execute(
                             stmt.where(in_ids(session, source.model.id, chunk))
@@ -505,15 +504,6 @@ def _dispose_all(
                 if not disposed:
                     break
     return counts, batches
-
-
-def _no_jit(session: Session, engine: Engine) -> None:
-    """No JIT compilation in this transaction (PostgreSQL): the due query's facts are a dozen
-    correlated subqueries, whose estimated cost triggers JIT on every batch, and compiling them
-    took ~2 s of a 5000-referral batch's ~2.7 s query (bench/README.md). Results are unchanged;
-    `SET LOCAL` ends with the transaction, so pooled connections keep the server's default."""
-    if engine.dialect.name == "postgresql":
-        session.execute(text("SET LOCAL jit = off"))
 
 
 def _dispose_batch(

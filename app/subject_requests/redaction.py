@@ -278,7 +278,10 @@ class Redactor:
             return
         node = self._root
         for word in sequence:
-            node = node.children.setdefault(word, _Node())
+            child = node.children.get(word)
+            if child is None:
+                child = node.children[word] = _Node()
+            node = child
         if node.end and not node.capital_only:
             return  # already hidden in any case
         node.capital_only = capital_only if not node.end else node.capital_only and capital_only
@@ -335,11 +338,15 @@ class Redactor:
             return value
         spans: list[tuple[int, int]] = []
         matches = list(SCANNER.finditer(value))
+        starts = self._root.children  # most words start no hidden sequence: no walk for them
         i = 0
         while i < len(matches):
             match = matches[i]
             kind = match.lastgroup
             if kind == "word":
+                if fold(match.group()) not in starts:
+                    i += 1
+                    continue
                 end = self._name_at(value, matches, i)
                 if end > i:
                     spans.append((match.start(), matches[end - 1].end()))
