@@ -146,7 +146,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             app.state.engine, app.state.sessionmaker, settings.sweep_cron
         )
         deliveries = webhook_worker.start(
-            app.state.engine, app.state.sessionmaker, settings.webhook_interval_seconds
+            app.state.engine,
+            app.state.sessionmaker,
+            settings.webhook_interval_seconds,
+            webhook_worker.policy_for(settings),
         )
         audit_sealer.schedule(
             scheduler,

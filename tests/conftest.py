@@ -48,6 +48,8 @@ def checkpoint_path() -> Path:
 
 
 def settings_for(database_url: str, **overrides: object) -> Settings:
+    # The webhook tests' receiver listens on 127.0.0.1 (tests/webhooks/receiver.py).
+    overrides.setdefault("webhook_allow_loopback", True)
     settings = Settings(
         env="test",
         database_url=database_url,
