@@ -197,7 +197,9 @@ def enqueue_reviews(session: Session, today: date) -> int:
     for source in SOURCES:
         for key in source.rules:
             rule = rules.get(key)
-            stmt = None if rule is None else awaiting_review_statement(source, rule, today, None)
+            if rule is None:
+                continue
+            stmt = awaiting_review_statement(source, rule, today, None)
             if stmt is None:
                 continue
             rows = session.execute(stmt).all()

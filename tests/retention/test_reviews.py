@@ -87,6 +87,10 @@ def test_due_records_wait_for_review_and_the_sweep_leaves_them(
     assert rule["total"] == 0 and rule["items"] == []
     assert rule["awaiting_review_total"] == 1
     assert rule["awaiting_review"][0]["record_id"] == str(referral.id)
+    block = client.get(
+        f"/api/v1/referrals/{referral.id}", headers=world.headers("centre_staff")
+    ).json()["retention"]
+    assert block["dispose_after"] == "2021-01-01" and block["review_required"] is True
     sweep(app, today_in_london())
     assert still_there(db, referral)
     # Enqueued once: the sweep does not queue it twice.
