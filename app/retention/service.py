@@ -42,8 +42,9 @@ def update_rule(
         rule.requires_review = data.requires_review
     session.flush()
     forget_version(session)
-    if rule.requires_review:
-        # What is due under the rule now waits for review at once, not from the next sweep.
+    if data.requires_review is not None:
+        # The queue follows at once, not from the next sweep: what is due under the rule now
+        # waits for review, or (review no longer required) leaves the queue.
         enqueue_reviews(session, today_in_london())
     return rule
 

@@ -190,25 +190,33 @@ def awaiting_review_statement(
 
 
 def enqueue_reviews(session: Session, today: date) -> int:
-    """Queue (as `pending`) every record awaiting review: newly due ones, and decided ones whose
-    extension ended or whose hold was released. Returns how many were queued."""
+    """Bring the review queue up to date: every record awaiting review is `pending` (newly due
+    ones, and decided ones whose extension ended or whose hold was released); a pending item no
+    longer awaiting (held meanwhile, reopened, its rule no longer requiring review) leaves the
+    queue. Returns how many were queued."""
     rules = load_rules(session)
     queued = 0
     for source in SOURCES:
         for key in source.rules:
             rule = rules.get(key)
-            if rule is None:
-                continue
-            stmt = awaiting_review_statement(source, rule, today, None)
-            if stmt is None:
-                continue
-            rows = session.execute(stmt).all()
+            stmt = None if rule is None else awaiting_review_statement(source, rule, today, None)
+            rows = [] if stmt is None else session.execute(stmt).all()
+            waiting = {row.record_id for row in rows}
+            pending = select(RetentionReview).where(
+                RetentionReview.record_type == source.record_type,
+                RetentionReview.rule_key == key,
+                RetentionReview.status == ReviewStatus.pending.value,
+            )
+            for stale in session.scalars(pending):
+                if stale.record_id not in waiting:
+                    session.delete(stale)
             if not rows:
                 continue
+            assert rule is not None
             found = session.scalars(
                 select(RetentionReview).where(
                     RetentionReview.record_type == source.record_type,
-                    in_ids(session, RetentionReview.record_id, [row.record_id for row in rows]),
+                    in_ids(session, RetentionReview.record_id, list(waiting)),
                 )
             )
             existing = {item.record_id: item for item in found}

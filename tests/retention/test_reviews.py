@@ -221,3 +221,28 @@ def test_a_keep_rule_cannot_require_review(client: TestClient, world: World) -> 
     headers = {**admin, "If-Match": etag}
     assert_problem(client.patch(url, json={"requires_review": True}, headers=headers), 422)
     assert_problem(client.patch(f"{RULES}/complaint", json={}, headers=headers), 422)
+
+
+def test_a_pending_item_leaves_the_queue_when_it_no_longer_awaits_review(
+    app: FastAPI, client: TestClient, world: World, db: Session
+) -> None:
+    held, unflagged = old_referral(db, world), old_referral(db, world)
+    require_review(client, world)
+    admin = world.headers("naccc_staff")
+    body = {"record_type": "referral", "record_id": str(held.id), "reason": "claim"}
+    assert client.post("/api/v1/legal-holds", json=body, headers=admin).status_code == 201
+    sweep(app, today_in_london())
+    # Held meanwhile: withheld, not awaiting review (a released hold brings it back).
+    items = client.get(REVIEWS, headers=admin).json()["items"]
+    assert [i["record_id"] for i in items] == [str(unflagged.id)]
+    # The rule no longer requires review: the queue empties at once, and the sweep disposes.
+    etag = client.get(f"{RULES}/referral_no_court", headers=admin).headers["ETag"]
+    answer = client.patch(
+        f"{RULES}/referral_no_court",
+        json={"requires_review": False},
+        headers={**admin, "If-Match": etag},
+    )
+    assert answer.status_code == 200 and answer.json()["requires_review"] is False
+    assert client.get(REVIEWS, headers=admin).json()["items"] == []
+    sweep(app, today_in_london())
+    assert still_there(db, held) and not still_there(db, unflagged)
