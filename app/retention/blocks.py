@@ -242,11 +242,7 @@ def _block(
         reason = None
     dispose_after = add_months(trigger, months) if reason is None and months else None
     return RetentionBlock(
-        rule_key=rule_key,
-        trigger_on=trigger,
-        dispose_after=dispose_after,
-        reason=reason,
-        review_required=bool(months and rule is not None and rule.requires_review),
+        rule_key=rule_key, trigger_on=trigger, dispose_after=dispose_after, reason=reason
     )
 
 

@@ -25,7 +25,6 @@ _RULES_WITH_VERSION = select(
     RetentionRule.record_type,
     RetentionRule.action,
     RetentionRule.period_months,
-    RetentionRule.requires_review,
 ).outerjoin(RetentionRule, true())
 
 
@@ -35,7 +34,6 @@ class Rule:
     record_type: str
     action: str
     period_months: int | None
-    requires_review: bool = False
 
 
 _cache: tuple[int, dict[str, Rule]] | None = None
@@ -65,9 +63,7 @@ def current_rules(session: Session) -> dict[str, Rule]:
         return cached[1]
     rows = session.execute(_RULES_WITH_VERSION).all()
     rules = {
-        row.key: Rule(
-            row.key, row.record_type, row.action, row.period_months, bool(row.requires_review)
-        )
+        row.key: Rule(row.key, row.record_type, row.action, row.period_months)
         for row in rows
         if row.key is not None
     }

@@ -58,11 +58,6 @@ class RetentionBlock(BaseModel):
         "leave: the HR clock starts when employment ends), `hmrc_enquiry` (a finance record "
         "with an HMRC enquiry open)"
     )
-    review_required: bool = Field(
-        default=False,
-        description="The rule requires disposition review: on `dispose_after` the record waits "
-        "in `retention/reviews` and a sweep disposes of it only once NACCC staff approve",
-    )
 
 
 # The `retention` field of every record's read model.
