@@ -170,6 +170,57 @@ def cmd_sweep(args: argparse.Namespace) -> None:
         engine.dispose()
 
 
+def cmd_webhooks_deliver(args: argparse.Namespace) -> None:
+    """Run the webhook worker on its own (the API's process need not): announce what fell due,
+    send pending deliveries, purge the finished ones; once, or every interval with --loop until
+    SIGINT or SIGTERM. One JSON line per run; `"ran": false` when another runner holds the lock."""
+    import signal
+    import threading
+
+    import httpx
+
+    from app.security.encryption import keyring
+    from app.webhooks import worker
+
+    settings = _settings()
+    keyring.configure(settings.encryption_keys)
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    policy = worker.policy_for(settings)
+    interval = args.interval or settings.webhook_interval_seconds
+    if interval < 1:
+        raise SystemExit("--interval must be at least 1 second")
+    stop = threading.Event()
+    if args.loop:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+    try:
+        with httpx.Client() as http:
+            while not stop.is_set():
+                result = worker.run_once(engine, sessions, http, policy=policy)
+                report: dict[str, object] = {"ran": result is not None}
+                if result is not None:
+                    report.update(
+                        {
+                            name: getattr(result, name)
+                            for name in (
+                                "announced",
+                                "attempted",
+                                "delivered",
+                                "failed_attempts",
+                                "gave_up",
+                                "purged",
+                            )
+                        }
+                    )
+                print(json.dumps(report, sort_keys=True), flush=True)
+                if not args.loop:
+                    break
+                stop.wait(interval)
+    finally:
+        engine.dispose()
+
+
 def cmd_audit_seal(args: argparse.Namespace) -> None:
     """Seal what requests appended, now, under the same lock as the scheduler's sealer."""
     from app.audit import sealer
@@ -381,6 +432,22 @@ def main(argv: list[str] | None = None) -> None:
     sweep = commands.add_parser("sweep", help="run one retention sweep now")
     sweep.add_argument("--dry-run", action="store_true", help="count what is due; delete nothing")
     sweep.set_defaults(func=cmd_sweep)
+
+    webhooks = commands.add_parser("webhooks", help="the webhook delivery worker")
+    webhook_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
+    deliver = webhook_commands.add_parser(
+        "deliver", help="announce what fell due, send pending deliveries, purge finished ones"
+    )
+    deliver.add_argument(
+        "--loop", action="store_true", help="run again every interval until stopped"
+    )
+    deliver.add_argument(
+        "--interval",
+        type=int,
+        default=None,
+        help="seconds between runs (CCR_WEBHOOK_INTERVAL_SECONDS)",
+    )
+    deliver.set_defaults(func=cmd_webhooks_deliver)
 
     audit_seal = commands.add_parser("audit-seal", help="seal the audit rows written so far")
     audit_seal.set_defaults(func=cmd_audit_seal)

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     sweep_cron: str = "30 2 * * *"
     # How often the webhook worker announces what fell due and sends pending deliveries.
     webhook_interval_seconds: int = Field(default=30, ge=1, le=3600)
+    # Deliver to loopback addresses (never in production: a test or local receiver only).
+    webhook_allow_loopback: bool = False
+    # Delivered and failed deliveries, with their attempts and events, are purged after this.
+    webhook_keep_days: int = Field(default=30, ge=1, le=3650)
 
     bootstrap_email: str | None = None
     bootstrap_password: str | None = None
@@ -164,6 +168,11 @@ class Settings(BaseSettings):
                     "CCR_ENV=prod needs " + ", ".join(missing) + " to be set; refusing to start"
                 )
             self._check_audit_keys()
+            if self.webhook_allow_loopback:
+                raise ConfigError(
+                    "CCR_WEBHOOK_ALLOW_LOOPBACK is for tests and local receivers; refusing to "
+                    "start in production"
+                )
             if self.uses_shared_secret and len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
                 raise ConfigError(
                     f"CCR_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes for "

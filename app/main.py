@@ -52,6 +52,7 @@ from app.referrals.router import router as referrals_router
 from app.retention import scheduler as retention_scheduler
 from app.retention.router import holds_router
 from app.retention.router import public_router as public_retention_router
+from app.retention.router import reviews_router as retention_reviews_router
 from app.retention.router import router as retention_router
 from app.security.encryption import keyring
 from app.service_clients.router import router as clients_router
@@ -73,6 +74,7 @@ API_ROUTERS = [
     grants_router,
     audit_router,
     retention_router,
+    retention_reviews_router,
     holds_router,
     subject_requests_router,
     public_retention_router,
@@ -145,7 +147,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             app.state.engine, app.state.sessionmaker, settings.sweep_cron
         )
         deliveries = webhook_worker.start(
-            app.state.engine, app.state.sessionmaker, settings.webhook_interval_seconds
+            app.state.engine,
+            app.state.sessionmaker,
+            settings.webhook_interval_seconds,
+            webhook_worker.policy_for(settings),
         )
         audit_sealer.schedule(
             scheduler,

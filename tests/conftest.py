@@ -54,6 +54,8 @@ def journal_path() -> Path:
 
 
 def settings_for(database_url: str, **overrides: object) -> Settings:
+    # The webhook tests' receiver listens on 127.0.0.1 (tests/webhooks/receiver.py).
+    overrides.setdefault("webhook_allow_loopback", True)
     settings = Settings(
         env="test",
         database_url=database_url,
