@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import Date, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import Date, DateTime, Engine, Integer, MetaData, create_engine, event, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -84,6 +84,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     _configure_postgresql(engine)
     return engine
+
+
+def without_jit(session: Session) -> None:
+    """No JIT compilation for the rest of this transaction (PostgreSQL). For queries of many
+    correlated subqueries per row (the sweep's due query and facts, a package's retention
+    blocks): their estimated cost triggers JIT, and compiling them takes seconds for a query
+    that runs in milliseconds (bench/README.md). Results are unchanged; `SET LOCAL` ends with
+    the transaction, so pooled connections keep the server's default."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
 
 
 def _configure_postgresql(engine: Engine) -> None:

@@ -36,6 +36,10 @@ def _allow_http(request: Request) -> bool:
     return bool(request.app.state.settings.env != Env.prod)
 
 
+def _allow_loopback(request: Request) -> bool:
+    return bool(request.app.state.settings.webhook_allow_loopback)
+
+
 @router.get("", response_model=Page[SubscriptionRead], responses=problems(401, 403))
 def webhook_subscriptions_list(
     session: DbSession, principal: Admin, page: Paging
@@ -49,7 +53,7 @@ def webhook_subscriptions_list(
     "",
     status_code=201,
     response_model=SubscriptionCreated,
-    responses=problems(401, 403),
+    responses=problems(401, 403, 422),
     dependencies=[Idempotent],
 )
 def webhook_subscriptions_create(
@@ -61,7 +65,9 @@ def webhook_subscriptions_create(
 ) -> SubscriptionCreated:
     """Subscribe a URL to event types. The answer holds the signing `secret`, shown this once;
     a service client owns the subscriptions it makes."""
-    subscription, secret = service.create(session, principal, body, _allow_http(request))
+    subscription, secret = service.create(
+        session, principal, body, _allow_http(request), _allow_loopback(request)
+    )
     response.headers["Cache-Control"] = "no-store"
     touched(subscription.id, centre_id=None)
     set_etag(response, subscription)
@@ -84,7 +90,7 @@ def webhook_subscriptions_get(
 @router.patch(
     "/{subscription_id}",
     response_model=SubscriptionRead,
-    responses=problems(401, 403, 404, 412, 428),
+    responses=problems(401, 403, 404, 412, 422, 428),
 )
 def webhook_subscriptions_update(
     request: Request,
@@ -96,7 +102,13 @@ def webhook_subscriptions_update(
     if_match: IfMatch = None,
 ) -> SubscriptionRead:
     subscription = service.update(
-        session, principal, subscription_id, body, if_match, _allow_http(request)
+        session,
+        principal,
+        subscription_id,
+        body,
+        if_match,
+        _allow_http(request),
+        _allow_loopback(request),
     )
     touched(subscription.id, centre_id=None)
     set_etag(response, subscription)
