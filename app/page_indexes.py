@@ -3,7 +3,7 @@
 A list is read page by page in the order of its keys; without an index starting with those keys
 every page sorts the whole table. `tests/platform/test_pagination_indexes.py` reads every
 `paginate()` call in the code and fails for an order without its index here (or elsewhere).
-Migrations 1700 and 1310 create them.
+Migrations 1700, 1310 and 1802 create them.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from app.inspector_grants.models import InspectorGrant
 from app.people.models import Person
 from app.policy.models import PrivacyPolicy
 from app.referrals.models import PreVisit, Referral, ReferralParty
-from app.retention.models import Disposal, LegalHold, Sweep
+from app.retention.models import Disposal, LegalHold, RetentionReview, Sweep
 from app.service_clients.models import ServiceClient
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 from app.subject_requests.models import ReviewDecision, SubjectRequest, ThirdPartyDecision
@@ -57,6 +57,7 @@ PAGE_INDEXES = [
         PrivacyPolicy,
         Referral,
         ReferralParty,
+        RetentionReview,
         ServiceClient,
         StaffMember,
         SubjectRequest,
