@@ -96,6 +96,7 @@ def start(target: str, workers: int, url: str, centres: list[uuid.UUID]) -> subp
             CCR_DATABASE_URL=url,
             CCR_JWT_SECRET=JWT_SECRET,
             CCR_ENCRYPTION_KEYS=BENCH_KEY.decode(),
+            CCR_AUDIT_HMAC_KEYS="bench:" + "y" * 48,
             CCR_SCHEDULER_ENABLED="false",
         )
     else:
