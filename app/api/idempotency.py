@@ -114,7 +114,8 @@ async def idempotency_key(
             alias="Idempotency-Key",
             min_length=1,
             max_length=200,
-            description="Retry-safe key: the same key and body answer with the first response",
+            description="Retry-safe key: the same key and body answer with the first response;"
+            " the same key with another request is refused (422 `idempotency-key-reused`)",
         ),
     ] = None,
 ) -> None:

@@ -36,7 +36,11 @@ def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")] = 50,
     cursor: Annotated[
         str | None,
-        Query(max_length=300, description="`next_cursor` of the previous page"),
+        Query(
+            max_length=300,
+            description="`next_cursor` of the previous page, sent unchanged. A cursor is opaque:"
+            " one the API did not issue is refused (422 `invalid-cursor`)",
+        ),
     ] = None,
 ) -> PageParams:
     return PageParams(limit=limit, cursor=cursor)

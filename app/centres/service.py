@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
 from app.centres.models import Centre
-from app.centres.schemas import CentreCreate, CentreUpdate
+from app.centres.schemas import YEAR_END_RULE, CentreCreate, CentreUpdate
 from app.errors import Conflict, Unprocessable
 from app.kit.rules import field_error
 from app.security.principals import Principal
@@ -34,7 +34,7 @@ _DAYS_IN_MONTH = {
 def _check_year_end(month: int, day: int) -> None:
     if day > _DAYS_IN_MONTH[month]:
         raise Unprocessable(
-            "The financial-year end is not a day of every year (29 February is not allowed)",
+            YEAR_END_RULE,
             errors=field_error("year_end_day", "no such day"),
         )
 

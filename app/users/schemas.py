@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
 
 from app.api.schemas import Email, Name, RecordRead, StrictModel
 
@@ -12,7 +12,24 @@ UserRole = Literal["naccc_staff", "centre_staff"]
 CentreIds = Annotated[list[uuid.UUID], Field(max_length=50)]
 
 
+# Centre staff work in at least one centre; NACCC staff see every centre and name none.
+_CENTRES_BY_ROLE = {
+    "oneOf": [
+        {
+            "properties": {"role": {"const": "centre_staff"}, "centre_ids": {"minItems": 1}},
+            "required": ["role", "centre_ids"],
+        },
+        {
+            "properties": {"role": {"const": "naccc_staff"}, "centre_ids": {"maxItems": 0}},
+            "required": ["role"],
+        },
+    ]
+}
+
+
 class UserCreate(StrictModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_CENTRES_BY_ROLE)
+
     email: Email
     full_name: Name
     role: UserRole
