@@ -102,10 +102,11 @@ BUSINESS_RULES = (
     # The bytes of an upload (a `format: binary` part has no length in JSON Schema).
     r"^The file is empty$",
 )
-# Rules JSON Schema could state (a non-null PATCH field, if/then on a kind or a status) that the
-# contract does not yet: a generated client can still send them. Each one belongs in its schema.
+# Rules JSON Schema could state (if/then on a kind or a status) that the contract does not yet:
+# a generated client can still send them. Each one belongs in its schema.
 NOT_YET_IN_THE_SCHEMA = (
-    r" cannot be null$",
+    # A webhook subscription's PATCH still allows null for these (the other updates use `Kept`).
+    r"^(url|event_types|active) cannot be null$",
     r" names the child concerned$",
     r"^srs_reference is only for referrals from the Safe Referral System$",
     r"^An absence needs a reason$|^An absence reason is recorded only for an absence$",
@@ -236,8 +237,9 @@ def _journey_machine() -> type:
 
 
 class FamilyJourney(_journey_machine()):  # type: ignore[misc]
-    """Stateful phase: schemathesis follows the contract's links from creates (and lists) to the
-    reads, updates and actions of what they made, with a family of the test's world to name."""
+    """Stateful phase: schemathesis follows the contract's links from creates to the reads,
+    updates and actions of what they made (and on from lists), with a family of the test's world
+    to name."""
 
     records: ClassVar[dict[str, str]] = {}
     connection: ClassVar[Connection | None] = None

@@ -1,19 +1,17 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic.json_schema import JsonDict
 
 from app.api.schemas import NO_NUL
 
-
-def _credential(max_length: int) -> Any:
-    """A login field: when sent, not empty."""
-    return Annotated[str, StringConstraints(min_length=1, max_length=max_length, pattern=NO_NUL)]
-
-
-Username, Password, ClientId = _credential(254), _credential(200), _credential(64)
+# Login fields: when sent, not empty.
+Username = Annotated[str, StringConstraints(min_length=1, max_length=254, pattern=NO_NUL)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=NO_NUL)]
+ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=NO_NUL)]
 
 
 # Each grant names its own two fields (RFC 6749 §4.3.2, §4.4.2); the contract states it as a
@@ -22,7 +20,7 @@ _GRANTS = {
     "password": ("username", "password"),
     "client_credentials": ("client_id", "client_secret"),
 }
-_ONE_GRANT = {
+_ONE_GRANT: JsonDict = {
     "oneOf": [
         {
             "properties": {

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from app.api.schemas import JSON_INTEGER, Email, Name, RecordRead, ShortText, StrictModel
+from app.api.schemas import JSON_INTEGER, Email, Kept, Name, RecordRead, ShortText, StrictModel
 
 Code = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2,8}$")]
 Month = Annotated[int, Field(ge=1, le=12), JSON_INTEGER]
@@ -26,11 +26,11 @@ class CentreCreate(StrictModel):
 
 
 class CentreUpdate(StrictModel):
-    name: Name | None = None
+    name: Kept[Name] = None
     accreditation_number: ShortText | None = None
     contact_email: Email | None = None
-    year_end_month: Month | None = None
-    year_end_day: Day | None = Field(default=None, description=YEAR_END_DAY)
+    year_end_month: Kept[Month] = None
+    year_end_day: Kept[Day] = Field(default=None, description=YEAR_END_DAY)
 
 
 class CentreRead(RecordRead):

@@ -70,12 +70,6 @@ def update(
     centre = get(session, principal, centre_id)
     check_version(centre, if_match)
     changes = data.model_dump(exclude_unset=True)
-    for field in ("name", "year_end_month", "year_end_day"):
-        if field in changes and changes[field] is None:
-            raise Unprocessable(
-                f"{field} cannot be null",
-                errors=field_error(field, "cannot be null", "missing"),
-            )
     _check_year_end(
         changes.get("year_end_month", centre.year_end_month),
         changes.get("year_end_day", centre.year_end_day),

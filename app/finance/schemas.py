@@ -15,7 +15,7 @@ from pydantic import (
     computed_field,
 )
 
-from app.api.schemas import Day, Name, RecordRead, StrictModel
+from app.api.schemas import Day, Kept, Name, RecordRead, StrictModel
 from app.kit.calendar import accounting_periods
 from app.retention.schemas import Retention
 
@@ -63,12 +63,12 @@ class FinanceRecordCreate(StrictModel):
 
 
 class FinanceRecordUpdate(StrictModel):
-    reference: Name | None = None
+    reference: Kept[Name] = None
     description: Description | None = None
-    amount: Amount | None = None
-    transaction_on: Day | None = None
+    amount: Kept[Amount] = None
+    transaction_on: Kept[Day] = None
     period_end_on: Day | None = None
-    hmrc_enquiry_open: bool | None = None
+    hmrc_enquiry_open: Kept[bool] = None
 
 
 class AccountingPeriodRead(StrictModel):

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.json_schema import JsonDict
 
 from app.api.schemas import JSON_INTEGER, NO_NUL, Flag, StrictModel
 
@@ -97,9 +98,9 @@ class PublicSchedule(BaseModel):
     rules: list[PublicRule]
 
 
-_NONE = {"type": "null"}
-_GIVEN = {"not": _NONE}
-_ONE_RECORD_OR_ONE_PERSON = {
+_NONE: JsonDict = {"type": "null"}
+_GIVEN: JsonDict = {"not": _NONE}
+_ONE_RECORD_OR_ONE_PERSON: JsonDict = {
     "oneOf": [
         {
             "properties": {"record_type": _GIVEN, "record_id": _GIVEN, "person_id": _NONE},
