@@ -8,9 +8,9 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from app.api.idempotency import IdempotencyKeyReused
+from app.api.idempotency import KEY_REUSED, IdempotencyKeyReused
 from app.api.links import add_links
-from app.api.pagination import InvalidCursor
+from app.api.pagination import INVALID_CURSOR, InvalidCursor
 from app.api.responses import add_rule_example, problem
 from app.errors import PROBLEM_MEDIA_TYPE, Problem
 
@@ -72,14 +72,14 @@ def _add_generic_rules(operation: dict[str, Any]) -> None:
             operation["responses"]["422"],
             InvalidCursor.slug,
             InvalidCursor.title,
-            "The cursor is not one this API issued",
+            INVALID_CURSOR,
         )
     if ("header", "Idempotency-Key") in names:
         add_rule_example(
             operation["responses"]["422"],
             IdempotencyKeyReused.slug,
             IdempotencyKeyReused.title,
-            "This Idempotency-Key was used with another request",
+            KEY_REUSED,
         )
 
 

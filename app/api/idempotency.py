@@ -37,6 +37,9 @@ class IdempotentReplay(Exception):  # noqa: N818 - control flow, not an error
         self.response = response
 
 
+KEY_REUSED = "This Idempotency-Key was used with another request"
+
+
 class IdempotencyKeyReused(Unprocessable):
     slug, title = "idempotency-key-reused", "Idempotency-Key reused"
 
@@ -138,7 +141,7 @@ async def idempotency_key(
         body_sha256,
     ):
         refusal = IdempotencyKeyReused(
-            "This Idempotency-Key was used with another request",
+            KEY_REUSED,
             errors=[
                 {"loc": ["header", "Idempotency-Key"], "msg": "key reused", "type": "conflict"}
             ],

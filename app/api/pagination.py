@@ -63,9 +63,12 @@ class InvalidCursor(Unprocessable):
     slug, title = "invalid-cursor", "Invalid cursor"
 
 
-def _bad_cursor() -> Unprocessable:
+INVALID_CURSOR = "The cursor is not one this API issued"
+
+
+def bad_cursor() -> InvalidCursor:
     return InvalidCursor(
-        "The cursor is not one this API issued",
+        INVALID_CURSOR,
         errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor", "type": "value_error"}],
     )
 
@@ -88,7 +91,7 @@ def _decode(cursor: str, columns: list[Any]) -> list[Any]:
         NotImplementedError,
         RecursionError,
     ) as exc:
-        raise _bad_cursor() from exc
+        raise bad_cursor() from exc
 
 
 def _decode_value(column: Any, value: Any) -> Any:
