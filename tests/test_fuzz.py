@@ -249,8 +249,9 @@ NAMED_RECORDS = {
     "attendance_id": "attendance",
 }
 # The journey must follow links past the creates: at least this many distinct operations reached
-# through a link answer 2xx (reads, updates with a real If-Match, actions, sub-resources).
-MIN_LINKED_OPERATIONS = 15
+# through a link answer 2xx (reads, updates with a real If-Match, actions, sub-resources). A run
+# reaches 16 to 22 (link choices are not seeded); one that only creates reaches none.
+MIN_LINKED_OPERATIONS = 10
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
