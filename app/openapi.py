@@ -8,9 +8,11 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.api.idempotency import KEY_REUSED, IdempotencyKeyReused
 from app.api.links import add_links
-from app.api.responses import problem
-from app.errors import Problem
+from app.api.pagination import INVALID_CURSOR, InvalidCursor
+from app.api.responses import add_rule_example, problem
+from app.errors import PROBLEM_MEDIA_TYPE, Problem
 
 _BODY_METHODS = {"post", "put", "patch"}
 IF_MATCH_SCHEMA = {"type": "string", "pattern": '^(W/)?"[1-9][0-9]{0,8}"$'}
@@ -38,7 +40,10 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             if "422" in responses or operation.get("parameters") or "requestBody" in operation:
-                responses["422"] = problem(422)
+                declared = responses.get("422", {}).get("content", {})
+                if "examples" not in declared.get(PROBLEM_MEDIA_TYPE, {}):
+                    responses["422"] = problem(422)
+                _add_generic_rules(operation)
             if "requestBody" in operation or method in _BODY_METHODS:
                 responses.setdefault("400", problem(400))
                 responses.setdefault("413", problem(413))
@@ -57,6 +62,25 @@ def build_openapi(app: FastAPI) -> dict[str, Any]:
             operation["responses"] = dict(sorted(responses.items()))
     add_links(schema)
     return schema
+
+
+def _add_generic_rules(operation: dict[str, Any]) -> None:
+    """422 examples of the rules every paged list and every retry-safe create share."""
+    names = {(p.get("in"), p.get("name")) for p in operation.get("parameters", [])}
+    if ("query", "cursor") in names:
+        add_rule_example(
+            operation["responses"]["422"],
+            InvalidCursor.slug,
+            InvalidCursor.title,
+            INVALID_CURSOR,
+        )
+    if ("header", "Idempotency-Key") in names:
+        add_rule_example(
+            operation["responses"]["422"],
+            IdempotencyKeyReused.slug,
+            IdempotencyKeyReused.title,
+            KEY_REUSED,
+        )
 
 
 def install_openapi(app: FastAPI) -> None:

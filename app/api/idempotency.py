@@ -37,6 +37,9 @@ class IdempotentReplay(Exception):  # noqa: N818 - control flow, not an error
         self.response = response
 
 
+KEY_REUSED = "This Idempotency-Key was used with another request"
+
+
 class IdempotencyKeyReused(Unprocessable):
     slug, title = "idempotency-key-reused", "Idempotency-Key reused"
 
@@ -114,7 +117,8 @@ async def idempotency_key(
             alias="Idempotency-Key",
             min_length=1,
             max_length=200,
-            description="Retry-safe key: the same key and body answer with the first response",
+            description="Retry-safe key: the same key and body answer with the first response;"
+            " the same key with another request is refused (422 `idempotency-key-reused`)",
         ),
     ] = None,
 ) -> None:
@@ -137,7 +141,7 @@ async def idempotency_key(
         body_sha256,
     ):
         refusal = IdempotencyKeyReused(
-            "This Idempotency-Key was used with another request",
+            KEY_REUSED,
             errors=[
                 {"loc": ["header", "Idempotency-Key"], "msg": "key reused", "type": "conflict"}
             ],

@@ -36,7 +36,11 @@ def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Page size")] = 50,
     cursor: Annotated[
         str | None,
-        Query(max_length=300, description="`next_cursor` of the previous page"),
+        Query(
+            max_length=300,
+            description="`next_cursor` of the previous page, sent unchanged. A cursor is opaque:"
+            " one the API did not issue is refused (422 `invalid-cursor`)",
+        ),
     ] = None,
 ) -> PageParams:
     return PageParams(limit=limit, cursor=cursor)
@@ -59,9 +63,12 @@ class InvalidCursor(Unprocessable):
     slug, title = "invalid-cursor", "Invalid cursor"
 
 
-def _bad_cursor() -> Unprocessable:
+INVALID_CURSOR = "The cursor is not one this API issued"
+
+
+def bad_cursor() -> InvalidCursor:
     return InvalidCursor(
-        "The cursor is not one this API issued",
+        INVALID_CURSOR,
         errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor", "type": "value_error"}],
     )
 
@@ -84,7 +91,7 @@ def _decode(cursor: str, columns: list[Any]) -> list[Any]:
         NotImplementedError,
         RecursionError,
     ) as exc:
-        raise _bad_cursor() from exc
+        raise bad_cursor() from exc
 
 
 def _decode_value(column: Any, value: Any) -> Any:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from app.errors import PROBLEM_MEDIA_TYPE
+from app.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
 
 DESCRIPTIONS = {
     400: "Malformed request (e.g. a body that is not JSON)",
@@ -31,3 +32,27 @@ def problem(status: int, description: str | None = None) -> dict[str, Any]:
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: problem(status) for status in statuses}
+
+
+def add_rule_example(response: dict[str, Any], slug: str, title: str, detail: str) -> None:
+    """An example of a 422 for a rule no JSON Schema can state, on the operation's 422."""
+    content = response.setdefault("content", {}).setdefault(PROBLEM_MEDIA_TYPE, {})
+    name = slug if slug != "unprocessable" else re.sub(r"[^a-z0-9]+", "-", detail.lower())[:60]
+    content.setdefault("examples", {})[name.strip("-")] = {
+        "summary": detail,
+        "value": {
+            "type": PROBLEM_TYPE_BASE + slug,
+            "title": title,
+            "status": 422,
+            "detail": detail,
+        },
+    }
+
+
+def rules(*details: str) -> dict[int | str, dict[str, Any]]:
+    """`responses=` of a route whose 422 includes business rules the schema cannot state (each
+    also told in its field's description)."""
+    response = problem(422, "Validation failed, or a rule the schema cannot state (see examples)")
+    for detail in details:
+        add_rule_example(response, "unprocessable", "Request breaks a rule", detail)
+    return {422: response}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -70,6 +70,30 @@ def _to_utc(value: datetime) -> datetime:
 
 Timestamp = Annotated[AwareDatetime, BeforeValidator(_text_only), AfterValidator(_to_utc)]
 Day = Annotated[date, BeforeValidator(_text_only)]
+
+
+T = TypeVar("T")
+
+
+def _refuse_null(value: T | None) -> T:
+    if value is None:
+        raise ValueError("cannot be null: omit the field to keep its value")
+    return value
+
+
+def _not_null(schema: dict[str, Any]) -> None:
+    kinds = [kind for kind in schema.pop("anyOf", []) if kind.get("type") != "null"]
+    if len(kinds) == 1:
+        schema.update(kinds[0])
+    elif kinds:
+        schema["anyOf"] = kinds
+    if "default" in schema and schema["default"] is None:
+        del schema["default"]
+
+
+# A field an update may leave out (to keep its value) but not clear: the schema has no `null`
+# for it, and validation refuses one, so the two agree.
+Kept = Annotated[T | None, AfterValidator(_refuse_null), Field(json_schema_extra=_not_null)]
 
 
 class StrictModel(BaseModel):

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from app.api.schemas import Flag, LongText, RecordRead, StrictModel, Timestamp
+from app.api.schemas import Flag, Kept, LongText, RecordRead, StrictModel, Timestamp
 from app.attendance.models import AbsenceReason, AttendanceStatus, SessionStatus
 
 SAFEGUARDING = (
@@ -31,13 +31,13 @@ class SessionCreate(StrictModel):
 
 
 class SessionUpdate(StrictModel):
-    starts_at: Timestamp | None = None
-    ends_at: Timestamp | None = None
-    status: SessionStatus | None = Field(
+    starts_at: Kept[Timestamp] = None
+    ends_at: Kept[Timestamp] = None
+    status: Kept[SessionStatus] = Field(
         default=None, description="`scheduled` → `held` or `cancelled`; anything else is 409"
     )
     notes: LongText | None = None
-    safeguarding: Flag | None = Field(default=None, description=SAFEGUARDING)
+    safeguarding: Kept[Flag] = Field(default=None, description=SAFEGUARDING)
 
 
 class SessionRead(RecordRead):
@@ -65,7 +65,7 @@ class AttendanceCreate(StrictModel):
 
 
 class AttendanceUpdate(StrictModel):
-    status: AttendanceStatus | None = None
+    status: Kept[AttendanceStatus] = None
     absence_reason: AbsenceReason | None = None
     absence_detail: AbsenceDetail | None = None
 

@@ -175,11 +175,6 @@ def update_session(
     check_version(contact, if_match)
     referral = _referral_of(session, contact)
     changes = data.model_dump(exclude_unset=True)
-    for field in ("starts_at", "ends_at", "status", "safeguarding"):
-        if field in changes and changes[field] is None:
-            raise Unprocessable(
-                f"{field} cannot be null", errors=field_error(field, "cannot be null", "missing")
-            )
     starts_at = changes.get("starts_at", contact.starts_at)
     ends_at = changes.get("ends_at", contact.ends_at)
     if {"starts_at", "ends_at"} & changes.keys():
@@ -327,10 +322,6 @@ def update_attendance(
     assert person is not None
     people_service.ensure_processing_allowed(person, principal)
     changes = data.model_dump(exclude_unset=True)
-    if "status" in changes and changes["status"] is None:
-        raise Unprocessable(
-            "status cannot be null", errors=field_error("status", "cannot be null", "missing")
-        )
     status = changes["status"].value if "status" in changes else record.status
     if status != AttendanceStatus.absent and "status" in changes:
         # Arrived after all: the absence reason goes unless the body says otherwise.

@@ -1,15 +1,14 @@
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Form, Request, Response
 
 from app.api.responses import problems
 from app.api.routing import CommitThenRaise, make_router
-from app.api.schemas import NO_NUL
 from app.auth import service
-from app.auth.schemas import Me, TokenResponse
-from app.errors import AppError, TooManyRequests, Unprocessable
+from app.auth.schemas import Me, TokenRequest, TokenResponse
+from app.errors import AppError, TooManyRequests
 from app.kit.audit import touched
 from app.security.addresses import client_address
 from app.security.dependencies import CurrentPrincipal, DbSession
@@ -31,25 +30,13 @@ class InvalidCredentials(AppError):
     summary="Log in (OAuth2 password or client-credentials grant)",
 )
 def auth_token(
-    request: Request,
-    session: DbSession,
-    grant_type: Annotated[Literal["password", "client_credentials"], Form()],
-    username: Annotated[str | None, Form(max_length=254, pattern=NO_NUL)] = None,
-    password: Annotated[str | None, Form(max_length=200, pattern=NO_NUL)] = None,
-    client_id: Annotated[str | None, Form(max_length=64, pattern=NO_NUL)] = None,
-    client_secret: Annotated[str | None, Form(max_length=200, pattern=NO_NUL)] = None,
-    scope: Annotated[str | None, Form(max_length=500, pattern=NO_NUL)] = None,
+    request: Request, session: DbSession, form: Annotated[TokenRequest, Form()]
 ) -> TokenResponse:
-    is_client = grant_type == "client_credentials"
-    identifier = client_id if is_client else username
-    secret = client_secret if is_client else password
-    if not identifier or not secret:
-        names = "client_id and client_secret" if is_client else "username and password"
-        raise Unprocessable(f"{names} are required for grant_type={grant_type}")
+    identifier, secret = form.credentials
     result = service.login(
         session,
         request.app.state.settings,
-        grant_type=grant_type,
+        grant_type=form.grant_type,
         identifier=identifier,
         secret=secret,
         address=client_address(

@@ -10,6 +10,7 @@ from app.api.retention import Retention
 from app.api.schemas import (
     JSON_INTEGER,
     Day,
+    Kept,
     LongText,
     RecordRead,
     ShortText,
@@ -72,16 +73,16 @@ class BreachUpdate(StrictModel):
     """Facts and links of an open breach. Lists given here replace the current ones."""
 
     occurred_at: Timestamp | None = None
-    aware_at: Timestamp | None = None
-    nature: Text | None = None
-    subject_categories: list[SubjectCategory] | None = Field(default=None, max_length=10)
-    data_categories: list[DataCategory] | None = Field(default=None, max_length=10)
-    approx_subjects: Count | None = None
-    approx_records: Count | None = None
+    aware_at: Kept[Timestamp] = None
+    nature: Kept[Text] = None
+    subject_categories: Kept[list[SubjectCategory]] = Field(default=None, max_length=10)
+    data_categories: Kept[list[DataCategory]] = Field(default=None, max_length=10)
+    approx_subjects: Kept[Count] = None
+    approx_records: Kept[Count] = None
     consequences: Text | None = None
     measures: Text | None = None
-    person_ids: list[uuid.UUID] | None = Field(default=None, max_length=200)
-    records: list[LinkedRecord] | None = Field(default=None, max_length=200)
+    person_ids: Kept[list[uuid.UUID]] = Field(default=None, max_length=200)
+    records: Kept[list[LinkedRecord]] = Field(default=None, max_length=200)
 
 
 class Assessment(StrictModel):

@@ -207,9 +207,6 @@ def _editable(
     return breach
 
 
-NOT_NULL = ("aware_at", "nature", "approx_subjects", "approx_records")
-
-
 def update(
     session: Session,
     principal: Principal,
@@ -219,11 +216,6 @@ def update(
 ) -> Breach:
     breach = _editable(session, principal, breach_id, if_match)
     changes = data.model_dump(exclude_unset=True)
-    for name in (*NOT_NULL, "subject_categories", "data_categories", "person_ids", "records"):
-        if name in changes and changes[name] is None:
-            raise Unprocessable(
-                f"{name} cannot be null", errors=field_error(name, "cannot be null", "missing")
-            )
     aware_at = changes.get("aware_at", breach.aware_at)
     occurred_at = changes.get("occurred_at", breach.occurred_at)
     _check_times(occurred_at, aware_at)

@@ -7,11 +7,11 @@ from fastapi import Response
 
 from app.api.idempotency import Idempotent
 from app.api.pagination import Page, Paging
-from app.api.responses import problems
+from app.api.responses import problems, rules
 from app.api.routing import make_router
 from app.api.versioning import IfMatch, set_etag
 from app.centres import service
-from app.centres.schemas import CentreCreate, CentreRead, CentreUpdate
+from app.centres.schemas import YEAR_END_RULE, CentreCreate, CentreRead, CentreUpdate
 from app.kit.audit import touched
 from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
@@ -32,7 +32,7 @@ def centres_list(session: DbSession, principal: Reader, page: Paging) -> Page[Ce
     "",
     status_code=201,
     response_model=CentreRead,
-    responses=problems(401, 403, 409),
+    responses={**problems(401, 403, 409), **rules(YEAR_END_RULE)},
     dependencies=[Idempotent],
 )
 def centres_create(
@@ -55,7 +55,9 @@ def centres_get(
 
 
 @router.patch(
-    "/{centre_id}", response_model=CentreRead, responses=problems(401, 403, 404, 412, 428)
+    "/{centre_id}",
+    response_model=CentreRead,
+    responses={**problems(401, 403, 404, 412, 428), **rules(YEAR_END_RULE)},
 )
 def centres_update(
     session: DbSession,

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
 from app.centres.models import Centre
-from app.centres.schemas import CentreCreate, CentreUpdate
+from app.centres.schemas import YEAR_END_RULE, CentreCreate, CentreUpdate
 from app.errors import Conflict, Unprocessable
 from app.kit.rules import field_error
 from app.security.principals import Principal
@@ -34,7 +34,7 @@ _DAYS_IN_MONTH = {
 def _check_year_end(month: int, day: int) -> None:
     if day > _DAYS_IN_MONTH[month]:
         raise Unprocessable(
-            "The financial-year end is not a day of every year (29 February is not allowed)",
+            YEAR_END_RULE,
             errors=field_error("year_end_day", "no such day"),
         )
 
@@ -70,12 +70,6 @@ def update(
     centre = get(session, principal, centre_id)
     check_version(centre, if_match)
     changes = data.model_dump(exclude_unset=True)
-    for field in ("name", "year_end_month", "year_end_day"):
-        if field in changes and changes[field] is None:
-            raise Unprocessable(
-                f"{field} cannot be null",
-                errors=field_error(field, "cannot be null", "missing"),
-            )
     _check_year_end(
         changes.get("year_end_month", centre.year_end_month),
         changes.get("year_end_day", centre.year_end_day),

@@ -6,7 +6,7 @@ from datetime import date
 from pydantic import Field
 
 from app.api.retention import Retention
-from app.api.schemas import Day, Flag, LongText, RecordRead, StrictModel
+from app.api.schemas import Day, Flag, Kept, LongText, RecordRead, StrictModel
 from app.complaints.models import About, Channel, ComplaintKind, ComplaintStatus
 
 
@@ -27,13 +27,13 @@ class ComplaintUpdate(StrictModel):
     """Status, `resolved_on` and the follow-up due date are not set here: the transitions set
     the first two, and the due date follows from kind, channel and `received_on`."""
 
-    about: About | None = None
-    kind: ComplaintKind | None = None
-    channel: Channel | None = None
+    about: Kept[About] = None
+    kind: Kept[ComplaintKind] = None
+    channel: Kept[Channel] = None
     complainant_id: uuid.UUID | None = None
-    summary: LongText | None = Field(default=None, min_length=1)
-    received_on: Day | None = None
-    outcome: LongText | None = Field(
+    summary: Kept[LongText] = Field(default=None, min_length=1)
+    received_on: Kept[Day] = None
+    outcome: Kept[LongText] = Field(
         default=None, min_length=1, description="Only for a resolved complaint"
     )
     follow_up_done_on: Day | None = Field(
@@ -41,7 +41,7 @@ class ComplaintUpdate(StrictModel):
         description="Only for a complaint with a follow-up (formal and written); between "
         "`received_on` and today",
     )
-    referred_to_ico: Flag | None = None
+    referred_to_ico: Kept[Flag] = None
 
 
 class ComplaintRead(RecordRead):

@@ -184,7 +184,6 @@ def get(session: Session, principal: Principal, complaint_id: uuid.UUID) -> Comp
     return get_scoped(session, Complaint, complaint_id, principal)
 
 
-NOT_NULL = ("about", "kind", "channel", "summary", "received_on", "outcome", "referred_to_ico")
 # What a resolved or withdrawn complaint still takes.
 AFTER_FINISH = {"outcome", "follow_up_done_on", "referred_to_ico"}
 
@@ -215,11 +214,6 @@ def update(
     complaint = get(session, principal, complaint_id)
     check_version(complaint, if_match)
     changes = data.model_dump(exclude_unset=True)
-    for field in NOT_NULL:
-        if field in changes and changes[field] is None:
-            raise Unprocessable(
-                f"{field} cannot be null", errors=field_error(field, "cannot be null", "missing")
-            )
     _check_current_complainant(session, principal, complaint)
     if complaint.status in FINISHED and changes.keys() - AFTER_FINISH:
         raise Conflict(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from app.api.schemas import Flag, LongText, Name, RecordRead, StrictModel, Timestamp
+from app.api.schemas import Flag, Kept, LongText, Name, RecordRead, StrictModel, Timestamp
 from app.disclosures.models import LawfulBasis, RecipientType
 
 PersonIds = Annotated[
@@ -37,16 +37,16 @@ class DisclosureCreate(StrictModel):
 
 
 class DisclosureUpdate(StrictModel):
-    recipient_type: RecipientType | None = None
-    recipient_name: Name | None = None
-    lawful_basis: LawfulBasis | None = None
-    person_ids: PersonIds | None = None
+    recipient_type: Kept[RecipientType] = None
+    recipient_name: Kept[Name] = None
+    lawful_basis: Kept[LawfulBasis] = None
+    person_ids: Kept[PersonIds] = None
     referral_id: uuid.UUID | None = None
     incident_id: uuid.UUID | None = None
-    shared: LongText | None = Field(default=None, min_length=1)
-    disclosed_at: Timestamp | None = None
-    disclosed_by: Name | None = None
-    subject_informed: Flag | None = None
+    shared: Kept[LongText] = Field(default=None, min_length=1)
+    disclosed_at: Kept[Timestamp] = None
+    disclosed_by: Kept[Name] = None
+    subject_informed: Kept[Flag] = None
 
 
 class DisclosureRead(RecordRead):

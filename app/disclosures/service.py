@@ -140,18 +140,6 @@ def get(session: Session, principal: Principal, disclosure_id: uuid.UUID) -> Dis
     return get_scoped(session, Disclosure, disclosure_id, principal)
 
 
-NOT_NULL = (
-    "recipient_type",
-    "recipient_name",
-    "lawful_basis",
-    "person_ids",
-    "shared",
-    "disclosed_at",
-    "disclosed_by",
-    "subject_informed",
-)
-
-
 def update(
     session: Session,
     principal: Principal,
@@ -162,11 +150,6 @@ def update(
     disclosure = get(session, principal, disclosure_id)
     check_version(disclosure, if_match)
     changes = data.model_dump(exclude_unset=True)
-    for field in NOT_NULL:
-        if field in changes and changes[field] is None:
-            raise Unprocessable(
-                f"{field} cannot be null", errors=field_error(field, "cannot be null", "missing")
-            )
     # The people it names now (and, when they change, the new ones) must be writable.
     current = [session.get(Person, pid) for pid in disclosure.person_ids]
     for person in current:

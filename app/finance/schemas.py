@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from app.api.retention import Retention
-from app.api.schemas import Day, Name, RecordRead, StrictModel
+from app.api.schemas import Day, Kept, Name, RecordRead, StrictModel
 from app.kit.calendar import accounting_periods
 
 AMOUNT_PATTERN = r"^-?(0|[1-9][0-9]{0,9})(\.[0-9]{1,2})?$"
@@ -63,12 +63,12 @@ class FinanceRecordCreate(StrictModel):
 
 
 class FinanceRecordUpdate(StrictModel):
-    reference: Name | None = None
+    reference: Kept[Name] = None
     description: Description | None = None
-    amount: Amount | None = None
-    transaction_on: Day | None = None
+    amount: Kept[Amount] = None
+    transaction_on: Kept[Day] = None
     period_end_on: Day | None = None
-    hmrc_enquiry_open: bool | None = None
+    hmrc_enquiry_open: Kept[bool] = None
 
 
 class AccountingPeriodRead(StrictModel):

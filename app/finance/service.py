@@ -79,9 +79,6 @@ def update(
     record = get(session, principal, record_id)
     check_version(record, if_match)
     changes = data.model_dump(exclude_unset=True)
-    for field in ("reference", "amount", "transaction_on", "hmrc_enquiry_open"):
-        if field in changes and changes[field] is None:
-            raise field_rule(f"{field} cannot be null", field, "missing")
     for field, value in changes.items():
         setattr(record, field, value)
     _compute_years(record)

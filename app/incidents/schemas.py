@@ -6,7 +6,7 @@ from datetime import datetime
 from pydantic import Field
 
 from app.api.retention import Retention
-from app.api.schemas import Flag, LongText, Name, RecordRead, StrictModel, Timestamp
+from app.api.schemas import Flag, Kept, LongText, Name, RecordRead, StrictModel, Timestamp
 from app.incidents.models import IncidentKind
 
 Description = LongText
@@ -29,14 +29,14 @@ class IncidentCreate(StrictModel):
 
 
 class IncidentUpdate(StrictModel):
-    kind: IncidentKind | None = None
+    kind: Kept[IncidentKind] = None
     child_id: uuid.UUID | None = None
     referral_id: uuid.UUID | None = None
-    occurred_at: Timestamp | None = None
-    description: Description | None = Field(default=None, min_length=1)
+    occurred_at: Kept[Timestamp] = None
+    description: Kept[Description] = Field(default=None, min_length=1)
     action_taken: LongText | None = None
-    reported_by: Name | None = None
-    referred_to_authority: Flag | None = None
+    reported_by: Kept[Name] = None
+    referred_to_authority: Kept[Flag] = None
 
 
 class IncidentRead(RecordRead):

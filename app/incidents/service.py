@@ -148,9 +148,6 @@ def get(session: Session, principal: Principal, incident_id: uuid.UUID) -> Incid
     return get_scoped(session, Incident, incident_id, principal)
 
 
-NOT_NULL = ("kind", "occurred_at", "description", "reported_by", "referred_to_authority")
-
-
 def update(
     session: Session,
     principal: Principal,
@@ -161,11 +158,6 @@ def update(
     incident = get(session, principal, incident_id)
     check_version(incident, if_match)
     changes = data.model_dump(exclude_unset=True)
-    for field in NOT_NULL:
-        if field in changes and changes[field] is None:
-            raise Unprocessable(
-                f"{field} cannot be null", errors=field_error(field, "cannot be null", "missing")
-            )
     kind = changes.get("kind", incident.kind)
     child_id = changes.get("child_id", incident.child_id)
     occurred_at = changes.get("occurred_at", incident.occurred_at)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from app.api.schemas import Day, Email, LongText, Name, RecordRead, StrictModel
+from app.api.schemas import Day, Email, Kept, LongText, Name, RecordRead, StrictModel
 
 Phone = Annotated[
     str,
@@ -28,7 +28,7 @@ class PersonCreate(StrictModel):
 
 
 class PersonUpdate(StrictModel):
-    full_name: Name | None = None
+    full_name: Kept[Name] = None
     date_of_birth: Day | None = None
     email: Email | None = None
     phone: Phone | None = None

@@ -120,10 +120,6 @@ def correct(session: Session, person: Person, data: PersonUpdate) -> list[str]:
     """Apply field changes to a person (an edit, or a rectification request); returns the names
     of the fields that changed."""
     changes = data.model_dump(exclude_unset=True)
-    if "full_name" in changes and changes["full_name"] is None:
-        raise Unprocessable(
-            "full_name cannot be null", errors=field_error("full_name", "cannot be null", "missing")
-        )
     if "date_of_birth" in changes:
         _check_birth_date(changes["date_of_birth"])
         if changes["date_of_birth"] is None and _is_child_party(session, person):

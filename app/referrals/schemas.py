@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.api.retention import Retention
-from app.api.schemas import Day, Flag, LongText, Name, RecordRead, StrictModel
+from app.api.schemas import Day, Flag, Kept, LongText, Name, RecordRead, StrictModel
 from app.referrals.models import ContactType, Outcome, PartyRole, Source, Status
 
 # NACCC's Safe Referral System: `CR` + three groups of four capitals or digits, the groups
@@ -38,13 +38,13 @@ class ReferralCreate(StrictModel):
 
 
 class ReferralUpdate(StrictModel):
-    source: Source | None = None
+    source: Kept[Source] = None
     srs_reference: SrsReference | None = None
-    contact_type: ContactType | None = None
-    has_court_order: bool | None = None
-    cafcass_involved: bool | None = None
-    received_on: Day | None = None
-    status: Status | None = Field(
+    contact_type: Kept[ContactType] = None
+    has_court_order: Kept[bool] = None
+    cafcass_involved: Kept[bool] = None
+    received_on: Kept[Day] = None
+    status: Kept[Status] = Field(
         default=None,
         description="Only `pre_visit` → `active` and any open status → `withdrawn` here; the "
         "decision and closure have their own operations. Any other change is 409.",
@@ -115,14 +115,14 @@ class PreVisitCreate(StrictModel):
 
 
 class PreVisitUpdate(StrictModel):
-    visited_on: Day | None = None
-    ground_rules_explained: bool | None = None
-    ground_rules_signed: bool | None = None
-    risk_assessment_done: bool | None = None
-    child_prepared: bool | None = None
+    visited_on: Kept[Day] = None
+    ground_rules_explained: Kept[bool] = None
+    ground_rules_signed: Kept[bool] = None
+    risk_assessment_done: Kept[bool] = None
+    child_prepared: Kept[bool] = None
     concerns: LongText | None = None
-    completed_by: Name | None = None
-    safeguarding: Flag | None = Field(default=None, description=PRE_VISIT_SAFEGUARDING)
+    completed_by: Kept[Name] = None
+    safeguarding: Kept[Flag] = Field(default=None, description=PRE_VISIT_SAFEGUARDING)
 
 
 class PreVisitRead(RecordRead):

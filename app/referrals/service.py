@@ -323,18 +323,6 @@ def update(
     referral = get(session, principal, referral_id)
     check_version(referral, if_match)
     changes = data.model_dump(exclude_unset=True)
-    for field in (
-        "source",
-        "contact_type",
-        "has_court_order",
-        "cafcass_involved",
-        "received_on",
-        "status",
-    ):
-        if field in changes and changes[field] is None:
-            raise Unprocessable(
-                f"{field} cannot be null", errors=field_error(field, "cannot be null", "missing")
-            )
     source = changes.get("source", referral.source)
     srs_reference = changes.get("srs_reference", referral.srs_reference)
     received_on = changes.get("received_on", referral.received_on)
@@ -601,11 +589,6 @@ def update_pre_visit(
     assert person is not None
     people_service.ensure_processing_allowed(person, principal)
     changes = data.model_dump(exclude_unset=True)
-    for field in PreVisitUpdate.model_fields:
-        if field != "concerns" and field in changes and changes[field] is None:
-            raise Unprocessable(
-                f"{field} cannot be null", errors=field_error(field, "cannot be null", "missing")
-            )
     if "visited_on" in changes:
         _check_visited_on(referral, changes["visited_on"])
     for field, value in changes.items():

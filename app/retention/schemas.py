@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.json_schema import JsonDict
 
 from app.api.schemas import JSON_INTEGER, NO_NUL, Day, Flag, StrictModel
 
@@ -62,8 +63,26 @@ class PublicSchedule(BaseModel):
     rules: list[PublicRule]
 
 
+_NONE: JsonDict = {"type": "null"}
+_GIVEN: JsonDict = {"not": _NONE}
+_ONE_RECORD_OR_ONE_PERSON: JsonDict = {
+    "oneOf": [
+        {
+            "properties": {"record_type": _GIVEN, "record_id": _GIVEN, "person_id": _NONE},
+            "required": ["record_type", "record_id"],
+        },
+        {
+            "properties": {"person_id": _GIVEN, "record_type": _NONE, "record_id": _NONE},
+            "required": ["person_id"],
+        },
+    ]
+}
+
+
 class HoldCreate(StrictModel):
     """A hold on one record (`record_type` + `record_id`) or on a person (`person_id`)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_ONE_RECORD_OR_ONE_PERSON)
 
     record_type: HeldRecordType | None = None
     record_id: uuid.UUID | None = None

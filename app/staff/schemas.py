@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from pydantic import Field, StringConstraints, model_validator
 
 from app.api.retention import Retention
-from app.api.schemas import Day, Email, Name, RecordRead, StrictModel
+from app.api.schemas import Day, Email, Kept, Name, RecordRead, StrictModel
 from app.documents.schemas import DocumentRead
 from app.staff.models import Engagement, VettingDecision, VettingOutcome
 
@@ -32,11 +32,11 @@ class StaffCreate(StrictModel):
 
 
 class StaffUpdate(StrictModel):
-    full_name: Name | None = None
+    full_name: Kept[Name] = None
     email: Email | None = None
     phone: Phone | None = None
-    engagement: Engagement | None = None
-    started_on: Day | None = None
+    engagement: Kept[Engagement] = None
+    started_on: Kept[Day] = None
     ended_on: Day | None = None
 
 
@@ -107,10 +107,10 @@ class DBSCheckCreate(_NoCertificate):
 
 
 class DBSCheckUpdate(_NoCertificate):
-    certificate_issued_on: Day | None = None
-    certificate_number: CertificateNumber | None = None
-    vetting_decision: VettingDecision | None = None
-    outcome: VettingOutcome | None = None
+    certificate_issued_on: Kept[Day] = None
+    certificate_number: Kept[CertificateNumber] = None
+    vetting_decision: Kept[VettingDecision] = None
+    outcome: Kept[VettingOutcome] = None
 
 
 class DBSCheckRead(RecordRead):
@@ -133,9 +133,9 @@ class ParentalLeaveCreate(StrictModel):
 
 
 class ParentalLeaveUpdate(StrictModel):
-    child_birth_or_adoption_on: Day | None = None
-    disability_allowance: bool | None = None
-    starts_on: Day | None = None
+    child_birth_or_adoption_on: Kept[Day] = None
+    disability_allowance: Kept[bool] = None
+    starts_on: Kept[Day] = None
     ends_on: Day | None = None
 
 

@@ -55,12 +55,6 @@ def _check_order(first: date | None, then: date | None, first_field: str, then_f
         raise field_rule(f"{then_field} cannot be before {first_field}", then_field)
 
 
-def _refuse_nulls(changes: dict[str, Any], fields: tuple[str, ...]) -> None:
-    for field in fields:
-        if field in changes and changes[field] is None:
-            raise field_rule(f"{field} cannot be null", field, "missing")
-
-
 def mark_used(session: Session, staff: StaffMember, on: date | None = None) -> None:
     """Record that the staff member's record was used in the centre's work on `on` (today).
 
@@ -126,7 +120,6 @@ def update_staff(
     staff = get_staff(session, principal, staff_id)
     check_version(staff, if_match)
     changes = data.model_dump(exclude_unset=True)
-    _refuse_nulls(changes, ("full_name", "engagement", "started_on"))
     _check_days(changes)
     _check_order(
         changes.get("started_on", staff.started_on),
@@ -274,7 +267,6 @@ def update_dbs_check(
     staff, check = _get_of(session, principal, DBSCheck, staff_id, check_id)
     check_version(check, if_match)
     changes = data.model_dump(exclude_unset=True)
-    _refuse_nulls(changes, tuple(DBSCheckUpdate.model_fields))
     _check_days(changes)
     _check_certificate_date(changes.get("certificate_issued_on"))
     if "certificate_number" in changes:
@@ -326,7 +318,6 @@ def update_parental_leave(
     staff, leave = _get_of(session, principal, ParentalLeave, staff_id, leave_id)
     check_version(leave, if_match)
     changes = data.model_dump(exclude_unset=True)
-    _refuse_nulls(changes, ("child_birth_or_adoption_on", "disability_allowance", "starts_on"))
     _check_days(changes)
     _check_order(
         changes.get("starts_on", leave.starts_on),

@@ -30,11 +30,10 @@ from typing import Any
 from sqlalchemy import Date, String, Uuid, and_, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
-from app.api.pagination import PageParams
+from app.api.pagination import PageParams, bad_cursor
 from app.breaches.models import Breach, BreachStatus
 from app.complaints.models import Complaint, ComplaintStatus
 from app.db import UTCDateTime, utcnow
-from app.errors import Unprocessable
 from app.policy import service as policy_service
 from app.retention.models import RetentionReview, ReviewStatus
 from app.security.permissions import Perm
@@ -213,10 +212,7 @@ def _decode(cursor: str) -> tuple[date, str, uuid.UUID]:
         due_on, kind, record_id = json.loads(raw)
         return date.fromisoformat(due_on), TaskKind(kind).value, uuid.UUID(record_id)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
-        raise Unprocessable(
-            "The cursor is not one this API issued",
-            errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor", "type": "value_error"}],
-        ) from exc
+        raise bad_cursor() from exc
 
 
 def list_tasks(

@@ -3,16 +3,34 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
+from pydantic.json_schema import JsonDict
 
-from app.api.schemas import Email, Name, RecordRead, StrictModel
+from app.api.schemas import Email, Kept, Name, RecordRead, StrictModel
 
 Password = Annotated[str, StringConstraints(min_length=12, max_length=200)]
 UserRole = Literal["naccc_staff", "centre_staff"]
 CentreIds = Annotated[list[uuid.UUID], Field(max_length=50)]
 
 
+# Centre staff work in at least one centre; NACCC staff see every centre and name none.
+_CENTRES_BY_ROLE: JsonDict = {
+    "oneOf": [
+        {
+            "properties": {"role": {"const": "centre_staff"}, "centre_ids": {"minItems": 1}},
+            "required": ["role", "centre_ids"],
+        },
+        {
+            "properties": {"role": {"const": "naccc_staff"}, "centre_ids": {"maxItems": 0}},
+            "required": ["role"],
+        },
+    ]
+}
+
+
 class UserCreate(StrictModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_CENTRES_BY_ROLE)
+
     email: Email
     full_name: Name
     role: UserRole
@@ -23,10 +41,10 @@ class UserCreate(StrictModel):
 
 
 class UserUpdate(StrictModel):
-    full_name: Name | None = None
-    role: UserRole | None = None
-    centre_ids: CentreIds | None = None
-    is_active: bool | None = None
+    full_name: Kept[Name] = None
+    role: Kept[UserRole] = None
+    centre_ids: Kept[CentreIds] = None
+    is_active: Kept[bool] = None
     password: Password | None = None
 
 

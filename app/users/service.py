@@ -100,9 +100,6 @@ def update(
     _require_grantable(grantor, user.role, user.centre_ids)
     check_version(user, if_match)
     changes = data.model_dump(exclude_unset=True)
-    for field in ("full_name", "role", "centre_ids", "is_active"):
-        if field in changes and changes[field] is None:
-            raise Unprocessable(f"{field} cannot be null")
     role = changes.get("role", user.role)
     centre_ids = changes.get("centre_ids", user.centre_ids)
     _check_centres(role, centre_ids)

@@ -339,7 +339,9 @@ def test_missing_credentials_are_422_problem(
 ) -> None:
     response = client.post(TOKEN, data=form)
 
-    assert_problem(response, 422, "unprocessable")
+    # The contract states each grant's fields (a `oneOf` on grant_type): schema validation.
+    problem = assert_problem(response, 422, "validation-error")
+    assert "required for grant_type" in str(problem["errors"])
 
 
 @pytest.mark.parametrize("grant_type", ["refresh_token", "authorization_code", "PASSWORD", ""])

@@ -230,7 +230,9 @@ def test_the_whole_lifecycle(client: TestClient, world: World) -> None:
         client.patch(url, json={"summary": "changed"}, headers=_headers(world, 5)), 409, "conflict"
     )
     assert_problem(
-        client.patch(url, json={"outcome": None}, headers=_headers(world, 5)), 422, "unprocessable"
+        client.patch(url, json={"outcome": None}, headers=_headers(world, 5)),
+        422,
+        "validation-error",
     )
     assert_problem(
         client.patch(url, json={"resolved_on": "2026-02-10"}, headers=_headers(world, 5)), 422

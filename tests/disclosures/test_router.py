@@ -188,15 +188,17 @@ def test_update_people_and_fields(client: TestClient, world: World) -> None:
     assert swapped.status_code == 200, swapped.text
     assert swapped.json()["person_ids"] == [str(second.id)]
     assert swapped.json()["version"] == 2  # the people alone move the version
-    for change, field in (
-        ({"person_ids": [str(stranger.id)]}, "person_ids"),
-        ({"person_ids": None}, "person_ids"),
-        ({"shared": None}, "shared"),
-        ({"disclosed_at": (utcnow() + timedelta(days=1)).isoformat()}, "disclosed_at"),
+    for change, field, slug in (
+        ({"person_ids": [str(stranger.id)]}, "person_ids", "unprocessable"),
+        ({"person_ids": None}, "person_ids", "validation-error"),
+        ({"shared": None}, "shared", "validation-error"),
+        (
+            {"disclosed_at": (utcnow() + timedelta(days=1)).isoformat()},
+            "disclosed_at",
+            "unprocessable",
+        ),
     ):
-        body = assert_problem(
-            client.patch(url, json=change, headers=_headers(world, 2)), 422, "unprocessable"
-        )
+        body = assert_problem(client.patch(url, json=change, headers=_headers(world, 2)), 422, slug)
         assert _field(body) == field, change
     informed = client.patch(
         url, json={"subject_informed": True, "recipient_type": "court"}, headers=_headers(world, 2)

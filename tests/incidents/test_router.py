@@ -219,15 +219,17 @@ def test_update_needs_if_match_and_rechecks_the_rules(client: TestClient, world:
     assert ok.status_code == 200 and ok.json()["version"] == 2
     assert ok.headers["etag"] == '"2"'
     # Becoming safeguarding without a child, naming an adult, nulling a required field: 422.
-    for change, field in (
-        ({"kind": "safeguarding"}, "child_id"),
-        ({"child_id": str(adult.id)}, "child_id"),
-        ({"description": None}, "description"),
-        ({"occurred_at": (utcnow() + timedelta(days=1)).isoformat()}, "occurred_at"),
+    for change, field, slug in (
+        ({"kind": "safeguarding"}, "child_id", "unprocessable"),
+        ({"child_id": str(adult.id)}, "child_id", "unprocessable"),
+        ({"description": None}, "description", "validation-error"),
+        (
+            {"occurred_at": (utcnow() + timedelta(days=1)).isoformat()},
+            "occurred_at",
+            "unprocessable",
+        ),
     ):
-        body = assert_problem(
-            client.patch(url, json=change, headers=_headers(world, 2)), 422, "unprocessable"
-        )
+        body = assert_problem(client.patch(url, json=change, headers=_headers(world, 2)), 422, slug)
         assert _field(body) == field, change
 
 

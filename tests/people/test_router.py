@@ -114,7 +114,8 @@ def test_update_needs_the_current_version(client: TestClient, world: World) -> N
     assert ok.status_code == 200, ok.text
     assert ok.json()["phone"] == "01353 000000" and ok.headers["etag"] == '"2"'
     null_name = client.patch(url, json={"full_name": None}, headers={**headers, "If-Match": '"2"'})
-    assert_problem(null_name, 422, "unprocessable")
+    body = assert_problem(null_name, 422, "validation-error")
+    assert body["errors"][0]["loc"] == ["body", "full_name"]
 
 
 def test_a_child_party_keeps_a_date_of_birth(client: TestClient, world: World) -> None:

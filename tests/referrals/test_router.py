@@ -226,7 +226,8 @@ def test_null_for_a_required_field_is_refused(client: TestClient, world: World) 
         response = client.patch(
             f"{URL}/{f.referral.id}", json={field: None}, headers=_headers(world)
         )
-        assert assert_problem(response, 422, "unprocessable")["errors"][0]["loc"] == ["body", field]
+        problem = assert_problem(response, 422, "validation-error")
+        assert problem["errors"][0]["loc"] == ["body", field]
 
 
 # --- decision ------------------------------------------------------------
