@@ -434,7 +434,7 @@ def delete_dependents(session: Session, table: Table, ids: IdList) -> dict[str, 
     own dependents first): attachments derived from the schema, so a table added later (e.g. a
     released access package) goes with its record without a hand-written list."""
     counts: Counter[str] = Counter()
-    if not ids:
+    if not isinstance(ids, Select) and not ids:
         return {}
     for child in Base.metadata.sorted_tables:
         if child is table:

@@ -324,7 +324,7 @@ def preview(
 
 # Temporary tables of the batch in hand (one set per connection): the batch's statements read
 # its ids there instead of each re-sending them (bench/README.md). PostgreSQL empties them at
-# COMMIT; SQLite has no such clause, so each batch empties them first (`_start_batch`).
+# COMMIT; SQLite has no such clause, so each batch starts by emptying them (`_start_batch`).
 WORK = MetaData()
 BATCH = Table(
     "retention_batch",
@@ -354,11 +354,10 @@ UNNEEDED = Table(
 
 
 def _start_batch(session: Session) -> None:
-    postgresql = session.get_bind().dialect.name == "postgresql"
     for table in WORK.sorted_tables:
         session.execute(CreateTable(table, if_not_exists=True))
-        if not postgresql:
-            session.execute(delete(table))
+        # Empty already unless the sweep runs inside an outer transaction (tests), or on SQLite.
+        session.execute(delete(table))
 
 
 # --- people no record needs any more ------------------------------------------------------
