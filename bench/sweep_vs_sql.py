@@ -76,6 +76,11 @@ def drop_database(name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+# Not compared: the sweep announces its completion in the webhook outbox (one row), the SQL
+# has nothing to announce.
+NOT_COMPARED = {"webhook_event"}
+
+
 def table_counts(name: str) -> dict[str, int]:
     with psycopg.connect(db_url(name)) as conn:
         tables = [
@@ -83,6 +88,7 @@ def table_counts(name: str) -> dict[str, int]:
             for row in conn.execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
             )
+            if row[0] not in NOT_COMPARED
         ]
         return {t: int(conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables}
 
