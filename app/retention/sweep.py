@@ -520,16 +520,18 @@ def _dispose_all(
                         session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
                     )
                 continue
-            # The due ids are found once (oldest first) and disposed of a batch at a time,
-            # instead of re-running and re-sorting the whole due query for every batch. Each
-            # batch re-checks its own records against the due statement in its transaction, so
-            # a hold or change made meanwhile is honoured; when the list is used up the query
-            # runs again, and the rule is done only when it finds nothing (as before).
+            # The ids the rule reaches are listed once (oldest first), without the holds, and
+            # disposed of a batch at a time, instead of re-running and re-sorting the whole due
+            # query for every batch. Each batch keeps only those of its ids that the due
+            # statement (holds included) finds in its transaction, so a hold or change made
+            # meanwhile is honoured, and the holds are checked once per record, not twice. When
+            # the list is used up it is made again; the rule is done when it is empty or a pass
+            # disposes of nothing (what is left is withheld).
             while True:
                 with sessions() as session:
                     _no_jit(session, engine)
-                    stmt = due_statement(source, rule, options.today, None)
-                    due_ids = list(session.scalars(stmt.with_only_columns(source.model.id)))
+                    reached = _rule_statement(source, rule, options.today, None)
+                    due_ids = list(session.scalars(reached.with_only_columns(source.model.id)))
                 if not due_ids:
                     break
                 disposed = 0
