@@ -14,7 +14,7 @@ the template meanwhile), so each batch size and the SQL start from identical dat
    counted from the disposal table.
 3. Checks that every run ends with the same rows: per-table counts and a digest of the ids left,
    and the same disposal log (record, rule, dates, centre, facts) — except `facts.attachments`,
-   which the engine fills with its *batch's* totals (see bench/README.md) and the SQL per record.
+   which only the SQL writes (per record; see bench/README.md).
 4. Prints rows/s and the ratio (sweep throughput / SQL throughput, i.e. SQL seconds / sweep
    seconds) and writes bench/results/sweep_vs_sql-<timestamp>.json (git-ignored).
 """
@@ -42,6 +42,8 @@ from app.security.encryption import keyring
 from bench.generate import ADMIN_URL, TODAY, db_url
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# The sweep's throughput as a share of the hand-written SQL's (issue 17; 0.5 before it).
+TARGET = 0.8
 # Tables whose rows the sweep may delete: compared by count and by a digest of their ids.
 RECORD_TABLES = [
     "person",
@@ -636,7 +638,7 @@ def main(argv: list[str] | None = None) -> None:
         f" ({deleted:,} rows deleted,"
         f" {sql_result['deleted_per_s']:,.0f}/s); best sweep (batch {best['batch_size']})"
         f" {best['logged_per_s']:,.0f} logged rows/s; ratio {best['ratio']:.3f}"
-        f" -> target 0.5 {'met' if best['ratio'] >= 0.5 else 'NOT met'}"
+        f" -> target {TARGET} {'met' if best['ratio'] >= TARGET else 'NOT met'}"
     )
     result = {
         "when": stamp,
@@ -650,7 +652,8 @@ def main(argv: list[str] | None = None) -> None:
         "sql": sql_result,
         "sweeps": runs,
         "best": best,
-        "target_met": best["ratio"] >= 0.5,
+        "target": TARGET,
+        "target_met": best["ratio"] >= TARGET,
     }
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"sweep_vs_sql-{stamp}.json"
