@@ -21,6 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from app.files import append_line
+
 GENESIS_HASH = "0" * 64
 KEY_ID = re.compile(r"^[A-Za-z0-9_.-]{1,32}$")
 MIN_KEY_BYTES = 32
@@ -109,14 +111,7 @@ class CheckpointFile:
         self.path = Path(path)
 
     def append(self, position: int, event_seq: int, hash_: str, at: datetime) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = Checkpoint(position, event_seq, hash_, at.isoformat()).line()
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_line(self.path, Checkpoint(position, event_seq, hash_, at.isoformat()).line())
 
     def newest_first(self) -> Iterator[Checkpoint]:
         """The checkpoints from the newest back; a torn last line (a crash mid-write) is skipped."""

@@ -1,5 +1,5 @@
 """The `ccr` command: serve, migrate, create-user, sweep, audit-seal, audit-verify, rotate-keys,
-backup, restore, openapi."""
+backup, restore, reapply-erasures, openapi."""
 
 from __future__ import annotations
 
@@ -170,6 +170,57 @@ def cmd_sweep(args: argparse.Namespace) -> None:
         engine.dispose()
 
 
+def cmd_webhooks_deliver(args: argparse.Namespace) -> None:
+    """Run the webhook worker on its own (the API's process need not): announce what fell due,
+    send pending deliveries, purge the finished ones; once, or every interval with --loop until
+    SIGINT or SIGTERM. One JSON line per run; `"ran": false` when another runner holds the lock."""
+    import signal
+    import threading
+
+    import httpx
+
+    from app.security.encryption import keyring
+    from app.webhooks import worker
+
+    settings = _settings()
+    keyring.configure(settings.encryption_keys)
+    engine = make_engine(settings.database_url)
+    sessions = make_sessionmaker(engine)
+    policy = worker.policy_for(settings)
+    interval = args.interval or settings.webhook_interval_seconds
+    if interval < 1:
+        raise SystemExit("--interval must be at least 1 second")
+    stop = threading.Event()
+    if args.loop:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+    try:
+        with httpx.Client() as http:
+            while not stop.is_set():
+                result = worker.run_once(engine, sessions, http, policy=policy)
+                report: dict[str, object] = {"ran": result is not None}
+                if result is not None:
+                    report.update(
+                        {
+                            name: getattr(result, name)
+                            for name in (
+                                "announced",
+                                "attempted",
+                                "delivered",
+                                "failed_attempts",
+                                "gave_up",
+                                "purged",
+                            )
+                        }
+                    )
+                print(json.dumps(report, sort_keys=True), flush=True)
+                if not args.loop:
+                    break
+                stop.wait(interval)
+    finally:
+        engine.dispose()
+
+
 def cmd_audit_seal(args: argparse.Namespace) -> None:
     """Seal what requests appended, now, under the same lock as the scheduler's sealer."""
     from app.audit import sealer
@@ -292,6 +343,39 @@ def cmd_restore(args: argparse.Namespace) -> None:
     )
 
 
+def cmd_reapply_erasures(args: argparse.Namespace) -> None:
+    """Apply again the journaled erasures a restored database does not reflect (README
+    "Backups"); one JSON line per journal entry, then the totals."""
+    from collections import Counter
+    from dataclasses import asdict
+
+    from app.security.encryption import keyring
+    from app.subject_requests import service as requests_service
+    from app.subject_requests.journal import ErasureJournal
+
+    settings = _settings()
+    keyring.configure(settings.encryption_keys)
+    journal = ErasureJournal(settings.erasure_journal_path)
+    if not journal.path.is_file():
+        print(f"ccr: no erasure journal at {journal.path} (CCR_ERASURE_JOURNAL)", file=sys.stderr)
+        raise SystemExit(1)
+    engine = make_engine(settings.database_url)
+    totals: Counter[str] = Counter()
+    try:
+        sessions = make_sessionmaker(engine)
+        for entry in journal.entries():
+            # One transaction per erasure: an interrupted run is simply run again.
+            with sessions() as session:
+                done = requests_service.reapply_erasure(session, entry)
+                session.commit()
+            totals[done.outcome] += 1
+            line = {k: v for k, v in asdict(done).items() if v is not None}
+            print(json.dumps(line, default=str, sort_keys=True))
+    finally:
+        engine.dispose()
+    print(json.dumps({"entries": sum(totals.values()), **totals}, sort_keys=True))
+
+
 def _stamp() -> str:
     from app.db import utcnow
 
@@ -349,6 +433,22 @@ def main(argv: list[str] | None = None) -> None:
     sweep.add_argument("--dry-run", action="store_true", help="count what is due; delete nothing")
     sweep.set_defaults(func=cmd_sweep)
 
+    webhooks = commands.add_parser("webhooks", help="the webhook delivery worker")
+    webhook_commands = webhooks.add_subparsers(dest="webhooks_command", required=True)
+    deliver = webhook_commands.add_parser(
+        "deliver", help="announce what fell due, send pending deliveries, purge finished ones"
+    )
+    deliver.add_argument(
+        "--loop", action="store_true", help="run again every interval until stopped"
+    )
+    deliver.add_argument(
+        "--interval",
+        type=int,
+        default=None,
+        help="seconds between runs (CCR_WEBHOOK_INTERVAL_SECONDS)",
+    )
+    deliver.set_defaults(func=cmd_webhooks_deliver)
+
     audit_seal = commands.add_parser("audit-seal", help="seal the audit rows written so far")
     audit_seal.set_defaults(func=cmd_audit_seal)
 
@@ -369,6 +469,12 @@ def main(argv: list[str] | None = None) -> None:
     restore.add_argument("backup", help="the backup's folder")
     restore.add_argument("--database-url", default=None, help="default: CCR_DATABASE_URL")
     restore.set_defaults(func=cmd_restore)
+
+    reapply = commands.add_parser(
+        "reapply-erasures",
+        help="after a restore: apply again the erasures of the journal the database lacks",
+    )
+    reapply.set_defaults(func=cmd_reapply_erasures)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI contract")
     openapi.add_argument("--output", default=str(OPENAPI_PATH), help="path, or - for stdout")

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     # Append-only file of chain heads outside the database; default: <data_dir>/audit-checkpoints.
     audit_checkpoint_file: Path | None = None
     audit_seal_seconds: int = Field(default=10, ge=1, le=3600)
+    # Append-only file of completed erasures (ids only) outside the database, re-applied after a
+    # restore (`ccr reapply-erasures`); default: <data_dir>/erasure-journal.
+    erasure_journal: Path | None = None
 
     # `text` (human-readable, the default) or `json` (one object per line, for log collectors).
     log_format: Literal["text", "json"] = "text"
@@ -72,6 +75,10 @@ class Settings(BaseSettings):
     sweep_cron: str = "30 2 * * *"
     # How often the webhook worker announces what fell due and sends pending deliveries.
     webhook_interval_seconds: int = Field(default=30, ge=1, le=3600)
+    # Deliver to loopback addresses (never in production: a test or local receiver only).
+    webhook_allow_loopback: bool = False
+    # Delivered and failed deliveries, with their attempts and events, are purged after this.
+    webhook_keep_days: int = Field(default=30, ge=1, le=3650)
 
     bootstrap_email: str | None = None
     bootstrap_password: str | None = None
@@ -131,6 +138,10 @@ class Settings(BaseSettings):
     def checkpoint_path(self) -> Path:
         return self.audit_checkpoint_file or self.data_dir / "audit-checkpoints"
 
+    @property
+    def erasure_journal_path(self) -> Path:
+        return self.erasure_journal or self.data_dir / "erasure-journal"
+
     def prepare(self) -> Settings:
         """Fill the dev defaults (database file, generated keys) or refuse to run in prod."""
         if self.bootstrap_password is not None and len(self.bootstrap_password) < 12:
@@ -157,6 +168,11 @@ class Settings(BaseSettings):
                     "CCR_ENV=prod needs " + ", ".join(missing) + " to be set; refusing to start"
                 )
             self._check_audit_keys()
+            if self.webhook_allow_loopback:
+                raise ConfigError(
+                    "CCR_WEBHOOK_ALLOW_LOOPBACK is for tests and local receivers; refusing to "
+                    "start in production"
+                )
             if self.uses_shared_secret and len(self.jwt_secret.encode()) < MIN_SECRET_BYTES:
                 raise ConfigError(
                     f"CCR_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes for "

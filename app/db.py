@@ -21,6 +21,7 @@ from sqlalchemy import (
     event,
     literal,
     literal_column,
+    text,
 )
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
@@ -98,6 +99,16 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     _configure_postgresql(engine)
     return engine
+
+
+def without_jit(session: Session) -> None:
+    """No JIT compilation for the rest of this transaction (PostgreSQL). For queries of many
+    correlated subqueries per row (the sweep's due query and facts, a package's retention
+    blocks): their estimated cost triggers JIT, and compiling them takes seconds for a query
+    that runs in milliseconds (bench/README.md). Results are unchanged; `SET LOCAL` ends with
+    the transaction, so pooled connections keep the server's default."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
 
 
 def _configure_postgresql(engine: Engine) -> None:

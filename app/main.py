@@ -52,11 +52,13 @@ from app.referrals.router import router as referrals_router
 from app.retention import scheduler as retention_scheduler
 from app.retention.router import holds_router
 from app.retention.router import public_router as public_retention_router
+from app.retention.router import reviews_router as retention_reviews_router
 from app.retention.router import router as retention_router
 from app.security.encryption import keyring
 from app.service_clients.router import router as clients_router
 from app.staff.router import router as staff_router
 from app.stats.router import router as stats_router
+from app.subject_requests.journal import ErasureJournal
 from app.subject_requests.router import router as subject_requests_router
 from app.tasks.router import router as tasks_router
 from app.users.router import router as users_router
@@ -72,6 +74,7 @@ API_ROUTERS = [
     grants_router,
     audit_router,
     retention_router,
+    retention_reviews_router,
     holds_router,
     subject_requests_router,
     public_retention_router,
@@ -144,7 +147,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             app.state.engine, app.state.sessionmaker, settings.sweep_cron
         )
         deliveries = webhook_worker.start(
-            app.state.engine, app.state.sessionmaker, settings.webhook_interval_seconds
+            app.state.engine,
+            app.state.sessionmaker,
+            settings.webhook_interval_seconds,
+            webhook_worker.policy_for(settings),
         )
         audit_sealer.schedule(
             scheduler,
@@ -173,6 +179,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.audit_chain = audit_chain(settings)
+    app.state.erasure_journal = ErasureJournal(settings.erasure_journal_path)
     app.state.gate = RequestGate(
         slots=pool_capacity(engine) or settings.db_pool_size + settings.db_max_overflow,
         queue=settings.request_queue,

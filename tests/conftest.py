@@ -28,6 +28,7 @@ from app.audit_chain import AuditChain, CheckpointFile
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
+from app.subject_requests.journal import ErasureJournal
 from tests.factories import World
 
 PG_ADMIN_URL = os.environ.get(
@@ -35,7 +36,8 @@ PG_ADMIN_URL = os.environ.get(
 )
 TEST_KEYS = [Fernet.generate_key().decode(), Fernet.generate_key().decode()]
 TEST_AUDIT_KEYS = ["test2:" + "k" * 40, "test1:" + "j" * 40]
-# Each app gets its own audit checkpoint file: a rolled-back test must not leave a head behind.
+# Each app gets its own audit checkpoint file and erasure journal: a rolled-back test must not
+# leave a head or an entry behind.
 CHECKPOINTS = Path(tempfile.mkdtemp(prefix="ccr-checkpoints-"))
 atexit.register(shutil.rmtree, CHECKPOINTS, True)
 
@@ -47,7 +49,13 @@ def checkpoint_path() -> Path:
     return CHECKPOINTS / f"{uuid.uuid4().hex}.jsonl"
 
 
+def journal_path() -> Path:
+    return CHECKPOINTS / f"erasures-{uuid.uuid4().hex}.jsonl"
+
+
 def settings_for(database_url: str, **overrides: object) -> Settings:
+    # The webhook tests' receiver listens on 127.0.0.1 (tests/webhooks/receiver.py).
+    overrides.setdefault("webhook_allow_loopback", True)
     settings = Settings(
         env="test",
         database_url=database_url,
@@ -60,6 +68,8 @@ def settings_for(database_url: str, **overrides: object) -> Settings:
         settings.audit_hmac_keys = list(TEST_AUDIT_KEYS)
     if "audit_checkpoint_file" not in overrides:
         settings.audit_checkpoint_file = checkpoint_path()
+    if "erasure_journal" not in overrides:
+        settings.erasure_journal = journal_path()
     return settings
 
 
@@ -166,6 +176,7 @@ def app(session_app: FastAPI, connection: Connection) -> FastAPI:
     session_app.state.audit_chain = AuditChain(
         session_app.state.audit_chain.keys, CheckpointFile(checkpoint_path())
     )
+    session_app.state.erasure_journal = ErasureJournal(journal_path())
     return session_app
 
 

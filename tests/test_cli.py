@@ -228,3 +228,115 @@ def test_ccr_audit_seal_and_verify_report_and_fail_on_a_broken_chain(
             keyring.configure(TEST_KEYS)
     finally:
         engine.dispose()
+
+
+def test_ccr_reapply_erasures_refuses_to_run_without_its_journal(
+    fresh_database: FreshDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """A wrong CCR_ERASURE_JOURNAL would otherwise re-apply nothing and look like success."""
+    from app import migrate
+    from app.cli import main
+    from app.config import get_settings
+
+    migrate.upgrade(fresh_database.url)
+    monkeypatch.setenv("CCR_DATABASE_URL", fresh_database.url)
+    monkeypatch.setenv("CCR_JWT_SECRET", "x" * 40)
+    monkeypatch.setenv("CCR_ENCRYPTION_KEYS", ",".join(TEST_KEYS))
+    monkeypatch.setenv("CCR_ERASURE_JOURNAL", str(tmp_path / "missing"))
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(SystemExit) as refused:
+            main(["reapply-erasures"])
+        assert refused.value.code == 1
+        assert "no erasure journal" in capsys.readouterr().err
+        (tmp_path / "missing").write_text("")
+        main(["reapply-erasures"])
+        assert json.loads(capsys.readouterr().out) == {"entries": 0}
+    finally:
+        get_settings.cache_clear()
+        keyring.configure(TEST_KEYS)
+
+
+def test_ccr_webhooks_deliver_runs_the_worker_once_or_in_a_loop(
+    fresh_database: FreshDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import subprocess
+    import sys
+    import uuid
+
+    from app import migrate
+    from app.cli import main
+    from app.config import get_settings
+    from app.webhooks import outbox, signing
+    from app.webhooks.models import EventType, WebhookSubscription
+    from tests.factories import make_centre
+    from tests.webhooks.receiver import receiver
+
+    migrate.upgrade(fresh_database.url)
+    environment = {
+        "CCR_DATABASE_URL": fresh_database.url,
+        "CCR_JWT_SECRET": "x" * 40,
+        "CCR_ENCRYPTION_KEYS": ",".join(TEST_KEYS),
+        "CCR_WEBHOOK_ALLOW_LOOPBACK": "true",
+    }
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    keyring.configure(TEST_KEYS)
+    engine = make_engine(fresh_database.url)
+    with receiver() as hook:
+        try:
+            with make_sessionmaker(engine)() as session:
+                centre = make_centre(session, "WH")
+                session.add(
+                    WebhookSubscription(
+                        url=hook.url,
+                        event_types=[EventType.breach_recorded.value],
+                        secret=signing.new_secret(),
+                        created_by_id=uuid.uuid4(),
+                    )
+                )
+                session.flush()
+                outbox.emit(session, EventType.breach_recorded, "breach", uuid.uuid4(), centre.id)
+                session.commit()
+            main(["webhooks", "deliver"])
+            once = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+            assert (once["ran"], once["attempted"], once["delivered"]) == (True, 1, 1)
+            assert len(hook.received) == 1
+            with make_sessionmaker(engine)() as session:
+                outbox.emit(session, EventType.breach_recorded, "breach", uuid.uuid4(), centre.id)
+                session.commit()
+            # --loop runs until SIGTERM, one report a run, and stops cleanly.
+            loop = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "app.cli",
+                    "webhooks",
+                    "deliver",
+                    "--loop",
+                    "--interval",
+                    "1",
+                ],
+                env={**os.environ, **environment},
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                first = json.loads(loop.stdout.readline())  # type: ignore[union-attr]
+                second = json.loads(loop.stdout.readline())  # type: ignore[union-attr]
+            finally:
+                loop.terminate()
+                code = loop.wait(timeout=30)
+            assert (first["ran"], first["delivered"]) == (True, 1)
+            assert (second["ran"], second["attempted"]) == (True, 0)
+            assert code == 0 and len(hook.received) == 2
+        finally:
+            engine.dispose()
+            get_settings.cache_clear()
+            keyring.configure(TEST_KEYS)

@@ -61,7 +61,14 @@ STATEFUL_EXAMPLES = 30
 STATEFUL_STEPS = 8
 # Problem types that answer well-formed input breaking a rule the schema cannot express (a
 # financial-year end of 31 February, an expiry in the past, a cursor the API never issued).
-RULE_PROBLEMS = ("unprocessable", "invalid-cursor", "idempotency-key-reused")
+# `webhook-address-refused`: a webhook URL's host that is or resolves to an internal address
+# (app/webhooks/addresses.py); what a name resolves to cannot be expressed in JSON Schema.
+RULE_PROBLEMS = (
+    "unprocessable",
+    "invalid-cursor",
+    "idempotency-key-reused",
+    "webhook-address-refused",
+)
 
 
 @schemathesis.check

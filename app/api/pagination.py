@@ -120,13 +120,15 @@ def paginate(
             clauses.append(and_(*equal, column > after[i]))
         stmt = stmt.where(or_(*clauses))
     result = session.execute(stmt.order_by(*keys).limit(params.limit + 1))
-    # A select of one model gives its instances; a select of columns gives rows (no ORM).
+    # A select of one model gives its instances; a select of columns gives rows (no ORM); a
+    # model followed by columns gives rows whose first item is the instance (it holds the keys).
     described = stmt.column_descriptions
-    whole_entity = len(described) == 1 and described[0]["expr"] is described[0]["entity"]
+    entity_first = described[0]["expr"] is described[0]["entity"]
+    whole_entity = entity_first and len(described) == 1
     rows = list(result.scalars() if whole_entity else result)
     next_cursor = None
     if len(rows) > params.limit:
         rows = rows[: params.limit]
-        last = rows[-1]
+        last = rows[-1][0] if entity_first and not whole_entity else rows[-1]
         next_cursor = _encode([getattr(last, column.key) for column in keys])
     return rows, next_cursor

@@ -5,7 +5,8 @@ SQLite: the online backup API (a consistent copy while the app runs).
 
 The manifest names the schema revision, the dump's sha256, and fingerprints (never values) of
 the keys the data needs: a restore without them is a database nobody can read. Restoring an older
-backup brings back what was disposed of or erased since; see README "Backups".
+backup brings back what was disposed of or erased since: the next sweep disposes again, and
+`ccr reapply-erasures` erases again from the erasure journal; see README "Backups".
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ NEEDS = [
     " hold fails verify)",
     "the audit checkpoint file (CCR_AUDIT_CHECKPOINT_FILE), copied with this dump: it records the"
     " chain's head; after restoring an older backup archive it and start a new one",
+    "the erasure journal (CCR_ERASURE_JOURNAL), kept apart from the dumps and never rolled back"
+    " with them: after a restore `ccr reapply-erasures` applies again the erasures completed"
+    " since this backup (UK GDPR Art 17)",
     "CCR_JWT_SECRET or the RS256 key files (otherwise every issued token stops working, which is"
     " safe)",
 ]

@@ -1,5 +1,6 @@
-"""Prometheus metrics: request counts and latency by route template, and figures read from the
-database at scrape time (pool use, sweeps, disposals by rule, open and overdue subject requests).
+"""Prometheus metrics: request counts and latency by route template and status, and figures read
+at scrape time (pool use, sweeps, disposals by rule, open and overdue subject requests, webhook
+deliveries and failures; the audit sealer's lag comes from `app.audit.metrics`).
 
 Labels hold route templates, methods, statuses, rule keys and states: never ids or personal data.
 Each app has its own registry, so several apps in one process (tests) do not share counters.
@@ -41,8 +42,9 @@ class Metrics:
         )
         self.latency = Histogram(
             "ccr_http_request_duration_seconds",
-            "Time from receiving a request to the end of its response, by route template",
-            ["method", "route"],
+            "Time from receiving a request to the end of its response, by route template and "
+            "status",
+            ["method", "route", "status"],
             buckets=LATENCY_BUCKETS,
             registry=self.registry,
         )
@@ -73,10 +75,9 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_recording)
         finally:
-            route = route_template(scope)
-            method = scope.get("method", "")
-            self.metrics.requests.labels(method, route, str(status["code"])).inc()
-            self.metrics.latency.labels(method, route).observe(time.perf_counter() - started)
+            labels = (scope.get("method", ""), route_template(scope), str(status["code"]))
+            self.metrics.requests.labels(*labels).inc()
+            self.metrics.latency.labels(*labels).observe(time.perf_counter() - started)
 
 
 class DatabaseCollector(Collector):
@@ -106,6 +107,11 @@ class DatabaseCollector(Collector):
         )
         in_use.add_metric([], float(_call(pool, "checkedout")))
         yield in_use
+        idle = GaugeMetricFamily(
+            "ccr_db_pool_connections_idle", "Database connections open in the pool, unused"
+        )
+        idle.add_metric([], float(_call(pool, "checkedin")))
+        yield idle
         size = GaugeMetricFamily("ccr_db_pool_size", "Database connections the pool keeps open")
         size.add_metric([], float(_call(pool, "size")))
         yield size
@@ -146,13 +152,28 @@ class DatabaseCollector(Collector):
 
 
 def webhook_metrics(session: Session) -> Iterator[Metric]:
-    """Webhook deliveries by status, over every subscription (ids never become labels)."""
+    """Webhook deliveries by status, attempts by outcome and failing subscriptions, over every
+    subscription (ids never become labels)."""
     gauge = GaugeMetricFamily(
         "ccr_webhook_deliveries", "Webhook deliveries by status", labels=["status"]
     )
     for status, count in webhooks_service.delivery_counts(session)[None].items():
         gauge.add_metric([status], float(count))
     yield gauge
+    attempts = GaugeMetricFamily(
+        "ccr_webhook_attempts",
+        "Webhook POSTs made, by outcome (succeeded: 2xx; failed: another status or no answer)",
+        labels=["outcome"],
+    )
+    for outcome, count in webhooks_service.attempt_counts(session).items():
+        attempts.add_metric([outcome], float(count))
+    yield attempts
+    failing = GaugeMetricFamily(
+        "ccr_webhook_subscriptions_failing",
+        "Active webhook subscriptions marked failing after repeated failed attempts",
+    )
+    failing.add_metric([], float(webhooks_service.failing_subscriptions(session)))
+    yield failing
 
 
 def _call(pool: Any, name: str) -> int:

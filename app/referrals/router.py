@@ -28,7 +28,7 @@ from app.referrals.schemas import (
     ReferralRead,
     ReferralUpdate,
 )
-from app.retention.blocks import read_many, read_one
+from app.retention.blocks import page_blocks, read_one
 from app.security.dependencies import CurrentPrincipal, DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
@@ -69,8 +69,9 @@ def referrals_list(
         person_id,
         reference,
     )
-    items, cursor = service.list_referrals(session, principal, page, filters)
-    return Page(items=read_many(session, ReferralRead, items), next_cursor=cursor)
+    blocks = page_blocks(Referral)
+    rows, cursor = service.list_referrals(session, principal, page, filters, blocks.columns)
+    return Page(items=blocks.read_many(session, ReferralRead, rows), next_cursor=cursor)
 
 
 @router.post(

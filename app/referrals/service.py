@@ -13,6 +13,7 @@ date retention counts from).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -253,9 +254,15 @@ class ReferralFilters:
 
 
 def list_referrals(
-    session: Session, principal: Principal, page: PageParams, f: ReferralFilters
+    session: Session,
+    principal: Principal,
+    page: PageParams,
+    f: ReferralFilters,
+    columns: Sequence[Any] = (),
 ) -> tuple[list[Any], str | None]:
-    stmt = scoped(select(Referral), Referral, principal)
+    """A page of referrals; given `columns` (e.g. their retention blocks), rows of each referral
+    followed by those columns, read in the same query."""
+    stmt = scoped(select(Referral, *columns), Referral, principal)
     stmt = where_given(
         stmt,
         [

@@ -4,7 +4,8 @@ One table-driven place (`SPECS`) says how a record type's block is found. A reco
 disposes of points at its `RetentionSource` (app.retention.sources), and its block is computed from
 the very conditions the sweep uses, evaluated in SQL for all the records asked about in one query:
 which rule applies, the rule's trigger, whether the record is eligible, and `not_held` (own hold,
-held or frozen linked person). Periods come from the rules table, so an edited period
+held or frozen linked person). A list reads the same columns in its page query (`page_blocks`),
+so a page and its blocks are one round trip. Periods come from the rules table, so an edited period
 shows at once. The block therefore says what the sweep will do:
 
 - `dispose_after` = `add_months(trigger, period)`: the first day a sweep disposes of it;
@@ -165,25 +166,42 @@ def _by_id(
     ids: list[uuid.UUID],
     today: date,
 ) -> dict[uuid.UUID, RetentionBlock]:
-    source = spec.source
-    if source is None:
+    if spec.source is None:
         assert spec.fixed_rule is not None
         block = _block(rules, spec.fixed_rule, None, matched=True, eligible=True, withheld=None)
         return dict.fromkeys(ids, block)
-    conditions = source.conditions(today)
-    keys = list(conditions)
-    model = source.model
-    kept = withheld(source)
-    stmt = select(
-        model.id,
-        *(_flag(conditions[key]) for key in keys),
-        *(trigger_for(source, key) for key in keys),
-        _flag(and_(true(), *source.eligibility(today))),
-        *(_flag(kept[reason]) for reason in WITHHELD_REASONS),
-    ).where(model.id.in_(set(ids)))
-    blocks = {}
-    for row in session.execute(stmt):
-        record_id, *values = row
+    columns = _BlockColumns.of(spec, today)
+    stmt = select(spec.source.model.id, *columns.columns).where(spec.source.model.id.in_(set(ids)))
+    return {record_id: columns.block(rules, values) for record_id, *values in session.execute(stmt)}
+
+
+@dataclass(frozen=True)
+class _BlockColumns:
+    """A source's block as columns of a select over its model (correlated to the row), and the
+    block read back from their values: the sweep's conditions, evaluated on `today`."""
+
+    spec: Spec
+    keys: list[str]
+    columns: list[Any]
+
+    @classmethod
+    def of(cls, spec: Spec, today: date) -> _BlockColumns:
+        source = spec.source
+        assert source is not None, f"{spec.record_type} has no retention source"
+        conditions = source.conditions(today)
+        keys = list(conditions)
+        kept = withheld(source)
+        columns = [
+            *(_flag(conditions[key]) for key in keys),
+            *(trigger_for(source, key) for key in keys),
+            _flag(and_(true(), *source.eligibility(today))),
+            *(_flag(kept[reason]) for reason in WITHHELD_REASONS),
+        ]
+        labelled = [column.label(f"retention_{i}") for i, column in enumerate(columns)]
+        return cls(spec, keys, labelled)
+
+    def block(self, rules: dict[str, Rule], values: Sequence[Any]) -> RetentionBlock:
+        spec, keys = self.spec, self.keys
         matches, triggers = values[: len(keys)], values[len(keys) : 2 * len(keys)]
         eligible = values[2 * len(keys)]
         reasons = values[2 * len(keys) + 1 :]
@@ -196,7 +214,7 @@ def _by_id(
             rule_key, trigger = spec.unmatched[0], triggers[keys.index(spec.unmatched[0])]
         else:
             rule_key, trigger = keys[matched], triggers[matched]
-        blocks[record_id] = _block(
+        return _block(
             rules,
             rule_key,
             trigger,
@@ -206,7 +224,35 @@ def _by_id(
             unmatched=spec.unmatched[1] if spec.unmatched else "open",
             ineligible=spec.ineligible,
         )
-    return blocks
+
+
+@dataclass(frozen=True)
+class PageBlocks:
+    """The blocks of a list's records read in the list's own query (one round trip, not two):
+    `columns` go into the select after the model (`select(Model, *columns)`), and `read_many`
+    turns the rows `(record, *values)` into read models. Same conditions as `retention_blocks`."""
+
+    _columns: _BlockColumns
+
+    @property
+    def columns(self) -> list[Any]:
+        return self._columns.columns
+
+    def read_many(self, session: Session, schema: type[M], rows: Sequence[Any]) -> list[M]:
+        rules = current_rules(session)
+        return [
+            schema.model_validate(
+                _WithBlock(record, self._columns.block(rules, values)), from_attributes=True
+            )
+            for record, *values in rows
+        ]
+
+
+def page_blocks(model: type, today: date | None = None) -> PageBlocks:
+    """For a list of `model`, a record type the sweep disposes of by its own columns."""
+    spec = SPECS[model]
+    assert spec.source is not None and spec.source.model is model, f"{model} has no own source"
+    return PageBlocks(_BlockColumns.of(spec, today or today_in_london()))
 
 
 def _flag(condition: Any) -> Any:

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.db import Base, utcnow
+from app.db import Base, TimestampedMixin, utcnow
 
 
 class RetentionRule(Base):
@@ -23,6 +24,8 @@ class RetentionRule(Base):
     period_months: Mapped[int | None] = mapped_column()
     action: Mapped[str] = mapped_column(String(10))
     policy_text: Mapped[str] = mapped_column(Text)
+    # Due records wait in the review queue for a decision instead of being disposed of.
+    requires_review: Mapped[bool] = mapped_column(default=False)
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -107,4 +110,44 @@ class Disposal(Base):
     trigger_on: Mapped[date | None] = mapped_column()
     due_on: Mapped[date | None] = mapped_column()
     disposed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Who approved the disposal, under a rule that requires review.
+    approved_by_id: Mapped[uuid.UUID | None] = mapped_column()
     facts: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class ReviewStatus(StrEnum):
+    pending = "pending"
+    approved = "approved"
+    extended = "extended"
+    held = "held"
+
+
+class RetentionReview(TimestampedMixin, Base):
+    """A record due under a rule that requires review, waiting for (or with) a decision. One row
+    per record: an extension that ends, or a hold released, puts it back to `pending`."""
+
+    __tablename__ = "retention_review"
+    __label__ = "Review item"
+    __table_args__ = (
+        UniqueConstraint("record_type", "record_id"),
+        CheckConstraint(
+            "status IN ('pending', 'approved', 'extended', 'held')", name="review_status"
+        ),
+        CheckConstraint(
+            "status <> 'extended' OR extended_until IS NOT NULL", name="extended_until"
+        ),
+    )
+
+    centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("centre.id"), index=True)
+    rule_key: Mapped[str] = mapped_column(ForeignKey("retention_rule.key"), index=True)
+    record_type: Mapped[str] = mapped_column(String(30))
+    record_id: Mapped[uuid.UUID] = mapped_column()
+    due_on: Mapped[date] = mapped_column()
+    # Why it waits (no personal data): the rule, or the extension or hold that ended.
+    reason: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default=ReviewStatus.pending.value, index=True)
+    decided_by_id: Mapped[uuid.UUID | None] = mapped_column()
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    extended_until: Mapped[date | None] = mapped_column()
+    hold_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("legal_hold.id"))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import BackgroundTasks, Path, Query, Request, Response
 from sqlalchemy import select
@@ -13,7 +13,8 @@ from app.api.routing import make_router
 from app.api.schemas import Timestamp
 from app.api.versioning import IfMatch, set_etag
 from app.errors import NotFound
-from app.retention import holds, service
+from app.kit.audit import touched
+from app.retention import holds, reviews, service
 from app.retention import sweep as retention_sweep
 from app.retention.models import Disposal, Sweep
 from app.retention.schemas import (
@@ -24,6 +25,8 @@ from app.retention.schemas import (
     HoldCreate,
     HoldRead,
     PublicSchedule,
+    ReviewDecision,
+    ReviewRead,
     RuleRead,
     RuleUpdate,
     SweepCreate,
@@ -57,7 +60,9 @@ def retention_rules_get(
     return service.read(rule)
 
 
-@router.patch("/rules/{key}", response_model=RuleRead, responses=problems(401, 403, 404, 412, 428))
+@router.patch(
+    "/rules/{key}", response_model=RuleRead, responses=problems(401, 403, 404, 412, 422, 428)
+)
 def retention_rules_update(
     session: DbSession,
     principal: Admin,
@@ -66,7 +71,7 @@ def retention_rules_update(
     response: Response,
     if_match: IfMatch = None,
 ) -> RuleRead:
-    rule = service.update_period(session, key, body.period_months, if_match)
+    rule = service.update_rule(session, key, body, if_match)
     set_etag(response, rule)
     return service.read(rule)
 
@@ -87,9 +92,9 @@ def retention_due(
     principal: Reader,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Records shown per rule")] = 50,
 ) -> DueRead:
-    """What a sweep run now would dispose of, per rule, with due dates, and what it would dispose
+    """What a sweep run now would dispose of, per rule, with due dates, what it would dispose
     of but a legal hold, a restriction or an open access request keeps (`withheld`, with the
-    reason); changes nothing."""
+    reason), and what waits for a review decision (`awaiting_review`); changes nothing."""
     today = today_in_london()
     due = retention_sweep.preview(session, today, principal.centre_ids, limit)
     return DueRead(
@@ -119,6 +124,17 @@ def retention_due(
                         reason=r.reason,  # type: ignore[arg-type]
                     )
                     for r in d.withheld
+                ],
+                awaiting_review_total=d.awaiting_review_total,
+                awaiting_review=[
+                    DueItem(
+                        record_type=r.record_type,
+                        record_id=r.record_id,
+                        centre_id=r.centre_id,
+                        trigger_on=r.trigger_on,
+                        due_on=r.due_on,
+                    )
+                    for r in d.awaiting_review
                 ],
             )
             for d in due
@@ -235,3 +251,60 @@ def legal_holds_get(session: DbSession, principal: Reader, hold_id: uuid.UUID) -
 def legal_holds_release(session: DbSession, principal: HoldWriter, hold_id: uuid.UUID) -> HoldRead:
     """Release the hold; it stays in the history."""
     return holds.read(holds.release(session, principal, hold_id))
+
+
+reviews_router = make_router(
+    "retention", prefix="/retention/reviews", resource_type="retention_review"
+)
+ReviewStatusQuery = Literal["pending", "approved", "extended", "held"]
+
+
+@reviews_router.get("", response_model=Page[ReviewRead], responses=problems(401, 403))
+def retention_reviews_list(
+    session: DbSession,
+    principal: Reader,
+    page: Paging,
+    status: Annotated[ReviewStatusQuery | None, Query()] = None,
+    rule_key: Annotated[str | None, Query(max_length=40, pattern=r"^[a-z_]+$")] = None,
+) -> Page[ReviewRead]:
+    """The disposition review queue of the caller's centres (`status=pending`: awaiting a
+    decision)."""
+    items, cursor = reviews.list_reviews(session, principal, page, status=status, rule_key=rule_key)
+    return Page(items=[ReviewRead.model_validate(i) for i in items], next_cursor=cursor)
+
+
+@reviews_router.get("/{review_id}", response_model=ReviewRead, responses=problems(401, 403, 404))
+def retention_reviews_get(
+    session: DbSession, principal: Reader, review_id: uuid.UUID, response: Response
+) -> ReviewRead:
+    item = reviews.get(session, principal, review_id)
+    set_etag(response, item)
+    return ReviewRead.model_validate(item)
+
+
+@reviews_router.post(
+    "/{review_id}/decision",
+    response_model=ReviewRead,
+    responses=problems(401, 403, 404, 409, 412, 422, 428),
+)
+def retention_reviews_decide(
+    request: Request,
+    session: DbSession,
+    principal: Admin,
+    review_id: uuid.UUID,
+    body: ReviewDecision,
+    response: Response,
+    if_match: IfMatch = None,
+) -> ReviewRead:
+    """Decide a pending item once (NACCC staff): approve disposal, extend retention to a later
+    day with a reason, or place a legal hold with a reason."""
+    item = reviews.decide(session, principal, review_id, body, if_match, today_in_london())
+    touched(item.id, centre_id=item.centre_id)
+    request.state.audit_details = {
+        "decision": body.decision,
+        "record_type": item.record_type,
+        "record_id": str(item.record_id),
+        "hold_id": str(item.hold_id) if item.hold_id else None,
+    }
+    set_etag(response, item)
+    return ReviewRead.model_validate(item)

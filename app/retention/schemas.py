@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.api.schemas import JSON_INTEGER, NO_NUL, Flag, StrictModel
+from app.api.schemas import JSON_INTEGER, NO_NUL, Day, Flag, StrictModel
 
 # The record types the schedule disposes of (app.retention.sources.SOURCES).
 HeldRecordType = Literal[
@@ -77,12 +77,19 @@ class RuleRead(BaseModel):
     period: str | None
     action: str
     policy_text: str
+    requires_review: bool = Field(
+        description="Due records wait in the review queue (`retention/reviews`) for a decision "
+        "by NACCC staff instead of being disposed of (DESIGN §12)"
+    )
     version: int
     updated_at: datetime
 
 
 class RuleUpdate(StrictModel):
-    period_months: PeriodMonths
+    """At least one of the fields."""
+
+    period_months: PeriodMonths | None = None
+    requires_review: Flag | None = None
 
 
 class PublicRule(BaseModel):
@@ -145,6 +152,11 @@ class DueRule(BaseModel):
         description="Records this rule would dispose of now but a hold, restriction or freeze keeps"
     )
     withheld: list[WithheldItem]
+    awaiting_review_total: int = Field(
+        description="Records due under a rule that requires review, waiting for a decision: the "
+        "sweep leaves them until NACCC staff approve their disposal"
+    )
+    awaiting_review: list[DueItem]
 
 
 class DueRead(BaseModel):
@@ -185,3 +197,39 @@ class DisposalRead(BaseModel):
     due_on: date | None
     disposed_at: datetime
     facts: dict[str, Any]
+
+
+ReviewDecisionKind = Literal["approve", "extend", "hold"]
+
+
+class ReviewDecision(StrictModel):
+    """`approve` disposal (the next sweep disposes of the record), `extend` retention to `until`
+    (a future day; the record comes back for review then), or `hold` (a legal hold on the
+    record, released through `legal-holds`)."""
+
+    decision: ReviewDecisionKind
+    until: Day | None = Field(default=None, description="The new date; `extend` only")
+    reason: (
+        Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NO_NUL)] | None
+    ) = Field(default=None, description="Why; required to extend or hold")
+
+
+class ReviewRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    centre_id: uuid.UUID
+    rule_key: str
+    record_type: str
+    record_id: uuid.UUID
+    due_on: date
+    reason: str = Field(description="Why it waits for review (no personal data)")
+    status: Literal["pending", "approved", "extended", "held"]
+    decided_by_id: uuid.UUID | None
+    decided_at: datetime | None
+    decision_reason: str | None
+    extended_until: date | None
+    hold_id: uuid.UUID | None
+    version: int
+    created_at: datetime
+    updated_at: datetime

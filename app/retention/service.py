@@ -10,7 +10,9 @@ from app.errors import NotFound, Unprocessable
 from app.kit.calendar import describe_months
 from app.retention.models import RetentionRule
 from app.retention.rules import forget_version
-from app.retention.schemas import PublicRule, RuleRead
+from app.retention.schemas import PublicRule, RuleRead, RuleUpdate
+from app.retention.sweep import enqueue_reviews
+from app.time import today_in_london
 
 
 def list_rules(session: Session) -> list[RetentionRule]:
@@ -24,16 +26,26 @@ def get_rule(session: Session, key: str) -> RetentionRule:
     return rule
 
 
-def update_period(
-    session: Session, key: str, period_months: int, if_match: str | None
+def update_rule(
+    session: Session, key: str, data: RuleUpdate, if_match: str | None
 ) -> RetentionRule:
+    """Change a rule's period or whether its due records wait for review (DESIGN §4, §12)."""
+    if data.period_months is None and data.requires_review is None:
+        raise Unprocessable("Send period_months, requires_review or both")
     rule = get_rule(session, key)
     check_version(rule, if_match)
     if rule.action != "dispose":
         raise Unprocessable("This rule keeps its records indefinitely; it has no period to change")
-    rule.period_months = period_months
+    if data.period_months is not None:
+        rule.period_months = data.period_months
+    if data.requires_review is not None:
+        rule.requires_review = data.requires_review
     session.flush()
     forget_version(session)
+    if data.requires_review is not None:
+        # The queue follows at once, not from the next sweep: what is due under the rule now
+        # waits for review, or (review no longer required) leaves the queue.
+        enqueue_reviews(session, today_in_london())
     return rule
 
 

@@ -39,7 +39,6 @@ from sqlalchemy import (
     null,
     or_,
     select,
-    text,
     union,
     update,
 )
@@ -49,10 +48,25 @@ from sqlalchemy.schema import CreateTable
 
 from app.api.models import delete_expired_replays
 from app.auth.models import delete_expired_revocations
-from app.db import UTCDateTime, json_object, month_of, new_uuid, plus_months, utcnow
+from app.db import (
+    UTCDateTime,
+    json_object,
+    month_of,
+    new_uuid,
+    plus_months,
+    utcnow,
+    without_jit,
+)
 from app.kit.calendar import add_months, due_cutoff
 from app.people.models import Person, person_references
-from app.retention.models import Disposal, LegalHold, RetentionRule, Sweep
+from app.retention.models import (
+    Disposal,
+    LegalHold,
+    RetentionReview,
+    RetentionRule,
+    ReviewStatus,
+    Sweep,
+)
 from app.retention.sources import (
     NO_SYNC,
     SOURCES,
@@ -158,6 +172,135 @@ def withheld_reason(source: RetentionSource) -> Any:
     return case(*((condition, reason) for reason, condition in withheld(source).items()))
 
 
+# --- disposition review (DESIGN §12) -----------------------------------------------------
+
+
+def _review_of(source: RetentionSource, rule: RetentionRule) -> Any:
+    return exists().where(
+        RetentionReview.record_type == source.record_type,
+        RetentionReview.record_id == source.model.id,
+        RetentionReview.rule_key == rule.key,
+    )
+
+
+def review_approved(source: RetentionSource, rule: RetentionRule) -> list[ColumnElement[bool]]:
+    """Under a rule that requires review, only records a reviewer approved are due."""
+    if not rule.requires_review:
+        return []
+    return [_review_of(source, rule).where(RetentionReview.status == ReviewStatus.approved.value)]
+
+
+def awaiting_review_statement(
+    source: RetentionSource,
+    rule: RetentionRule,
+    today: date,
+    centre_ids: frozenset[uuid.UUID] | None,
+) -> Any:
+    """Records `rule` makes due and nothing withholds, that wait for a review decision: not
+    approved, and not extended beyond `today` (an ended extension or a released hold brings a
+    decided record back)."""
+    if not rule.requires_review:
+        return None
+    stmt = _rule_statement(source, rule, today, centre_ids)
+    decided = _review_of(source, rule).where(
+        or_(
+            RetentionReview.status == ReviewStatus.approved.value,
+            and_(
+                RetentionReview.status == ReviewStatus.extended.value,
+                RetentionReview.extended_until > today,
+            ),
+        )
+    )
+    return None if stmt is None else stmt.where(not_held(source), ~decided)
+
+
+def enqueue_reviews(session: Session, today: date) -> int:
+    """Bring the review queue up to date: every record awaiting review is `pending` (newly due
+    ones, and decided ones whose extension ended or whose hold was released); a pending item no
+    longer awaiting (held meanwhile, reopened, its rule no longer requiring review) leaves the
+    queue. Returns how many were queued."""
+    rules = load_rules(session)
+    queued = 0
+    for source in SOURCES:
+        for key in source.rules:
+            rule = rules.get(key)
+            stmt = None if rule is None else awaiting_review_statement(source, rule, today, None)
+            rows = [] if stmt is None else session.execute(stmt).all()
+            waiting = {row.record_id for row in rows}
+            pending = select(RetentionReview).where(
+                RetentionReview.record_type == source.record_type,
+                RetentionReview.rule_key == key,
+                RetentionReview.status == ReviewStatus.pending.value,
+            )
+            for stale in session.scalars(pending):
+                if stale.record_id not in waiting:
+                    session.delete(stale)
+            if not rows:
+                continue
+            assert rule is not None
+            found = session.scalars(
+                select(RetentionReview).where(
+                    RetentionReview.record_type == source.record_type,
+                    in_ids(session, RetentionReview.record_id, list(waiting)),
+                )
+            )
+            existing = {item.record_id: item for item in found}
+            for row in rows:
+                due_on = add_months(row.trigger_on, rule.period_months or 0)
+                item = existing.get(row.record_id)
+                if item is None:
+                    item = RetentionReview(
+                        centre_id=row.centre_id,
+                        record_type=source.record_type,
+                        record_id=row.record_id,
+                        status=ReviewStatus.pending.value,
+                    )
+                    session.add(item)
+                elif (item.status, item.rule_key, item.due_on) == ("pending", key, due_on):
+                    continue
+                item.reason = _review_reason(item, key)
+                item.rule_key, item.due_on = key, due_on
+                item.status = ReviewStatus.pending.value
+                item.decided_by_id = item.decided_at = item.decision_reason = None
+                item.extended_until = item.hold_id = None
+                queued += 1
+    session.flush()
+    return queued
+
+
+def _review_reason(item: RetentionReview, rule_key: str) -> str:
+    if item.status == ReviewStatus.extended.value:
+        return f"The extension to {item.extended_until} has ended"
+    if item.status == ReviewStatus.held.value:
+        return "The legal hold placed on review was released"
+    return f"Rule {rule_key} requires review before disposal"
+
+
+def note_approvers(session: Session, sweep_id: uuid.UUID, rule: RetentionRule) -> None:
+    """The disposal log names who approved each disposal under a rule that requires review."""
+    if not rule.requires_review:
+        return
+    approver = (
+        select(RetentionReview.decided_by_id)
+        .where(
+            RetentionReview.record_type == Disposal.record_type,
+            RetentionReview.record_id == Disposal.record_id,
+            RetentionReview.status == ReviewStatus.approved.value,
+        )
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Disposal)
+        .where(
+            Disposal.sweep_id == sweep_id,
+            Disposal.rule_key == rule.key,
+            Disposal.approved_by_id.is_(None),
+        )
+        .values(approved_by_id=approver),
+        execution_options=NO_SYNC,
+    )
+
+
 @dataclass(frozen=True)
 class DueRecord:
     record_type: str
@@ -208,7 +351,7 @@ def due_statement(
     """Records of `source` that `rule` makes due by `today`, not held, oldest first: their
     `record_id`, `centre_id` and `trigger_on` (`facts_json` adds their facts)."""
     stmt = _rule_statement(source, rule, today, centre_ids)
-    return None if stmt is None else stmt.where(not_held(source))
+    return None if stmt is None else stmt.where(not_held(source), *review_approved(source, rule))
 
 
 def facts_json(source: RetentionSource, records: Any) -> Select[Any]:
@@ -270,6 +413,8 @@ class RuleDue:
     records: list[DueRecord]
     withheld_total: int = 0
     withheld: list[WithheldRecord] = field(default_factory=list)
+    awaiting_review_total: int = 0
+    awaiting_review: list[WithheldRecord] = field(default_factory=list)
 
 
 def preview(
@@ -308,16 +453,40 @@ def preview(
                 )
                 for row in session.execute(kept.limit(limit))
             ]
-            result.append(
-                RuleDue(
-                    key,
-                    int(total or 0),
-                    _due_records(rows, source, rule),
-                    int(kept_total or 0),
-                    withheld_records,
-                )
+            due = RuleDue(
+                key, int(total or 0), _due_records(rows, source, rule), int(kept_total or 0)
             )
+            due.withheld = withheld_records
+            _add_awaiting_review(session, due, source, rule, today, centre_ids, limit)
+            result.append(due)
     return result
+
+
+def _add_awaiting_review(
+    session: Session,
+    due: RuleDue,
+    source: RetentionSource,
+    rule: RetentionRule,
+    today: date,
+    centre_ids: frozenset[uuid.UUID] | None,
+    limit: int,
+) -> None:
+    stmt = awaiting_review_statement(source, rule, today, centre_ids)
+    if stmt is None:
+        return
+    count = select(func.count()).select_from(stmt.order_by(None).subquery())
+    due.awaiting_review_total = int(session.scalar(count) or 0)
+    due.awaiting_review = [
+        WithheldRecord(
+            record_type=source.record_type,
+            record_id=row.record_id,
+            centre_id=row.centre_id,
+            trigger_on=row.trigger_on,
+            due_on=add_months(row.trigger_on, rule.period_months or 0),
+            reason="awaiting_review",
+        )
+        for row in session.execute(stmt.limit(limit))
+    ]
 
 
 # --- the batch in hand: tables of its ids, in the database ---------------------------------
@@ -445,6 +614,10 @@ def execute(
         _finish(sessions, sweep_id, "running", finished=False)
         _mark_abandoned(sessions, sweep_id)
         try:
+            if not options.dry_run:
+                with sessions() as session:
+                    enqueue_reviews(session, options.today)
+                    session.commit()
             counts, batches = _dispose_all(sessions, options, sweep_id, engine, holder)
         except Exception as exc:
             _finish(sessions, sweep_id, "failed", error=type(exc).__name__)
@@ -529,7 +702,7 @@ def _dispose_all(
             # disposes of nothing (what is left is withheld).
             while True:
                 with sessions() as session:
-                    _no_jit(session, engine)
+                    without_jit(session)
                     reached = _rule_statement(source, rule, options.today, None)
                     due_ids = list(session.scalars(reached.with_only_columns(source.model.id)))
                 if not due_ids:
@@ -538,7 +711,7 @@ def _dispose_all(
                 for start in range(0, len(due_ids), options.batch_size):
                     chunk = due_ids[start : start + options.batch_size]
                     with sessions() as session:
-                        _no_jit(session, engine)
+                        without_jit(session)
                         _start_batch(session)
                         stmt = due_statement(source, rule, options.today, None)
                         found = session.execute(
@@ -551,6 +724,7 @@ def _dispose_all(
                         if not found:
                             continue
                         _dispose_batch(session, source, rule, sweep_id, found)
+                        note_approvers(session, sweep_id, rule)
                         counts[key] += found
                         disposed += found
                         batches += 1
@@ -566,15 +740,6 @@ def _dispose_all(
                 if not disposed:
                     break
     return counts, batches
-
-
-def _no_jit(session: Session, engine: Engine) -> None:
-    """No JIT compilation in this transaction (PostgreSQL): the due query's conditions are many
-    correlated subqueries, whose estimated cost triggers JIT on every batch, and compiling them
-    took most of a batch's due query (bench/README.md). Results are unchanged; `SET LOCAL` ends
-    with the transaction, so pooled connections keep the server's default."""
-    if engine.dialect.name == "postgresql":
-        session.execute(text("SET LOCAL jit = off"))
 
 
 def _dispose_batch(

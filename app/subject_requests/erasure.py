@@ -574,6 +574,17 @@ def _review(
 # --- execution --------------------------------------------------------------------------
 
 
+def changes_anything(session: Session, plan: ErasurePlan) -> bool:
+    """Whether executing the plan would change the database: a record to erase, or the person
+    to anonymise and not anonymised yet. False once the plan has been carried out."""
+    if any(d.fate == "erase" for d in plan.records):
+        return True
+    if plan.person_fate != "anonymise":
+        return False
+    person = session.get(Person, plan.subject_id)
+    return person is not None and person.erased_at is None
+
+
 def execute(session: Session, request: SubjectRequest, plan: ErasurePlan) -> dict[str, Any]:
     """Carry out the plan in the caller's transaction; returns the result to store on the
     request (ids, record types, grounds, field names, recipients: no personal data)."""

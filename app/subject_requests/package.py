@@ -27,10 +27,11 @@ from sqlalchemy.orm import Session
 
 from app.attendance.models import Attendance
 from app.centres.models import Centre
-from app.db import utcnow
+from app.db import utcnow, without_jit
 from app.disclosures import service as disclosures_service
 from app.documents.models import Document
 from app.kit.calendar import add_months, describe_months
+from app.kit.collector import collector_paused
 from app.kit.csvfile import write_csv
 from app.people.models import Person
 from app.policy import service as policy_service
@@ -205,6 +206,8 @@ class Review:
     def keep(self, record_type: str, records: Iterable[Any], **goes_with: str) -> list[Any]:
         """The records not withheld; `goes_with` names the column of an owner whose withholding
         takes the record with it (e.g. a session with its referral)."""
+        if not self.whole:
+            return list(records)
         kept = []
         for record in records:
             code = self.withheld(record_type, record.id)
@@ -218,8 +221,10 @@ class Review:
         return kept
 
     def field(self, record_type: str, record: Any, name: str, redact: Redact) -> Any:
-        code = self.fields.get((record_type, record.id, name))
         value = getattr(record, name)
+        if not self.fields:
+            return redact(value)
+        code = self.fields.get((record_type, record.id, name))
         if code is None or value is None:
             return redact(value)
         self.withheld_fields[code] += 1
@@ -319,7 +324,10 @@ def copy_path(document: Document) -> str:
     return f"documents/{document.id}{extension}"
 
 
+@collector_paused()
 def build_access(session: Session, request: SubjectRequest, state: str = "draft") -> BuiltAccess:
+    # The retention blocks of a thousand records would otherwise be JIT-compiled (seconds).
+    without_jit(session)
     subject = session.get(Person, request.subject_id)
     assert subject is not None
     sid = subject.id

@@ -278,7 +278,10 @@ class Redactor:
             return
         node = self._root
         for word in sequence:
-            node = node.children.setdefault(word, _Node())
+            child = node.children.get(word)
+            if child is None:
+                child = node.children[word] = _Node()
+            node = child
         if node.end and not node.capital_only:
             return  # already hidden in any case
         node.capital_only = capital_only if not node.end else node.capital_only and capital_only
@@ -335,11 +338,15 @@ class Redactor:
             return value
         spans: list[tuple[int, int]] = []
         matches = list(SCANNER.finditer(value))
+        starts = self._root.children  # most words start no hidden sequence: no walk for them
         i = 0
         while i < len(matches):
             match = matches[i]
             kind = match.lastgroup
             if kind == "word":
+                if fold(match.group()) not in starts:
+                    i += 1
+                    continue
                 end = self._name_at(value, matches, i)
                 if end > i:
                     spans.append((match.start(), matches[end - 1].end()))
@@ -371,14 +378,23 @@ class Redactor:
 
     def _phones(self, text: str, offset: int) -> list[tuple[int, int]]:
         """The hidden phone numbers in a run of digits, spaces and brackets: the whole run, or
-        else the longest runs of its pieces that are numbers ("07700 900123 12" holds one)."""
+        else the longest runs of its pieces that are numbers ("07700 900123 12" holds one). A
+        shown number inside the run stays whole: "0 07700 900111" is no +7 number when
+        07700 900111 is the subject's own."""
         key = phone_key(text)
-        if key is not None:
-            return [] if key in self._allowed_phones else [(offset, offset + len(text))]
+        if key in self._allowed_phones:
+            return []
         pieces = [m.span() for m in re.finditer(r"\S+", text)]
+        shown = self._shown_phone_runs(text, pieces) if len(pieces) > 1 else {}
+        if key is not None and not shown:
+            return [(offset, offset + len(text))]
         found, i = [], 0
         while i < len(pieces):
-            for j in range(min(len(pieces), i + MAX_PHONE_PIECES), i, -1):
+            if i in shown:
+                i = shown[i]
+                continue
+            limit = min((k for k in shown if k > i), default=len(pieces))
+            for j in range(min(limit, i + MAX_PHONE_PIECES), i, -1):
                 start, end = pieces[i][0], pieces[j - 1][1]
                 key = phone_key(text[start:end])
                 if key is not None:
@@ -394,6 +410,18 @@ class Redactor:
                         found.append((offset + match.start(), offset + match.end()))
                 i += 1
         return found
+
+    def _shown_phone_runs(self, text: str, pieces: list[tuple[int, int]]) -> dict[int, int]:
+        """For each piece where a shown number starts, the piece after its end (longest)."""
+        runs: dict[int, int] = {}
+        if not self._allowed_phones:
+            return runs
+        for i in range(len(pieces)):
+            for j in range(min(len(pieces), i + MAX_PHONE_PIECES), i, -1):
+                if phone_key(text[pieces[i][0] : pieces[j - 1][1]]) in self._allowed_phones:
+                    runs[i] = j
+                    break
+        return runs
 
     def _name_at(self, value: str, matches: list[re.Match[str]], first: int) -> int:
         """The index after the longest hidden sequence of words starting at `first`, or

@@ -16,6 +16,7 @@ from app.security.dependencies import DbSession, allow
 from app.security.permissions import Perm
 from app.security.principals import Principal
 from app.subject_requests import erasure, service
+from app.subject_requests.journal import JournalEntry
 from app.subject_requests.models import SubjectRequest
 from app.subject_requests.schemas import (
     AccessPackage,
@@ -200,6 +201,8 @@ def subject_requests_complete(
     elif completed.kind == "erasure" and completed.result:
         # Erasure is audited as counts per record type: no ids of erased records, no values.
         request.state.audit_details = erasure.counts(completed.result)
+        # Outside the database, so a restore of an older backup can apply it again.
+        request.app.state.erasure_journal.append_after_commit(session, JournalEntry.of(completed))
     return _answer(completed, response)
 
 

@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session, object_session
 
 from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
+from app.audit import service as audit_service
 from app.db import utcnow
 from app.disclosures import service as disclosures_service
 from app.errors import Conflict, NotFound
+from app.kit.audit import AuditEntry
 from app.kit.rules import field_rule
 from app.people import service as people_service
 from app.people.models import Person
@@ -26,6 +28,7 @@ from app.security.scoping import get_scoped, named_in_body, scoped
 from app.subject_requests import deadlines, erasure, release
 from app.subject_requests import package as packages
 from app.subject_requests.gather import SubjectRecords, gather
+from app.subject_requests.journal import JournalEntry
 from app.subject_requests.models import (
     OPEN_STATUSES,
     ExemptionCode,
@@ -46,7 +49,7 @@ from app.subject_requests.schemas import (
     RequestRead,
     ReviewDecisionCreate,
 )
-from app.time import today_in_london
+from app.time import local_day, today_in_london
 from app.webhooks import outbox
 from app.webhooks.models import EventType
 
@@ -377,13 +380,13 @@ def extend(
     return request
 
 
-def _close(request: SubjectRequest, status: Status) -> None:
-    today = today_in_london()
-    request.paused_days = paused_days(request, today)
+def _close(request: SubjectRequest, status: Status, on: date | None = None) -> None:
+    on = on or today_in_london()
+    request.paused_days = paused_days(request, on)
     request.paused_on = None
     _refresh_due(request)
     request.status = status
-    request.closed_on = today
+    request.closed_on = on
 
 
 def erasure_plan(
@@ -474,6 +477,70 @@ def complete(
     _close(request, Status.completed)
     session.flush()
     return request
+
+
+REAPPLIED = "reapplied"
+ALREADY_APPLIED = "already_applied"
+PERSON_ABSENT = "person_absent"
+
+
+@dataclass
+class Reapplication:
+    """What `reapply_erasure` did with one journal entry (ids and counts only)."""
+
+    request_id: uuid.UUID
+    outcome: str  # REAPPLIED | ALREADY_APPLIED | PERSON_ABSENT
+    counts: dict[str, dict[str, int]] | None = None
+    # The plan made now decides as the one completed did (False: the restored records differ
+    # from those at completion; the same rules decided, staff review `result`).
+    same_plan: bool | None = None
+
+
+def reapply_erasure(session: Session, entry: JournalEntry) -> Reapplication:
+    """Apply a journaled erasure again to a restored database, with the same rules, if the
+    database does not reflect it: the request is still open (completed after the backup), or not
+    there at all while the person's records still are (filed after it). Idempotent: an erasure
+    already reflected is left alone. Audited as `subject_requests_reapply_erasure` (counts)."""
+    if session.get(Person, entry.person_id) is None:
+        return Reapplication(entry.request_id, PERSON_ABSENT)
+    request = session.get(SubjectRequest, entry.request_id)
+    if request is not None and request.status == Status.completed:
+        return Reapplication(entry.request_id, ALREADY_APPLIED)
+    if request is None:
+        # Not stored: planned from the journal's ids, never added to the session.
+        request = SubjectRequest(
+            id=entry.request_id,
+            centre_id=entry.centre_id,
+            subject_id=entry.person_id,
+            kind=Kind.erasure.value,
+            erasure_ground=entry.erasure_ground,
+        )
+        plan = erasure.plan(session, request)
+        if not erasure.changes_anything(session, plan):
+            return Reapplication(entry.request_id, ALREADY_APPLIED)
+        result = erasure.execute(session, request, plan)
+    else:
+        request.erasure_ground = request.erasure_ground or entry.erasure_ground
+        plan = erasure.plan(session, request)
+        result = request.result = erasure.execute(session, request, plan)
+        _close(request, Status.completed, on=local_day(entry.completed_at))
+    counts = erasure.counts(result)
+    same_plan = plan.digest == entry.plan_digest
+    audit_service.append(
+        session,
+        [
+            AuditEntry(
+                action="subject_requests_reapply_erasure",
+                actor_type="system",
+                resource_type="subject_request",
+                resource_id=str(entry.request_id),
+                centre_id=entry.centre_id,
+                details={**counts, "same_plan": same_plan},
+            )
+        ],
+    )
+    session.flush()
+    return Reapplication(entry.request_id, REAPPLIED, counts, same_plan)
 
 
 def lift_restriction(

@@ -14,6 +14,7 @@ class TaskKind(StrEnum):
     breach_ico_notice = "breach_ico_notice"
     breach_people_notice = "breach_people_notice"
     policy_review = "policy_review"
+    records_awaiting_review = "records_awaiting_review"
 
 
 class TaskRecord(BaseModel):

@@ -13,6 +13,8 @@ on (due_on, kind, record_id). A task disappears as soon as the record no longer 
   the notice to the people concerned; due by the ICO deadline.
 - `policy_review` (policy:write): the privacy policy in force, reviewed at least every three
   years (not a centre's record: NACCC reviews it).
+- `records_awaiting_review` (retention:admin, who decide): a record due under a rule that
+  requires review, pending a disposition decision (`due_on`: when it fell due).
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from app.complaints.models import Complaint, ComplaintStatus
 from app.db import UTCDateTime, utcnow
 from app.errors import Unprocessable
 from app.policy import service as policy_service
+from app.retention.models import RetentionReview, ReviewStatus
 from app.security.permissions import Perm
 from app.security.principals import Principal
 from app.security.scoping import scoped
@@ -48,6 +51,7 @@ HREF = {
     "complaint": "/api/v1/complaints/{}",
     "breach": "/api/v1/breaches/{}",
     "privacy_policy": "/api/v1/privacy-policies/{}",
+    "retention_review": "/api/v1/retention/reviews/{}",
 }
 PERMISSION = {
     TaskKind.subject_request_due: Perm.requests_read,
@@ -56,6 +60,7 @@ PERMISSION = {
     TaskKind.breach_ico_notice: Perm.breaches_read,
     TaskKind.breach_people_notice: Perm.breaches_read,
     TaskKind.policy_review: Perm.policy_write,
+    TaskKind.records_awaiting_review: Perm.retention_admin,
 }
 BREACH_KINDS = {
     TaskKind.breach_assessment: BreachStatus.awaiting_assessment,
@@ -136,6 +141,22 @@ def _breaches(principal: Principal, kind: TaskKind, horizon: date) -> Any:
     return scoped(stmt, m, principal)
 
 
+def _reviews(principal: Principal, horizon: date) -> Any:
+    m = RetentionReview
+    stmt = select(
+        *_row(
+            TaskKind.records_awaiting_review,
+            "retention_review",
+            m.id,
+            m.centre_id,
+            m.due_on,
+            null().cast(UTCDateTime),
+            m.rule_key,
+        )
+    ).where(m.status == ReviewStatus.pending.value, m.due_on <= horizon)
+    return scoped(stmt, m, principal)
+
+
 def _policy_review(session: Session, today: date, horizon: date) -> Any:
     policy = policy_service.in_force(session, today)
     if policy is None:
@@ -169,6 +190,8 @@ def _selects(
             selects.append(_complaints(principal, horizon))
         elif kind in BREACH_KINDS:
             selects.append(_breaches(principal, kind, horizon))
+        elif kind is TaskKind.records_awaiting_review:
+            selects.append(_reviews(principal, horizon))
         elif kind is TaskKind.policy_review:
             found = _policy_review(session, today, horizon)
             if found is not None:
@@ -239,6 +262,11 @@ def _reason(kind: TaskKind, detail: str | None, due_on: date, overdue: bool) -> 
         return f"Tell the ICO of the breach (assessed: {detail}): {when} (Art 33(1))"
     if kind is TaskKind.breach_people_notice:
         return "Tell the people concerned of the high-risk breach without undue delay (Art 34(1))"
+    if kind is TaskKind.records_awaiting_review:
+        return (
+            f"Decide on the record due under rule {detail} since {due_on.isoformat()}: approve "
+            "disposal, extend or hold (UK GDPR Art 5(1)(e), Art 5(2))"
+        )
     return f"Review the privacy policy (version {detail}) at least every three years: {when}"
 
 

@@ -34,6 +34,11 @@ class DeliveryStatus(StrEnum):
     failed = "failed"  # gave up after the last attempt
 
 
+def succeeded(status_code: int | None) -> bool:
+    """An attempt succeeded with a 2xx answer; another status, or none, is a failed attempt."""
+    return status_code is not None and 200 <= status_code < 300
+
+
 class WebhookSubscription(TimestampedMixin, Base):
     __tablename__ = "webhook_subscription"
     __label__ = "Webhook subscription"

@@ -35,6 +35,10 @@ def _allow_http(request: Request) -> bool:
     return bool(request.app.state.settings.env != Env.prod)
 
 
+def _allow_loopback(request: Request) -> bool:
+    return bool(request.app.state.settings.webhook_allow_loopback)
+
+
 @router.get("", response_model=Page[SubscriptionRead], responses=problems(401, 403))
 def webhook_subscriptions_list(
     session: DbSession, principal: Admin, page: Paging
@@ -48,7 +52,7 @@ def webhook_subscriptions_list(
     "",
     status_code=201,
     response_model=SubscriptionCreated,
-    responses=problems(401, 403),
+    responses=problems(401, 403, 422),
     dependencies=[Idempotent],
 )
 def webhook_subscriptions_create(
@@ -60,7 +64,9 @@ def webhook_subscriptions_create(
 ) -> SubscriptionCreated:
     """Subscribe a URL to event types. The answer holds the signing `secret`, shown this once;
     a service client owns the subscriptions it makes."""
-    subscription, secret = service.create(session, principal, body, _allow_http(request))
+    subscription, secret = service.create(
+        session, principal, body, _allow_http(request), _allow_loopback(request)
+    )
     response.headers["Cache-Control"] = "no-store"
     set_etag(response, subscription)
     read = service.read(session, subscription)
@@ -81,7 +87,7 @@ def webhook_subscriptions_get(
 @router.patch(
     "/{subscription_id}",
     response_model=SubscriptionRead,
-    responses=problems(401, 403, 404, 412, 428),
+    responses=problems(401, 403, 404, 412, 422, 428),
 )
 def webhook_subscriptions_update(
     request: Request,
@@ -93,7 +99,13 @@ def webhook_subscriptions_update(
     if_match: IfMatch = None,
 ) -> SubscriptionRead:
     subscription = service.update(
-        session, principal, subscription_id, body, if_match, _allow_http(request)
+        session,
+        principal,
+        subscription_id,
+        body,
+        if_match,
+        _allow_http(request),
+        _allow_loopback(request),
     )
     set_etag(response, subscription)
     return service.read(session, subscription)

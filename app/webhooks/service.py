@@ -18,13 +18,14 @@ from app.api.pagination import PageParams, paginate
 from app.api.versioning import check_version
 from app.errors import NotFound, Unprocessable
 from app.security.principals import Principal, PrincipalKind
-from app.webhooks import signing
+from app.webhooks import addresses, signing
 from app.webhooks.models import (
     DeliveryStatus,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEvent,
     WebhookSubscription,
+    succeeded,
 )
 from app.webhooks.schemas import (
     AttemptRead,
@@ -42,21 +43,26 @@ def _owned(stmt: Select[Any], principal: Principal) -> Select[Any]:
     return stmt
 
 
-def _check_url(url: str, allow_http: bool) -> str:
+def _check_url(url: str, allow_http: bool, allow_loopback: bool = False) -> str:
     if url.startswith("http://") and not allow_http:
         raise Unprocessable(
             "Webhook URLs must use https",
             errors=[{"loc": ["body", "url"], "msg": "https required", "type": "value_error"}],
         )
+    addresses.check(url, allow_loopback)
     return url
 
 
 def create(
-    session: Session, principal: Principal, data: SubscriptionCreate, allow_http: bool
+    session: Session,
+    principal: Principal,
+    data: SubscriptionCreate,
+    allow_http: bool,
+    allow_loopback: bool = False,
 ) -> tuple[WebhookSubscription, str]:
     secret = signing.new_secret()
     subscription = WebhookSubscription(
-        url=_check_url(str(data.url), allow_http),
+        url=_check_url(str(data.url), allow_http, allow_loopback),
         event_types=[e.value for e in dict.fromkeys(data.event_types)],
         secret=secret,
         owner_client_id=principal.id if principal.kind == PrincipalKind.service_client else None,
@@ -91,6 +97,7 @@ def update(
     data: SubscriptionUpdate,
     if_match: str | None,
     allow_http: bool,
+    allow_loopback: bool = False,
 ) -> WebhookSubscription:
     subscription = get(session, principal, subscription_id)
     check_version(subscription, if_match)
@@ -102,7 +109,7 @@ def update(
                 errors=[{"loc": ["body", name], "msg": "cannot be null", "type": "missing"}],
             )
     if data.url is not None:
-        subscription.url = _check_url(str(data.url), allow_http)
+        subscription.url = _check_url(str(data.url), allow_http, allow_loopback)
     if data.event_types is not None:
         subscription.event_types = [e.value for e in dict.fromkeys(data.event_types)]
     if data.active is not None:
@@ -131,6 +138,29 @@ def delete(session: Session, principal: Principal, subscription_id: uuid.UUID) -
     )
     session.delete(subscription)
     session.flush()
+
+
+def attempt_counts(session: Session) -> dict[str, int]:
+    """POSTs made, over every subscription: `succeeded` (2xx) and `failed` (anything else)."""
+    counts = {"succeeded": 0, "failed": 0}
+    for status_code, count in session.execute(
+        select(WebhookAttempt.status_code, func.count()).group_by(WebhookAttempt.status_code)
+    ):
+        counts["succeeded" if succeeded(status_code) else "failed"] += count
+    return counts
+
+
+def failing_subscriptions(session: Session) -> int:
+    """Active subscriptions marked failing after repeated failed attempts."""
+    return (
+        session.scalar(
+            select(func.count()).where(
+                WebhookSubscription.active.is_(True),
+                WebhookSubscription.failing_since.is_not(None),
+            )
+        )
+        or 0
+    )
 
 
 def delivery_counts(

@@ -9,7 +9,14 @@ delivery is at-least-once and a receiver de-duplicates on `X-CCR-Delivery`.
 A failed attempt (no answer, or a status other than 2xx) is retried after
 `base_delay * 2^(attempts - 1)`, at most `max_delay`, until `max_attempts`; then the delivery is
 `failed`. After `failing_after` failed attempts in a row the subscription is marked failing
-(`failing_since`) until an attempt succeeds. Redirects are not followed.
+(`failing_since`) until an attempt succeeds. Redirects are not followed, and a URL whose host is
+or resolves to an internal address is not POSTed to (`app.webhooks.addresses`): the attempt is
+recorded as failed with the error `AddressRefused`.
+
+Each run also purges the outbox: delivered and failed deliveries created more than
+`keep_finished` ago, with their attempts, and the events no delivery refers to any more (ids
+only, but kept no longer than they are useful, and the tables stay bounded). A time-based
+event's row stays: its `once_key` is what stops it being announced again.
 """
 
 from __future__ import annotations
@@ -25,18 +32,19 @@ from typing import Any
 
 import httpx
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy import Engine, case, select, update
+from sqlalchemy import Engine, case, delete, exists, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.breaches.models import Breach, BreachStatus
 from app.complaints.models import Complaint
 from app.complaints.service import overdue_clause
+from app.config import Settings
 from app.db import utcnow
 from app.single_runner import renew_lease, single_runner
 from app.subject_requests.models import SubjectRequest
 from app.tasks.service import RUNNING
 from app.time import LONDON
-from app.webhooks import outbox, signing
+from app.webhooks import addresses, outbox, signing
 from app.webhooks.models import (
     DeliveryStatus,
     EventType,
@@ -44,6 +52,7 @@ from app.webhooks.models import (
     WebhookDelivery,
     WebhookEvent,
     WebhookSubscription,
+    succeeded,
 )
 
 log = logging.getLogger(__name__)
@@ -66,6 +75,17 @@ class DeliveryPolicy:
     # many hours ahead.
     due_soon_days: int = 3
     ico_deadline_near_hours: int = 24
+    # Deliver to loopback addresses (`CCR_WEBHOOK_ALLOW_LOOPBACK`; tests and local receivers).
+    allow_loopback: bool = False
+    # Finished deliveries (and their attempts and events) are purged after this long.
+    keep_finished: timedelta = timedelta(days=30)
+
+
+def policy_for(settings: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        allow_loopback=settings.webhook_allow_loopback,
+        keep_finished=timedelta(days=settings.webhook_keep_days),
+    )
 
 
 def backoff(attempts: int, policy: DeliveryPolicy) -> timedelta:
@@ -80,6 +100,7 @@ class RunResult:
     delivered: int = 0
     failed_attempts: int = 0
     gave_up: int = 0
+    purged: int = 0
     delivery_ids: list[uuid.UUID] = field(default_factory=list)
 
 
@@ -145,6 +166,38 @@ def _emit(
     return int(outbox.emit(session, event_type, record_type, record_id, centre_id, key) is not None)
 
 
+# --- the outbox's own retention ----------------------------------------------------------------
+
+
+def purge(session: Session, now: datetime, policy: DeliveryPolicy) -> int:
+    """Delete delivered and failed deliveries created before `now - keep_finished`, their
+    attempts, and events left with no delivery that are as old (except time-based events, whose
+    row keeps them announced once per record and due date). Returns deliveries deleted."""
+    cutoff = now - policy.keep_finished
+    finished = select(WebhookDelivery.id).where(
+        WebhookDelivery.status.in_([DeliveryStatus.delivered.value, DeliveryStatus.failed.value]),
+        WebhookDelivery.created_at < cutoff,
+    )
+    bulk = {"synchronize_session": False}
+    session.execute(
+        delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(finished)),
+        execution_options=bulk,
+    )
+    deleted = session.execute(
+        delete(WebhookDelivery).where(WebhookDelivery.id.in_(finished)), execution_options=bulk
+    )
+    session.execute(
+        delete(WebhookEvent).where(
+            WebhookEvent.occurred_at < cutoff,
+            # A time-based event's row is what keeps it announced once: it stays.
+            WebhookEvent.once_key.is_(None),
+            ~exists().where(WebhookDelivery.event_id == WebhookEvent.id),
+        ),
+        execution_options=bulk,
+    )
+    return int(deleted.rowcount or 0)  # type: ignore[attr-defined]
+
+
 # --- delivery ------------------------------------------------------------------------------------
 
 
@@ -193,6 +246,8 @@ def _post(
         "X-CCR-Signature": signing.sign(outgoing.secret, timestamp, outgoing.body),
     }
     started = time.perf_counter()
+    if addresses.refused(outgoing.url, policy.allow_loopback) is not None:
+        return None, "AddressRefused", int((time.perf_counter() - started) * 1000)
     try:
         response = http.post(
             outgoing.url,
@@ -229,7 +284,7 @@ def _record(
     delivery.attempts += 1
     sub = WebhookSubscription
     # Core updates: the worker's counters do not change the subscription's version (ETag).
-    if status_code is not None and 200 <= status_code < 300:
+    if succeeded(status_code):
         delivery.status = DeliveryStatus.delivered.value
         delivery.delivered_at = utcnow()
         values: dict[str, Any] = {"consecutive_failures": 0, "failing_since": None}
@@ -281,6 +336,7 @@ def run_once(
         result = RunResult()
         with sessions() as session:
             result.announced = announce_due(session, now, policy)
+            result.purged = purge(session, now, policy)
             session.commit()
         while True:
             # What the announcements above queued is due too (they are stamped a moment later).
@@ -324,7 +380,10 @@ def run_once(
 
 
 def start(
-    engine: Engine, sessions: sessionmaker[Session], interval_seconds: int
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    interval_seconds: int,
+    policy: DeliveryPolicy | None = None,
 ) -> BackgroundScheduler:
     """Run the worker every `interval_seconds` in this process (the lock makes one runner)."""
     scheduler = BackgroundScheduler(
@@ -334,7 +393,7 @@ def start(
 
     def job() -> None:
         try:
-            run_once(engine, sessions, http)
+            run_once(engine, sessions, http, policy=policy)
         except Exception:
             log.exception("webhook delivery run failed")
 

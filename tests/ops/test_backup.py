@@ -1,5 +1,6 @@
 """Backup and restore drill: back up, destroy, restore into a new database, and everything still
-works: the audit chain verifies, documents decrypt, and the next sweep disposes as before."""
+works: the audit chain verifies, documents decrypt, the next sweep disposes as before, and
+`ccr reapply-erasures` applies again the erasures completed after the backup."""
 
 from __future__ import annotations
 
@@ -11,16 +12,42 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import migrate
+from app.audit import sealer
+from app.audit.models import AuditEvent
+from app.cli import main
+from app.config import get_settings
+from app.db import Base
 from app.main import create_app
 from app.ops import backup
+from app.referrals.models import Referral
 from app.retention import sweep as sweeps
 from app.retention.models import Disposal
-from tests.cases.factories import PDF_BYTES, family, make_case_document
+from app.security.encryption import keyring
+from app.subject_requests.models import SubjectRequest
+from tests.cases.factories import (
+    PDF_BYTES,
+    add_party,
+    family,
+    make_case_document,
+    make_person,
+    make_referral,
+)
 from tests.conftest import TEST_KEYS, FreshDatabase, settings_for
 from tests.factories import World
+from tests.subject_requests.test_erasure import (
+    EMAIL,
+    NAME,
+    erasure_request,
+    preview,
+    settled_family_case,
+    text_hits,
+)
+from tests.subject_requests.test_router import act
+
+LONER_NAME, LONER_EMAIL = "Lena Loner", "lena.loner@example.com"
 
 SWEEP_DAY = date(2026, 11, 30)
 
@@ -28,8 +55,8 @@ SWEEP_DAY = date(2026, 11, 30)
 class Site:
     """An app on its own database, as a centre runs it."""
 
-    def __init__(self, url: str) -> None:
-        self.app = create_app(settings_for(url))
+    def __init__(self, url: str, **settings: object) -> None:
+        self.app = create_app(settings_for(url, **settings))
         self.client = TestClient(self.app)
 
     def close(self) -> None:
@@ -137,6 +164,141 @@ def test_restore_drill(source: tuple[FreshDatabase, Site], tmp_path: Path) -> No
             restored.close()
     finally:
         target.drop()
+
+
+def _reapply(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], site: Site
+) -> list[dict]:
+    """`ccr reapply-erasures` against the site's database and journal: its JSON lines."""
+    settings = site.app.state.settings
+    for name, value in {
+        "CCR_DATABASE_URL": settings.database_url,
+        "CCR_JWT_SECRET": settings.jwt_secret,
+        "CCR_ENCRYPTION_KEYS": ",".join(TEST_KEYS),
+        "CCR_AUDIT_HMAC_KEYS": ",".join(settings.audit_hmac_keys),
+        "CCR_AUDIT_CHECKPOINT_FILE": str(settings.checkpoint_path),
+        "CCR_ERASURE_JOURNAL": str(settings.erasure_journal_path),
+    }.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    capsys.readouterr()
+    try:
+        main(["reapply-erasures"])
+    finally:
+        get_settings.cache_clear()
+        keyring.configure(TEST_KEYS)
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+
+
+def test_erasures_completed_after_the_backup_are_applied_again_after_a_restore(
+    source: tuple[FreshDatabase, Site],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """UK GDPR Art 17 and the ICO's "put beyond use": a restore must not bring an erasure back."""
+    database, site = source
+    journal = site.app.state.erasure_journal
+    with site.app.state.sessionmaker() as session:
+        world = World.build(session, site.app.state.settings)
+        case = settled_family_case(session, world, has_court_order=False)
+        # Filed after the backup: their referral concerns only them and goes whole.
+        loner = make_person(session, world.centre_a, full_name=LONER_NAME, email=LONER_EMAIL)
+        referral = make_referral(
+            session, world.centre_a, status="closed", closed_on=date(2026, 1, 20)
+        )
+        add_party(session, referral, loner, "referrer")
+        session.commit()
+    before_backup = erasure_request(site.client, world, case.mother)  # still open in the backup
+    needles = [NAME, EMAIL, LONER_NAME, LONER_EMAIL]
+    backup.backup(database.url, tmp_path / "backup", list(TEST_KEYS))
+
+    after_backup = erasure_request(site.client, world, loner)
+    for request in (before_backup, after_backup):
+        plan = preview(site.client, world, request)
+        done = act(site.client, world, request, "complete", plan_digest=plan["digest"])
+        assert done.status_code == 200, done.text
+    with site.app.state.sessionmaker() as session:
+        assert text_hits(session, needles) == []
+    assert [e.request_id for e in journal.entries()] == [
+        uuid.UUID(before_backup["id"]),
+        uuid.UUID(after_backup["id"]),
+    ]
+    site.close()
+    _destroy(database)
+
+    target = _restore_target(database, tmp_path)
+    try:
+        backup.restore(tmp_path / "backup", target.url, list(TEST_KEYS))
+        migrate.upgrade(target.url)
+        # The journal is kept apart from the dump: the restored site reads the same one.
+        restored = Site(target.url, erasure_journal=journal.path)
+        try:
+            with restored.app.state.sessionmaker() as session:
+                assert text_hits(session, needles)  # the erased data is back
+                back = session.get(SubjectRequest, uuid.UUID(before_backup["id"]))
+                assert back is not None and back.status == "in_progress"
+                assert session.get(SubjectRequest, uuid.UUID(after_backup["id"])) is None
+
+            first = _reapply(monkeypatch, capsys, restored)
+            assert [(line.get("request_id"), line.get("outcome")) for line in first[:2]] == [
+                (before_backup["id"], "reapplied"),
+                (after_backup["id"], "reapplied"),
+            ]
+            # The second request itself is not in the backup, so its plan now lacks it.
+            assert [line["same_plan"] for line in first[:2]] == [True, False]
+            assert first[0]["counts"]["erased"]["person"] == 1
+            assert first[1]["counts"]["erased"]["referral"] == 1
+            assert first[-1] == {"entries": 2, "reapplied": 2}
+            with restored.app.state.sessionmaker() as session:
+                assert text_hits(session, needles) == []
+                request = session.get(SubjectRequest, uuid.UUID(before_backup["id"]))
+                assert request is not None and request.status == "completed"
+                assert request.result is not None
+                assert session.get(Referral, referral.id) is None
+                events = session.scalars(
+                    select(AuditEvent).where(
+                        AuditEvent.action == "subject_requests_reapply_erasure"
+                    )
+                ).all()
+                assert sorted(e.resource_id for e in events) == sorted(
+                    [before_backup["id"], after_backup["id"]]
+                )
+                audited = json.dumps([e.details for e in events])
+                assert all(needle not in audited for needle in needles)
+                audit_rows = session.scalar(select(func.count()).select_from(AuditEvent))
+            state = _rows(restored)
+
+            second = _reapply(monkeypatch, capsys, restored)
+            assert [line.get("outcome") for line in second[:2]] == ["already_applied"] * 2
+            assert second[-1] == {"entries": 2, "already_applied": 2}
+            assert _rows(restored) == state
+            with restored.app.state.sessionmaker() as session:
+                assert session.scalar(select(func.count()).select_from(AuditEvent)) == audit_rows
+
+            sealer.seal(
+                restored.app.state.engine,
+                restored.app.state.sessionmaker,
+                restored.app.state.audit_chain,
+            )
+            verify = restored.client.get(
+                "/api/v1/audit-events/verify", headers=world.headers("naccc_staff")
+            )
+            assert verify.status_code == 200 and verify.json()["ok"] is True, verify.text
+            assert verify.json()["unsealed"] == 0
+        finally:
+            restored.close()
+    finally:
+        target.drop()
+
+
+def _rows(site: Site) -> dict[str, int]:
+    """Row counts of every table: what a second run must leave as it is."""
+    with site.app.state.sessionmaker() as session:
+        return {
+            table.name: session.scalar(select(func.count()).select_from(table)) or 0
+            for table in Base.metadata.sorted_tables
+        }
 
 
 def test_a_damaged_dump_or_a_missing_key_refuses_to_restore(

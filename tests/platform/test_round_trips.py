@@ -82,10 +82,6 @@ def live(fresh_database: FreshDatabase) -> Iterator[tuple[FastAPI, World]]:
     engine.dispose()
 
 
-# Six today: the referral list reads its retention blocks in a second query. Issue 17's one-query
-# list was built on the blocks before issue 11 made their conditions depend on the day; redoing
-# it on the merged blocks is open work (issue 17). Strict: the test fails once the budget is met.
-@pytest.mark.xfail(strict=True, reason="six round trips: page and blocks are two queries")
 @pytest.mark.parametrize("role", ["centre_staff", "naccc_staff"])
 def test_an_authenticated_list_read_takes_at_most_five_round_trips(
     live: tuple[FastAPI, World], role: str

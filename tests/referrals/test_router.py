@@ -442,6 +442,36 @@ def test_list_filters(client: TestClient, world: World) -> None:
     )
 
 
+def test_list_pages_carry_each_referrals_own_retention_block(
+    client: TestClient, world: World
+) -> None:
+    """The list reads the blocks in its page query: every page, cursor included, gives each
+    referral the block GET one gives it."""
+    for closed_on in (date(2020, 3, 1), date(2021, 6, 30), None, date(2019, 1, 31), None):
+        status = "closed" if closed_on else "received"
+        make_referral(world.session, world.centre_a, status=status, closed_on=closed_on)
+    world.session.commit()
+    headers = world.headers("centre_staff")
+    listed, cursor = {}, None
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = client.get(URL, params=params, headers=headers).json()
+        assert len(page["items"]) <= 2
+        listed |= {r["id"]: r["retention"] for r in page["items"]}
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(listed) == 5
+    for referral_id, block in listed.items():
+        assert client.get(f"{URL}/{referral_id}", headers=headers).json()["retention"] == block
+    assert {b["trigger_on"] for b in listed.values()} == {
+        None,
+        "2020-03-01",
+        "2021-06-30",
+        "2019-01-31",
+    }
+
+
 def test_parties_person_of_another_centre(client: TestClient, world: World) -> None:
     """Kept here too: the 422 for another centre's person is the same as for an unknown one."""
     f = family(world.session, world.centre_a, status="received", pre_visits=False)

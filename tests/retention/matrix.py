@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from app.retention.models import LegalHold, Sweep
+from app.retention.models import LegalHold, RetentionReview, Sweep
 from tests.cases.factories import make_referral
 from tests.factories import World
 from tests.matrix import Call, Row, staff_only
@@ -44,7 +44,43 @@ def _sweep(w: World) -> Call:
     return Call({"sweep_id": sweep.id})
 
 
+def _review(w: World, centre: str = "a") -> RetentionReview:
+    target = w.centre_a if centre == "a" else w.centre_b
+    referral = make_referral(w.session, target, status="closed", closed_on=date(2020, 1, 1))
+    item = RetentionReview(
+        centre_id=target.id,
+        rule_key="referral_no_court",
+        record_type="referral",
+        record_id=referral.id,
+        due_on=date(2021, 1, 1),
+        reason="Rule referral_no_court requires review before disposal",
+    )
+    w.session.add(item)
+    w.session.commit()
+    return item
+
+
+def _decision(w: World, centre: str = "a") -> Call:
+    item = _review(w, centre)
+    return Call({"review_id": item.id}, json={"decision": "approve"}, headers={"If-Match": '"1"'})
+
+
 ROWS = [
+    Row("GET", "/api/v1/retention/reviews", STAFF_READ),
+    Row(
+        "GET",
+        "/api/v1/retention/reviews/{review_id}",
+        STAFF_READ,
+        lambda w: Call({"review_id": _review(w).id}),
+        other_centre=lambda w: Call({"review_id": _review(w, "b").id}),
+    ),
+    Row(
+        "POST",
+        "/api/v1/retention/reviews/{review_id}/decision",
+        staff_only(200),
+        _decision,
+        other_centre=lambda w: _decision(w, "b"),
+    ),
     Row("GET", "/api/v1/retention/due", STAFF_READ),
     Row("GET", "/api/v1/retention/sweeps", staff_only(200)),
     Row(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -204,6 +205,83 @@ def test_executing_the_plan_erases_the_complaint_and_touches_nothing_kept(
     for text in (NAME, EMAIL, PHONE):
         assert text not in json.dumps(result)
         assert all(text not in json.dumps(e.details or {}) for e in events)
+
+
+def test_a_completed_erasure_is_journaled_outside_the_database_with_ids_only(
+    client: TestClient, world: World, db: Session
+) -> None:
+    journal = client.app.state.erasure_journal  # type: ignore[attr-defined]
+    case = settled_family_case(db, world)
+    request = erasure_request(client, world, case.mother)
+    plan = preview(client, world, request)
+    stale = act(client, world, request, "complete", plan_digest="0" * 64)
+    assert_problem(stale, 409)
+    assert list(journal.entries()) == []  # a refused completion is not an erasure
+
+    done = act(client, world, request, "complete", plan_digest=plan["digest"])
+    assert done.status_code == 200, done.text
+    [entry] = list(journal.entries())
+    assert (entry.request_id, entry.person_id, entry.centre_id, entry.plan_digest) == (
+        uuid.UUID(request["id"]),
+        case.mother.id,
+        world.centre_a.id,
+        plan["digest"],
+    )
+    assert entry.completed_at.isoformat() == done.json()["result"]["executed_at"]
+    raw = journal.path.read_text()
+    assert set(json.loads(raw)) == {
+        "request_id",
+        "person_id",
+        "centre_id",
+        "completed_at",
+        "plan_digest",
+        "erasure_ground",
+    }
+    for text in (NAME, EMAIL, PHONE, "1990"):
+        assert text not in raw
+
+
+def test_the_journal_is_written_only_when_the_transaction_commits(
+    app: Any, db: Session, world: World, tmp_path: Any
+) -> None:
+    from app.db import utcnow
+    from app.subject_requests.journal import ErasureJournal, JournalEntry
+
+    journal = ErasureJournal(tmp_path / "journal")
+    entry = JournalEntry(uuid.uuid4(), uuid.uuid4(), world.centre_a.id, utcnow(), "d" * 64, None)
+    journal.append_after_commit(db, entry)
+    assert not journal.path.exists()
+    db.rollback()
+    db.commit()
+    assert not journal.path.exists()
+    journal.append_after_commit(db, entry)
+    db.commit()
+    assert list(journal.entries()) == [entry]
+    # A torn last line (a crash mid-write) is skipped, and the next entry stays whole.
+    with journal.path.open("ab") as handle:
+        handle.write(b'{"request_id": "')
+    assert list(journal.entries()) == [entry]
+    journal.append(entry)
+    assert list(journal.entries()) == [entry, entry]
+
+
+def test_reapplying_leaves_an_applied_erasure_and_an_absent_person_alone(
+    client: TestClient, world: World, db: Session
+) -> None:
+    from app.subject_requests import service
+
+    journal = client.app.state.erasure_journal  # type: ignore[attr-defined]
+    case = settled_family_case(db, world)
+    request = erasure_request(client, world, case.mother)
+    plan = preview(client, world, request)
+    assert act(client, world, request, "complete", plan_digest=plan["digest"]).status_code == 200
+    [entry] = list(journal.entries())
+    before = snapshot(db, *KEPT_MODELS)
+    applied = service.reapply_erasure(db, entry)
+    assert (applied.outcome, applied.counts) == (service.ALREADY_APPLIED, None)
+    absent = service.reapply_erasure(db, replace(entry, person_id=uuid.uuid4()))
+    assert absent.outcome == service.PERSON_ABSENT
+    assert snapshot(db, *KEPT_MODELS) == before
 
 
 @pytest.mark.parametrize(

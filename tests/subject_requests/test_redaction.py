@@ -42,6 +42,9 @@ def redact():
         ("Will Jones was late", f"{R} was late"),
         # A phone number followed by a date of birth: each is found on its own.
         ("Call +44 7700 900123 03/03/1985.", f"Call {R} {R}."),
+        # A digit before the subject's own number does not make it another (+7) number.
+        ("room 0 07700 900111", "room 0 07700 900111"),
+        ("1 0 07700 900123 07700 900111", f"1 0 {R} 07700 900111"),
         ("WILL JONES was late", f"{R} was late"),
         ("will jones was late", f"{R} was late"),  # a full name in any case
         ("Mr Jones was late", f"{R} was late"),

@@ -41,7 +41,10 @@ from tests.webhooks.receiver import Receiver, receiver
 
 URL = "/api/v1/webhook-subscriptions"
 RECEIVER_SCRIPT = Path(__file__).parents[2] / "scripts" / "webhook_receiver.py"
-POLICY = worker.DeliveryPolicy(base_delay=timedelta(seconds=30), max_delay=timedelta(minutes=5))
+# Loopback allowed: the receiver listens on 127.0.0.1 (production refuses it, see below).
+POLICY = worker.DeliveryPolicy(
+    base_delay=timedelta(seconds=30), max_delay=timedelta(minutes=5), allow_loopback=True
+)
 
 
 def service_token(world: World, service_client: Any) -> str:
@@ -270,7 +273,9 @@ def test_backoff_doubles_up_to_its_cap() -> None:
 def test_repeated_errors_mark_the_subscription_failing_until_a_success(
     client: TestClient, app: FastAPI, world: World, hook: Receiver, http: httpx.Client
 ) -> None:
-    policy = worker.DeliveryPolicy(base_delay=timedelta(seconds=1), max_attempts=4, failing_after=3)
+    policy = worker.DeliveryPolicy(
+        base_delay=timedelta(seconds=1), max_attempts=4, failing_after=3, allow_loopback=True
+    )
     subscription = subscribe(client, world, hook.url, "breach.recorded")
     record_breach(client, world)
     hook.always_fail = True
