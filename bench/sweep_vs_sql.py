@@ -185,7 +185,7 @@ SELECT r.id, r.centre_id, r.closed_on AS trigger_on, c.court,
                          'absences_other', st.other, 'objected', st.objected) AS facts
 FROM referral r
 CROSS JOIN LATERAL (SELECT (r.has_court_order OR r.cafcass_involved) AS court) c
--- The statistics facts (app.retention.sources.REFERRAL_STATISTICS), per referral.
+-- The statistics facts (app.retention.sources.referral_statistics), per referral.
 CROSS JOIN LATERAL (
     SELECT (SELECT count(*) FROM contact_session s
             WHERE s.referral_id = r.id AND s.status = 'held') AS sessions_held,
