@@ -7,7 +7,22 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import Date, DateTime, Engine, Integer, MetaData, create_engine, event, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Uuid,
+    create_engine,
+    event,
+    literal,
+    literal_column,
+    text,
+)
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -174,3 +189,104 @@ def _utc_date_default(element: Any, compiler: Any, **kw: Any) -> str:
 def _utc_date_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
     (value,) = list(element.clauses)
     return f"date({compiler.process(value, **kw)})"
+
+
+class new_uuid(FunctionElement[uuid.UUID]):  # noqa: N801 - reads as the SQL function it is
+    """A random (version 4) UUID made by the database, for rows inserted by `INSERT … SELECT`:
+    `gen_random_uuid()` on PostgreSQL, the same 32 hex digits SQLAlchemy stores on SQLite."""
+
+    type = Uuid()
+    inherit_cache = True
+
+
+@compiles(new_uuid)
+def _new_uuid_default(element: Any, compiler: Any, **kw: Any) -> str:
+    return "gen_random_uuid()"
+
+
+@compiles(new_uuid, "sqlite")
+def _new_uuid_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    # 8-4-4-4-12 digits with the version (4) and the variant (8, 9, a or b) in place.
+    return (
+        "lower(hex(randomblob(6)) || '4' || substr(hex(randomblob(2)), 2)"
+        " || substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2)"
+        " || hex(randomblob(6)))"
+    )
+
+
+class plus_months(FunctionElement[date]):  # noqa: N801 - reads as the SQL function it is
+    """`app.kit.calendar.add_months` in SQL: a date plus whole calendar months, a day that does
+    not exist clamping to the month's end (29 Feb 2024 + 12 months = 28 Feb 2025)."""
+
+    type = Date()
+    inherit_cache = True
+
+    def __init__(self, day: Any, months: int) -> None:
+        super().__init__(day, literal(int(months), Integer()))
+
+
+@compiles(plus_months)
+def _plus_months_default(element: Any, compiler: Any, **kw: Any) -> str:
+    day, months = (compiler.process(clause, **kw) for clause in element.clauses)
+    # PostgreSQL's month arithmetic clamps to the end of the month already.
+    return f"CAST({day} + make_interval(months => {months}) AS DATE)"
+
+
+@compiles(plus_months, "sqlite")
+def _plus_months_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    # SQLite's '+N months' overflows into the next month (2025-02-29 → 2025-03-01): take the
+    # target month's first day, add the day of the month, and keep the earlier of that and the
+    # target month's last day (ISO dates compare as text).
+    day, months = (compiler.process(clause, **kw) for clause in element.clauses)
+    first = f"date({day}, 'start of month', '+' || {months} || ' months')"
+    wanted = f"date({first}, '+' || (CAST(strftime('%d', {day}) AS INTEGER) - 1) || ' days')"
+    return f"min({wanted}, date({first}, '+1 month', '-1 day'))"
+
+
+class month_of(FunctionElement[str]):  # noqa: N801 - reads as the SQL function it is
+    """A date's month as "YYYY-MM" text, on SQLite and PostgreSQL alike."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(month_of)
+def _month_of_default(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"to_char({compiler.process(element.clauses.clauses[0], **kw)}, 'YYYY-MM')"
+
+
+@compiles(month_of, "sqlite")
+def _month_of_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"strftime('%Y-%m', {compiler.process(element.clauses.clauses[0], **kw)})"
+
+
+class json_object(FunctionElement[dict[str, Any]]):  # noqa: N801 - reads as the SQL function it is
+    """A JSON object built in SQL from name → expression, booleans as JSON booleans on both
+    databases (SQLite's `json_object` would write them as 0 and 1)."""
+
+    type = JSON()
+    inherit_cache = True
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        pairs: list[Any] = []
+        for name, value in values.items():
+            if not name.isidentifier():
+                raise ValueError(f"not a fact name: {name!r}")
+            pairs += [literal_column(f"'{name}'", String()), value]
+        super().__init__(*pairs)
+
+
+@compiles(json_object)
+def _json_object_default(element: Any, compiler: Any, **kw: Any) -> str:
+    return f"json_build_object({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(json_object, "sqlite")
+def _json_object_sqlite(element: Any, compiler: Any, **kw: Any) -> str:
+    parts = []
+    for value in element.clauses.clauses:
+        sql = compiler.process(value, **kw)
+        if isinstance(value.type, Boolean):
+            sql = f"json(CASE {sql} WHEN 1 THEN 'true' WHEN 0 THEN 'false' END)"
+        parts.append(sql)
+    return f"json_object({', '.join(parts)})"

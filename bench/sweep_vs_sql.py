@@ -14,7 +14,7 @@ the template meanwhile), so each batch size and the SQL start from identical dat
    counted from the disposal table.
 3. Checks that every run ends with the same rows: per-table counts and a digest of the ids left,
    and the same disposal log (record, rule, dates, centre, facts) — except `facts.attachments`,
-   which the engine fills with its *batch's* totals (see bench/README.md) and the SQL per record.
+   which only the SQL writes (per record; see bench/README.md).
 4. Prints rows/s and the ratio (sweep throughput / SQL throughput, i.e. SQL seconds / sweep
    seconds) and writes bench/results/sweep_vs_sql-<timestamp>.json (git-ignored).
 """
@@ -42,6 +42,8 @@ from app.security.encryption import keyring
 from bench.generate import ADMIN_URL, TODAY, db_url
 
 RESULTS = Path(__file__).resolve().parent / "results"
+# The sweep's throughput as a share of the hand-written SQL's (issue 17; 0.5 before it).
+TARGET = 0.8
 # Tables whose rows the sweep may delete: compared by count and by a digest of their ids.
 RECORD_TABLES = [
     "person",
@@ -76,6 +78,11 @@ def drop_database(name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+# Not compared: the sweep announces its completion in the webhook outbox (one row), the SQL
+# has nothing to announce.
+NOT_COMPARED = {"webhook_event"}
+
+
 def table_counts(name: str) -> dict[str, int]:
     with psycopg.connect(db_url(name)) as conn:
         tables = [
@@ -83,6 +90,7 @@ def table_counts(name: str) -> dict[str, int]:
             for row in conn.execute(
                 "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
             )
+            if row[0] not in NOT_COMPARED
         ]
         return {t: int(conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0]) for t in tables}
 
@@ -177,7 +185,7 @@ SELECT r.id, r.centre_id, r.closed_on AS trigger_on, c.court,
                          'absences_other', st.other, 'objected', st.objected) AS facts
 FROM referral r
 CROSS JOIN LATERAL (SELECT (r.has_court_order OR r.cafcass_involved) AS court) c
--- The statistics facts (app.retention.sources.REFERRAL_STATISTICS), per referral.
+-- The statistics facts (app.retention.sources.referral_statistics), per referral.
 CROSS JOIN LATERAL (
     SELECT (SELECT count(*) FROM contact_session s
             WHERE s.referral_id = r.id AND s.status = 'held') AS sessions_held,
@@ -630,7 +638,7 @@ def main(argv: list[str] | None = None) -> None:
         f" ({deleted:,} rows deleted,"
         f" {sql_result['deleted_per_s']:,.0f}/s); best sweep (batch {best['batch_size']})"
         f" {best['logged_per_s']:,.0f} logged rows/s; ratio {best['ratio']:.3f}"
-        f" -> target 0.5 {'met' if best['ratio'] >= 0.5 else 'NOT met'}"
+        f" -> target {TARGET} {'met' if best['ratio'] >= TARGET else 'NOT met'}"
     )
     result = {
         "when": stamp,
@@ -644,7 +652,8 @@ def main(argv: list[str] | None = None) -> None:
         "sql": sql_result,
         "sweeps": runs,
         "best": best,
-        "target_met": best["ratio"] >= 0.5,
+        "target": TARGET,
+        "target_met": best["ratio"] >= TARGET,
     }
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"sweep_vs_sql-{stamp}.json"

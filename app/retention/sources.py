@@ -30,6 +30,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     delete,
+    distinct,
     exists,
     func,
     not_,
@@ -54,7 +55,8 @@ from app.referrals.models import PreVisit, Referral, ReferralParty
 from app.staff.models import DBSCheck, HRFileEntry, ParentalLeave, StaffMember
 from app.subject_requests.models import SubjectRequest, ThirdPartyDecision
 
-IdList = Sequence[Any]
+# The records' ids: a list, or a select of them (e.g. the sweep's table of the batch's ids).
+IdList = Sequence[Any] | Select[Any]
 # A condition on the column that names the record (`== Referral.id`, or `IN (ids)`).
 Match = Callable[[Any], ColumnElement[bool]]
 # A SQL condition, or one that depends on the day of the sweep (e.g. "has not started yet").
@@ -82,6 +84,9 @@ class RetentionSource:
     person_links: tuple[Callable[[Match], Select[Any]], ...] = ()
     # Anonymous facts kept in the disposal log (column label → expression).
     facts: dict[str, Any] = field(default_factory=dict)
+    # Facts counted from other tables, for all the matched records in one grouped query: a select
+    # of `record_id` and one count per fact (a record with nothing to count has 0).
+    counted_facts: Callable[[Match], Select[Any]] | None = None
     # Holds on another record cover this one too: (that record's type, the column naming it).
     held_through: tuple[tuple[str, Any], ...] = ()
     # Deletes the records' attachments, given their ids; returns counts per attachment type.
@@ -109,7 +114,10 @@ def in_ids(session: Session, column: Any, ids: IdList) -> ColumnElement[bool]:
     """`column IN (ids)`. On PostgreSQL, one `uuid[]` parameter (`column = ANY(:ids)`) instead of
     a placeholder per id: a batch's statements then have the same text whatever the batch size,
     so they are compiled once (statement cache) instead of rendering and parsing thousands of
-    placeholders per statement, which dominated the sweep's own time (bench/README.md)."""
+    placeholders per statement, which dominated the sweep's own time (bench/README.md). A select
+    of ids stays in the database: `column IN (SELECT ...)`."""
+    if isinstance(ids, Select):
+        return column.in_(ids)
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(Uuid())))
     return column.in_(ids)
@@ -232,25 +240,6 @@ def _delete_referral_attachments(session: Session, ids: IdList) -> dict[str, int
 _court = or_(Referral.has_court_order.is_(True), Referral.cafcass_involved.is_(True))
 
 
-def _sessions_held() -> Any:
-    return (
-        select(func.count())
-        .select_from(ContactSession)
-        .where(ContactSession.referral_id == Referral.id, ContactSession.status == "held")
-        .scalar_subquery()
-    )
-
-
-def _attendance_count(*conditions: ColumnElement[bool]) -> Any:
-    return (
-        select(func.count())
-        .select_from(Attendance)
-        .join(ContactSession, ContactSession.id == Attendance.session_id)
-        .where(ContactSession.referral_id == Referral.id, *conditions)
-        .scalar_subquery()
-    )
-
-
 def _anyone_objected() -> ColumnElement[bool]:
     """A person linked to the referral (party, pre-visited adult, attendee) has objected."""
     objected = select(Person.id).where(Person.objected.is_(True))
@@ -262,24 +251,37 @@ def _anyone_objected() -> ColumnElement[bool]:
     return or_(*found)
 
 
-# What the statistics count of a referral (app.stats), computed the same way for a live referral
-# and, at disposal, for the log: so numbers do not change when records are disposed of.
-# `objected` marks a referral that statistics leave out (§5), without saying who objected.
-REFERRAL_STATISTICS: dict[str, Any] = {
-    "sessions_held": _sessions_held(),
-    **{
-        f"attendance_{status.value}": _attendance_count(Attendance.status == status.value)
-        for status in AttendanceStatus
-    },
-    **{
-        f"absences_{reason.value}": _attendance_count(
-            Attendance.status == AttendanceStatus.absent.value,
-            Attendance.absence_reason == reason.value,
-        )
-        for reason in AbsenceReason
-    },
-    "objected": _anyone_objected(),
-}
+def referral_statistics(match: Match) -> Select[Any]:
+    """What the statistics count of each matched referral (app.stats): sessions held, attendance
+    by status, absences by reason. One grouped query for all of them (not a subquery per count
+    and referral), computed the same way for a live referral and, at disposal, for the log: so
+    numbers do not change when records are disposed of."""
+    absent = Attendance.status == AttendanceStatus.absent.value
+    counts: list[Any] = [
+        func.count(distinct(ContactSession.id))
+        .filter(ContactSession.status == "held")
+        .label("sessions_held"),
+        *(
+            func.count(Attendance.id)
+            .filter(Attendance.status == status.value)
+            .label(f"attendance_{status.value}")
+            for status in AttendanceStatus
+        ),
+        *(
+            func.count(Attendance.id)
+            .filter(absent, Attendance.absence_reason == reason.value)
+            .label(f"absences_{reason.value}")
+            for reason in AbsenceReason
+        ),
+    ]
+    return (
+        select(ContactSession.referral_id.label("record_id"), *counts)
+        .select_from(ContactSession)
+        .outerjoin(Attendance, Attendance.session_id == ContactSession.id)
+        .where(match(ContactSession.referral_id))
+        .group_by(ContactSession.referral_id)
+    )
+
 
 REFERRAL = RetentionSource(
     record_type="referral",
@@ -300,8 +302,10 @@ REFERRAL = RetentionSource(
         "decision": Referral.decision,
         "status": Referral.status,
         "received_on": Referral.received_on,
-        **REFERRAL_STATISTICS,
+        # Marks a referral that statistics leave out (§5), without saying who objected.
+        "objected": _anyone_objected(),
     },
+    counted_facts=referral_statistics,
     delete_attachments=_delete_referral_attachments,
 )
 
@@ -430,7 +434,7 @@ def delete_dependents(session: Session, table: Table, ids: IdList) -> dict[str, 
     own dependents first): attachments derived from the schema, so a table added later (e.g. a
     released access package) goes with its record without a hand-written list."""
     counts: Counter[str] = Counter()
-    if not ids:
+    if not isinstance(ids, Select) and not ids:
         return {}
     for child in Base.metadata.sorted_tables:
         if child is table:
@@ -610,3 +614,30 @@ def trigger_for(source: RetentionSource, rule_key: str) -> Any:
 
 def by_type(record_type: str) -> RetentionSource | None:
     return next((s for s in SOURCES if s.record_type == record_type), None)
+
+
+def with_facts(source: RetentionSource, records: Any) -> Select[Any]:
+    """`records` (a table or subquery with a `record_id` column, one row per record of `source`)
+    joined with each record's facts, one column per fact: the source's own and its counted ones
+    (one grouped query over just these records)."""
+    model = source.model
+    key = records.c.record_id
+    joined = records.join(model, model.id == key)
+    facts = [expr.label(name) for name, expr in source.facts.items()]
+    if source.counted_facts is not None:
+        counted = source.counted_facts(lambda column: column.in_(select(key))).subquery()
+        joined = joined.outerjoin(counted, counted.c.record_id == key)
+        facts += [
+            func.coalesce(column, 0).label(column.name)
+            for column in counted.c
+            if column.name != "record_id"
+        ]
+    return select(*records.c, *facts).select_from(joined)
+
+
+def fact_names(source: RetentionSource) -> list[str]:
+    names = list(source.facts)
+    if source.counted_facts is not None:
+        counted = source.counted_facts(lambda column: column.is_not(None))
+        names += [c.name for c in counted.selected_columns if c.name != "record_id"]
+    return names

@@ -14,13 +14,20 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
+    JSON,
+    Column,
     ColumnElement,
+    Date,
     Engine,
+    MetaData,
+    Select,
+    String,
     Table,
+    Uuid,
     and_,
     case,
     delete,
@@ -28,6 +35,8 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    literal,
+    null,
     or_,
     select,
     union,
@@ -35,10 +44,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.schema import CreateTable
 
 from app.api.models import delete_expired_replays
 from app.auth.models import delete_expired_revocations
-from app.db import utcnow, without_jit
+from app.db import (
+    UTCDateTime,
+    json_object,
+    month_of,
+    new_uuid,
+    plus_months,
+    utcnow,
+    without_jit,
+)
 from app.kit.calendar import add_months, due_cutoff
 from app.people.models import Person, person_references
 from app.retention.models import (
@@ -49,7 +67,15 @@ from app.retention.models import (
     ReviewStatus,
     Sweep,
 )
-from app.retention.sources import NO_SYNC, SOURCES, RetentionSource, in_ids, trigger_for
+from app.retention.sources import (
+    NO_SYNC,
+    SOURCES,
+    RetentionSource,
+    fact_names,
+    in_ids,
+    trigger_for,
+    with_facts,
+)
 from app.security.scoping import within_centres
 from app.single_runner import renew_lease as renew_sweep_lease
 from app.single_runner import single_runner
@@ -60,7 +86,7 @@ from app.webhooks.models import EventType
 log = logging.getLogger(__name__)
 
 SWEEP_LOCK_KEY = 0x63637273  # "ccrs": the PostgreSQL advisory lock of the sweep
-# Measured fastest of 500, 2000 and 5000 on 200k due records (bench/README.md).
+# Fastest of 500, 2000 and 5000 on 200k due records; 20,000 was not faster (bench/README.md).
 DEFAULT_BATCH = 5000
 
 
@@ -322,10 +348,18 @@ def due_statement(
     today: date,
     centre_ids: frozenset[uuid.UUID] | None,
 ) -> Any:
-    """Records of `source` that `rule` makes due by `today`, not held, oldest first."""
-    facts = (expr.label(name) for name, expr in source.facts.items())
-    stmt = _rule_statement(source, rule, today, centre_ids, *facts)
+    """Records of `source` that `rule` makes due by `today`, not held, oldest first: their
+    `record_id`, `centre_id` and `trigger_on` (`facts_json` adds their facts)."""
+    stmt = _rule_statement(source, rule, today, centre_ids)
     return None if stmt is None else stmt.where(not_held(source), *review_approved(source, rule))
+
+
+def facts_json(source: RetentionSource, records: Any) -> Select[Any]:
+    """`records`' columns (a table or subquery of `record_id`, ...) and their facts as the one
+    JSON object the disposal log keeps (`facts`), built in SQL."""
+    rows = with_facts(source, records).subquery()
+    facts = {name: _plain(rows.c[name]) for name in fact_names(source)}
+    return select(*(rows.c[c.name] for c in records.c), json_object(facts).label("facts"))
 
 
 def withheld_statement(
@@ -341,28 +375,24 @@ def withheld_statement(
 
 
 def _due_records(rows: Any, source: RetentionSource, rule: RetentionRule) -> list[DueRecord]:
-    records = []
-    for row in rows:
-        mapping = row._mapping
-        facts = {name: _plain(mapping[name]) for name in source.facts}
-        records.append(
-            DueRecord(
-                record_type=source.record_type,
-                record_id=mapping["record_id"],
-                centre_id=mapping["centre_id"],
-                rule_key=rule.key,
-                trigger_on=mapping["trigger_on"],
-                due_on=add_months(mapping["trigger_on"], rule.period_months or 0),
-                facts=facts,
-            )
+    return [
+        DueRecord(
+            record_type=source.record_type,
+            record_id=row.record_id,
+            centre_id=row.centre_id,
+            rule_key=rule.key,
+            trigger_on=row.trigger_on,
+            due_on=add_months(row.trigger_on, rule.period_months or 0),
+            facts=dict(row.facts or {}),
         )
-    return records
+        for row in rows
+    ]
 
 
 def _plain(value: Any) -> Any:
     # Dates are kept to the month: enough for statistics, not a way back to a person.
-    if isinstance(value, date):
-        return value.strftime("%Y-%m")
+    if isinstance(value.type, Date):
+        return month_of(value)
     return value
 
 
@@ -405,7 +435,9 @@ def preview(
             if stmt is None:
                 continue
             total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-            rows = session.execute(stmt.limit(limit)).all()
+            listed = facts_json(source, stmt.limit(limit).cte())
+            order = (listed.selected_columns.trigger_on, listed.selected_columns.record_id)
+            rows = session.execute(listed.order_by(*order)).all()
             kept = withheld_statement(source, rule, today, centre_ids)
             kept_total = session.scalar(
                 select(func.count()).select_from(kept.order_by(None).subquery())
@@ -457,29 +489,59 @@ def _add_awaiting_review(
     ]
 
 
+# --- the batch in hand: tables of its ids, in the database ---------------------------------
+
+# Temporary tables of the batch in hand (one set per connection): the batch's statements read
+# its ids there instead of each re-sending them (bench/README.md). PostgreSQL empties them at
+# COMMIT; SQLite has no such clause, so each batch starts by emptying them (`_start_batch`).
+WORK = MetaData()
+BATCH = Table(
+    "retention_batch",
+    WORK,
+    Column("record_id", Uuid(), primary_key=True),
+    Column("centre_id", Uuid(), nullable=False),
+    Column("trigger_on", Date(), nullable=False),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DELETE ROWS",
+)
+# The people linked to the batch's records, then those of them no remaining record needs.
+LINKED = Table(
+    "retention_linked",
+    WORK,
+    Column("person_id", Uuid(), primary_key=True),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DELETE ROWS",
+)
+UNNEEDED = Table(
+    "retention_unneeded",
+    WORK,
+    Column("person_id", Uuid(), primary_key=True),
+    Column("centre_id", Uuid(), nullable=False),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DELETE ROWS",
+)
+
+
+def _start_batch(session: Session) -> None:
+    for table in WORK.sorted_tables:
+        session.execute(CreateTable(table, if_not_exists=True))
+        # Empty already unless the sweep runs inside an outer transaction (tests), or on SQLite.
+        session.execute(delete(table))
+
+
 # --- people no record needs any more ------------------------------------------------------
 
 
-def delete_unneeded_people(
-    session: Session, candidates: list[uuid.UUID]
-) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """Delete the candidates that no remaining record refers to and nobody holds; returns the
-    (person id, centre id) of each deleted person."""
-    if not candidates:
-        return []
+def unneeded_people(candidates: Any) -> Select[Any]:
+    """The candidates (a select of person ids) that no remaining record refers to and that are
+    not frozen (held, restricted, or with an open request): their id and centre."""
     conditions: list[ColumnElement[bool]] = [
-        in_ids(session, Person.id, candidates),
+        Person.id.in_(candidates),
         Person.id.not_in(frozen_people()),
     ]
     for column in person_references():
         conditions.append(~exists().where(column == Person.id))
-    # One statement (RETURNING: PostgreSQL, SQLite 3.35+) instead of a SELECT of the doomed and
-    # a DELETE that probed the same indexes again (bench/README.md).
-    deleted = session.execute(
-        delete(Person).where(*conditions).returning(Person.id, Person.centre_id),
-        execution_options=NO_SYNC,
-    )
-    return [(row.id, row.centre_id) for row in deleted]
+    return select(Person.id, Person.centre_id).where(*conditions)
 
 
 # --- locking ----------------------------------------------------------------------------
@@ -631,16 +693,18 @@ def _dispose_all(
                         session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
                     )
                 continue
-            # The due ids are found once (oldest first) and disposed of a batch at a time,
-            # instead of re-running and re-sorting the whole due query for every batch. Each
-            # batch re-checks its own records against the due statement in its transaction, so
-            # a hold or change made meanwhile is honoured; when the list is used up the query
-            # runs again, and the rule is done only when it finds nothing (as before).
+            # The ids the rule reaches are listed once (oldest first), without the holds, and
+            # disposed of a batch at a time, instead of re-running and re-sorting the whole due
+            # query for every batch. Each batch keeps only those of its ids that the due
+            # statement (holds included) finds in its transaction, so a hold or change made
+            # meanwhile is honoured, and the holds are checked once per record, not twice. When
+            # the list is used up it is made again; the rule is done when it is empty or a pass
+            # disposes of nothing (what is left is withheld).
             while True:
                 with sessions() as session:
                     without_jit(session)
-                    stmt = due_statement(source, rule, options.today, None)
-                    due_ids = list(session.scalars(stmt.with_only_columns(source.model.id)))
+                    reached = _rule_statement(source, rule, options.today, None)
+                    due_ids = list(session.scalars(reached.with_only_columns(source.model.id)))
                 if not due_ids:
                     break
                 disposed = 0
@@ -648,22 +712,27 @@ def _dispose_all(
                     chunk = due_ids[start : start + options.batch_size]
                     with sessions() as session:
                         without_jit(session)
+                        _start_batch(session)
                         stmt = due_statement(source, rule, options.today, None)
-                        rows = session.execute(
-                            stmt.where(in_ids(session, source.model.id, chunk))
-                        ).all()
-                        if not rows:
+                        found = session.execute(
+                            insert(BATCH).from_select(
+                                ["record_id", "centre_id", "trigger_on"],
+                                stmt.where(in_ids(session, source.model.id, chunk)).order_by(None),
+                            ),
+                            execution_options={"preserve_rowcount": True},
+                        ).rowcount
+                        if not found:
                             continue
-                        records = _due_records(rows, source, rule)
-                        _dispose_batch(session, source, records, sweep_id)
+                        _dispose_batch(session, source, rule, sweep_id, found)
                         note_approvers(session, sweep_id, rule)
-                        counts[key] += len(records)
-                        disposed += len(records)
+                        counts[key] += found
+                        disposed += found
                         batches += 1
-                        sweep = session.get(Sweep, sweep_id)
-                        assert sweep is not None
-                        sweep.counts = dict(counts)
-                        sweep.batches = batches
+                        session.execute(
+                            update(Sweep)
+                            .where(Sweep.id == sweep_id)
+                            .values(counts=dict(counts), batches=batches)
+                        )
                         renew_lease(session, engine, holder)
                         if options.on_batch is not None:
                             options.on_batch(batches)
@@ -674,56 +743,89 @@ def _dispose_all(
 
 
 def _dispose_batch(
-    session: Session, source: RetentionSource, records: list[DueRecord], sweep_id: uuid.UUID
+    session: Session,
+    source: RetentionSource,
+    rule: RetentionRule,
+    sweep_id: uuid.UUID,
+    count: int,
 ) -> None:
-    ids = [r.record_id for r in records]
-    # Every linked person in one query (a UNION of the links), not one query per link.
-    links = source.people(lambda column: in_ids(session, column, ids))
-    people: set[uuid.UUID] = set()
+    """Log, then delete, the records listed in `BATCH` with their attachments, then the people
+    no remaining record needs. Everything stays in the database: the log rows are written by
+    `INSERT … SELECT` with ids the database makes."""
+    batch_ids = select(BATCH.c.record_id)
+    now = utcnow()
+    log_rows = facts_json(source, BATCH).subquery()
+    _log(
+        session,
+        [
+            log_rows.c.centre_id,
+            literal(source.record_type, String()),
+            log_rows.c.record_id,
+            log_rows.c.trigger_on,
+            plus_months(log_rows.c.trigger_on, rule.period_months or 0),
+            log_rows.c.facts,
+        ],
+        sweep_id,
+        rule.key,
+        now,
+    )
+    links = source.people(lambda column: column.in_(batch_ids))
     if links:
-        people.update(session.scalars(union(*links) if len(links) > 1 else links[0]))
-    attachments = source.delete_attachments(session, ids)
+        session.execute(insert(LINKED).from_select(["person_id"], union(*links)))
+    attachments = source.delete_attachments(session, batch_ids)
     log.info(
         "disposing %d %s records with %s",
-        len(ids),
+        count,
         source.record_type,
         {k: v for k, v in attachments.items() if v},
     )
     session.execute(
-        delete(source.model).where(in_ids(session, source.model.id, ids)),
+        delete(source.model).where(source.model.id.in_(batch_ids)), execution_options=NO_SYNC
+    )
+    if not links:
+        return
+    # A person goes when the last record that needed them does, under that record's rule.
+    session.execute(
+        insert(UNNEEDED).from_select(
+            ["person_id", "centre_id"], unneeded_people(select(LINKED.c.person_id))
+        )
+    )
+    _log(
+        session,
+        [
+            UNNEEDED.c.centre_id,
+            literal("person", String()),
+            UNNEEDED.c.person_id,
+            null(),
+            null(),
+            literal({}, JSON()),
+        ],
+        sweep_id,
+        rule.key,
+        now,
+    )
+    session.execute(
+        delete(Person).where(Person.id.in_(select(UNNEEDED.c.person_id))),
         execution_options=NO_SYNC,
     )
-    now = utcnow()
-    rows = [
-        {
-            "id": uuid.uuid4(),
-            "sweep_id": sweep_id,
-            "centre_id": r.centre_id,
-            "record_type": r.record_type,
-            "record_id": r.record_id,
-            "rule_key": r.rule_key,
-            "trigger_on": r.trigger_on,
-            "due_on": r.due_on,
-            "disposed_at": now,
-            "facts": r.facts,
-        }
-        for r in records
-    ]
-    # A person goes when the last record that needed them does, under that record's rule.
-    for person_id, centre_id in delete_unneeded_people(session, sorted(people, key=str)):
-        rows.append(
-            {
-                "id": uuid.uuid4(),
-                "sweep_id": sweep_id,
-                "centre_id": centre_id,
-                "record_type": "person",
-                "record_id": person_id,
-                "rule_key": records[0].rule_key,
-                "trigger_on": None,
-                "due_on": None,
-                "disposed_at": now,
-                "facts": {},
-            }
+
+
+def _log(
+    session: Session, columns: list[Any], sweep_id: uuid.UUID, rule_key: str, now: datetime
+) -> None:
+    """Write the disposal-log rows whose centre, record type and id, trigger and due dates and
+    facts are `columns`, in one `INSERT … SELECT`."""
+    table = cast(Table, Disposal.__table__)
+    names = ["centre_id", "record_type", "record_id", "trigger_on", "due_on", "facts"]
+    session.execute(
+        insert(table).from_select(
+            ["id", "sweep_id", "rule_key", "disposed_at", *names],
+            select(
+                new_uuid(),
+                literal(sweep_id, Uuid()),
+                literal(rule_key, String()),
+                literal(now, UTCDateTime()),
+                *columns,
+            ),
         )
-    # Core, not the ORM bulk path: the rows are complete, and per-row ORM bookkeeping is slow.
-    session.execute(insert(cast(Table, Disposal.__table__)), rows)
+    )

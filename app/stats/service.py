@@ -9,7 +9,7 @@ What is counted, per section:
 - Records disposed of in the period, by retention rule (from the disposal log).
 
 Counts survive disposal. A referral's countable facts are one set of SQL expressions
-(`app.retention.sources.REFERRAL_STATISTICS`): read from the live referrals now, and kept in the
+(`app.retention.sources.referral_statistics`): read from the live referrals now, and kept in the
 disposal log when a referral is disposed of. Statistics add the two, with one tally. The log keeps
 the month a referral was received, not the day: the period filter applies to disposed referrals
 by month (a disposed referral counts when its month lies between the months of `from` and `to`),
@@ -54,7 +54,14 @@ from app.incidents.models import Incident, IncidentKind
 from app.people.models import Person
 from app.referrals.models import ContactType, Outcome, Source
 from app.retention.models import Disposal
-from app.retention.sources import COMPLAINT, REFERRAL, SOURCES, RetentionSource
+from app.retention.sources import (
+    COMPLAINT,
+    REFERRAL,
+    SOURCES,
+    RetentionSource,
+    fact_names,
+    with_facts,
+)
 from app.security.principals import Principal, PrincipalKind
 from app.security.scoping import get_scoped, scoped, within_centres
 from app.stats.schemas import (
@@ -232,10 +239,13 @@ def record_facts(
     `source.facts`), then the disposed records' (kept in the disposal log). `dated` names the
     fact the period applies to: a date column live, a month ("YYYY-MM") in the log."""
     model = source.model
-    live = select(*(expr.label(name) for name, expr in source.facts.items())).select_from(model)
-    live = scope.narrow(scoped(live, model, principal), model.centre_id)
-    for row in session.execute(scope.days(live, source.facts[dated])):
-        yield dict(row._mapping)
+    live = select(model.id.label("record_id"))
+    live = scope.days(
+        scope.narrow(scoped(live, model, principal), model.centre_id), source.facts[dated]
+    )
+    names = fact_names(source)
+    for row in session.execute(with_facts(source, live.subquery())):
+        yield {name: row._mapping[name] for name in names}
     gone = select(Disposal.facts).where(Disposal.record_type == source.record_type)
     gone = scope.narrow(scoped(gone, Disposal, principal), Disposal.centre_id)
     for facts in session.scalars(scope.months(gone, Disposal.facts[dated].as_string())):
