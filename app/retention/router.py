@@ -93,6 +93,16 @@ def _hold(hold: LegalHold) -> HoldRead:
     return holds.read(hold)
 
 
+def _due_item(record: retention_sweep.DueRecord | retention_sweep.WithheldRecord) -> DueItem:
+    return DueItem(
+        record_type=record.record_type,
+        record_id=record.record_id,
+        centre_id=record.centre_id,
+        trigger_on=record.trigger_on,
+        due_on=record.due_on,
+    )
+
+
 @router.get("/due", response_model=DueRead, responses=problems(401, 403))
 def retention_due(
     session: DbSession,
@@ -110,39 +120,17 @@ def retention_due(
             DueRule(
                 rule_key=d.rule_key,
                 total=d.total,
-                items=[
-                    DueItem(
-                        record_type=r.record_type,
-                        record_id=r.record_id,
-                        centre_id=r.centre_id,
-                        trigger_on=r.trigger_on,
-                        due_on=r.due_on,
-                    )
-                    for r in d.records
-                ],
+                items=[_due_item(r) for r in d.records],
                 withheld_total=d.withheld_total,
                 withheld=[
                     WithheldItem(
-                        record_type=r.record_type,
-                        record_id=r.record_id,
-                        centre_id=r.centre_id,
-                        trigger_on=r.trigger_on,
-                        due_on=r.due_on,
+                        **_due_item(r).model_dump(),
                         reason=r.reason,  # type: ignore[arg-type]
                     )
                     for r in d.withheld
                 ],
                 awaiting_review_total=d.awaiting_review_total,
-                awaiting_review=[
-                    DueItem(
-                        record_type=r.record_type,
-                        record_id=r.record_id,
-                        centre_id=r.centre_id,
-                        trigger_on=r.trigger_on,
-                        due_on=r.due_on,
-                    )
-                    for r in d.awaiting_review
-                ],
+                awaiting_review=[_due_item(r) for r in d.awaiting_review],
             )
             for d in due
         ],
