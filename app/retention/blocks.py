@@ -186,6 +186,18 @@ class _BlockColumns:
 
     @classmethod
     def of(cls, spec: Spec, today: date) -> _BlockColumns:
+        """Built once per record type and day (the expressions depend on nothing else; the
+        rules' periods are read per request), so SQLAlchemy's statement cache sees the same
+        column objects and their memoized cache keys on every request."""
+        cached = _COLUMNS.get(spec.record_type)
+        if cached is not None and cached[0] == today:
+            return cached[1]
+        columns = cls._build(spec, today)
+        _COLUMNS[spec.record_type] = (today, columns)
+        return columns
+
+    @classmethod
+    def _build(cls, spec: Spec, today: date) -> _BlockColumns:
         source = spec.source
         assert source is not None, f"{spec.record_type} has no retention source"
         conditions = source.conditions(today)
@@ -224,6 +236,10 @@ class _BlockColumns:
             unmatched=spec.unmatched[1] if spec.unmatched else "open",
             ineligible=spec.ineligible,
         )
+
+
+# record type → (the day they were built for, the columns); a new day replaces the entry.
+_COLUMNS: dict[str, tuple[date, _BlockColumns]] = {}
 
 
 @dataclass(frozen=True)
