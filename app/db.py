@@ -144,8 +144,9 @@ def make_sessionmaker(bind: Any, **kwargs: Any) -> sessionmaker[Session]:
     return sessionmaker(bind=bind, expire_on_commit=False, autoflush=True, **kwargs)
 
 
-def get_session(request: Request) -> Session:
-    """The request's session, opened and committed (or rolled back) by the audited route."""
+async def get_session(request: Request) -> Session:
+    """The request's session, opened and committed (or rolled back) by the audited route.
+    (Cheap dependencies are `async`: a sync one costs a thread-pool hop per request.)"""
     session: Session = request.state.db
     return session
 
