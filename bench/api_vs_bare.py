@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.generate --db ccr_api17 --scale 0.1     # 20,000 referrals, once
     .venv/bin/python -m bench.api_vs_bare --db ccr_api17 [--workers 1,2]
-        [--connections 8,32,128,512] [--duration 10]
+        [--connections 8,32,128,512] [--duration 10] [--ports 8117,8118]
 
 Needs `wrk` (Debian/Ubuntu: `apt-get install wrk`). For each number of uvicorn workers, starts
 the API (`app.main:create_app`, as `ccr serve` runs it, scheduler off) and then the bare
@@ -171,6 +171,12 @@ def wrk(url: str, token: str, connections: int, duration: int) -> dict[str, Any]
     }
 
 
+def _set_ports(api: int, bare: int) -> None:
+    """Another port pair, so that two checkouts can run the bench at once."""
+    global API_PORT, BARE_PORT
+    API_PORT, BARE_PORT = api, bare
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="ccr_api17")
@@ -178,7 +184,9 @@ def main() -> None:
     parser.add_argument("--connections", default="8,32,128,512")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--targets", default="api,bare")
+    parser.add_argument("--ports", default=f"{API_PORT},{BARE_PORT}", help="API,bare")
     args = parser.parse_args()
+    _set_ports(*(int(p) for p in args.ports.split(",")))
     if shutil.which("wrk") is None:
         raise SystemExit("bench.api_vs_bare needs wrk: apt-get install wrk")
     RESULTS.mkdir(parents=True, exist_ok=True)

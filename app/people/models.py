@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, ForeignKey, String, exists, or_
+from sqlalchemy import ColumnElement, ForeignKey, Index, String, exists, or_, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, TimestampedMixin
@@ -16,6 +16,15 @@ class Person(TimestampedMixin, Base):
 
     __tablename__ = "person"
     __label__ = "Person"
+    # Retention blocks ask about restricted people on every list read (app/retention/sweep.py).
+    __table_args__ = (
+        Index(
+            "ix_person_restricted",
+            "id",
+            postgresql_where=text("processing_restricted IS TRUE"),
+            sqlite_where=text("processing_restricted IS TRUE"),
+        ),
+    )
 
     centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("centre.id"), index=True)
     full_name: Mapped[str] = mapped_column(String(200))

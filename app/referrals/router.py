@@ -72,7 +72,7 @@ def referrals_list(
         person_id,
         reference,
     )
-    blocks = page_blocks(Referral)
+    blocks = page_blocks(Referral, ReferralRead)
     rows, cursor = service.list_referrals(session, principal, page, filters, blocks.columns)
     return Page(items=blocks.read_many(session, ReferralRead, rows), next_cursor=cursor)
 

@@ -261,9 +261,9 @@ def list_referrals(
     f: ReferralFilters,
     columns: Sequence[Any] = (),
 ) -> tuple[list[Any], str | None]:
-    """A page of referrals; given `columns` (e.g. their retention blocks), rows of each referral
-    followed by those columns, read in the same query."""
-    stmt = scoped(select(Referral, *columns), Referral, principal)
+    """A page of referrals; given `columns` (e.g. `PageBlocks.columns`: some of the referral's own
+    columns and their retention blocks), rows of those columns instead of instances."""
+    stmt = scoped(select(*columns) if columns else select(Referral), Referral, principal)
     stmt = where_given(
         stmt,
         [

@@ -38,6 +38,7 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 from sqlalchemy import and_, case, select, true
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from app.api.retention import RetentionBlock, RetentionReason
@@ -186,6 +187,18 @@ class _BlockColumns:
 
     @classmethod
     def of(cls, spec: Spec, today: date) -> _BlockColumns:
+        """Built once per record type and day (the expressions depend on nothing else; the
+        rules' periods are read per request), so SQLAlchemy's statement cache sees the same
+        column objects and their memoized cache keys on every request."""
+        cached = _COLUMNS.get(spec.record_type)
+        if cached is not None and cached[0] == today:
+            return cached[1]
+        columns = cls._build(spec, today)
+        _COLUMNS[spec.record_type] = (today, columns)
+        return columns
+
+    @classmethod
+    def _build(cls, spec: Spec, today: date) -> _BlockColumns:
         source = spec.source
         assert source is not None, f"{spec.record_type} has no retention source"
         conditions = source.conditions(today)
@@ -226,33 +239,46 @@ class _BlockColumns:
         )
 
 
+# record type → (the day they were built for, the columns); a new day replaces the entry.
+_COLUMNS: dict[str, tuple[date, _BlockColumns]] = {}
+
+
 @dataclass(frozen=True)
 class PageBlocks:
-    """The blocks of a list's records read in the list's own query (one round trip, not two):
-    `columns` go into the select after the model (`select(Model, *columns)`), and `read_many`
-    turns the rows `(record, *values)` into read models. Same conditions as `retention_blocks`."""
+    """A list's records and their blocks read in the list's own query (one round trip, not two)
+    as plain columns, without ORM instances: `columns` are the read model's own columns of the
+    record (under their attribute names, the list's order keys among them) followed by the
+    block's, for `select(*columns)`; `read_many` turns those rows into read models. Same
+    conditions as `retention_blocks`."""
 
+    _record: tuple[str, ...]
     _columns: _BlockColumns
-
-    @property
-    def columns(self) -> list[Any]:
-        return self._columns.columns
+    columns: tuple[Any, ...]
 
     def read_many(self, session: Session, schema: type[M], rows: Sequence[Any]) -> list[M]:
         rules = current_rules(session)
+        names, width, block = self._record, len(self._record), self._columns.block
         return [
             schema.model_validate(
-                _WithBlock(record, self._columns.block(rules, values)), from_attributes=True
+                {
+                    **dict(zip(names, row[:width], strict=True)),
+                    "retention": block(rules, row[width:]),
+                }
             )
-            for record, *values in rows
+            for row in rows
         ]
 
 
-def page_blocks(model: type, today: date | None = None) -> PageBlocks:
-    """For a list of `model`, a record type the sweep disposes of by its own columns."""
+def page_blocks(model: type, schema: type[BaseModel], today: date | None = None) -> PageBlocks:
+    """For a list of `model` read as `schema`, a record type the sweep disposes of by its own
+    columns."""
     spec = SPECS[model]
     assert spec.source is not None and spec.source.model is model, f"{model} has no own source"
-    return PageBlocks(_BlockColumns.of(spec, today or today_in_london()))
+    blocks = _BlockColumns.of(spec, today or today_in_london())
+    mapped = {attribute.key for attribute in sa_inspect(model).column_attrs}
+    record = tuple(name for name in schema.model_fields if name in mapped)
+    columns = (*(getattr(model, name) for name in record), *blocks.columns)
+    return PageBlocks(record, blocks, columns)
 
 
 def _flag(condition: Any) -> Any:

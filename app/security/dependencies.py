@@ -6,9 +6,9 @@ rule; the app hands it in as `app.state.resolve_principal`, so security imports 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -62,7 +62,9 @@ def authenticate(
     return principal
 
 
-def current_principal(principal: Annotated[Principal | None, Depends(authenticate)]) -> Principal:
+async def current_principal(
+    principal: Annotated[Principal | None, Depends(authenticate)],
+) -> Principal:
     if principal is None:
         raise Unauthorized("A bearer token is required")
     return principal
@@ -71,8 +73,8 @@ def current_principal(principal: Annotated[Principal | None, Depends(authenticat
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
-def require(permission: Perm) -> Callable[[Principal], Principal]:
-    def check(principal: CurrentPrincipal) -> Principal:
+def require(permission: Perm) -> Callable[[Principal], Coroutine[Any, Any, Principal]]:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if permission not in principal.permissions:
             raise Forbidden(f"This needs the permission {permission.value}")
         return principal
