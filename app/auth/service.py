@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import case, delete, exists, literal, null, select
+from sqlalchemy import Table, case, delete, exists, literal, null, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -167,7 +167,7 @@ def _record_failure(session: Session, settings: Settings, keys: list[str]) -> No
     # Counts restart once their window is older than the longest lock.
     restart_before = now - timedelta(minutes=settings.login_max_lock_minutes)
     levels = _lock_levels(settings, now)
-    table = LoginThrottle.__table__
+    table = cast(Table, LoginThrottle.__table__)
     stamp = LoginThrottle.locked_until.type
 
     def limit_of(key: str) -> int:

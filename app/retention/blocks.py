@@ -31,7 +31,7 @@ source=COMPLAINT, unmatched=("complaint", "open"))` (rule `complaint`, trigger r
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar, cast
@@ -318,7 +318,7 @@ def _block(
     )
 
 
-def paperwork_block(record: Any, owner_blocks: dict[Any, RetentionBlock]) -> RetentionBlock:
+def paperwork_block(record: Any, owner_blocks: Mapping[Any, RetentionBlock]) -> RetentionBlock:
     """The block of a pre-visit, session or document: safeguarding paperwork is kept
     indefinitely (rule `safeguarding_paperwork`), outliving its owner; other paperwork goes with
     its owner and carries the owner's block (`owner_blocks`, by owner id)."""

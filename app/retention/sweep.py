@@ -532,7 +532,7 @@ def _start_batch(session: Session) -> None:
 # --- people no record needs any more ------------------------------------------------------
 
 
-def unneeded_people(candidates: Any) -> Select[Any]:
+def unneeded_people(candidates: Any) -> Select[uuid.UUID, uuid.UUID]:
     """The candidates (a select of person ids) that no remaining record refers to and that are
     not frozen (held, restricted, or with an open request): their id and centre."""
     conditions: list[ColumnElement[bool]] = [
@@ -714,7 +714,7 @@ def _dispose_all(
                         without_jit(session)
                         _start_batch(session)
                         stmt = due_statement(source, rule, options.today, None)
-                        found = session.execute(
+                        found = session.execute(  # type: ignore[attr-defined]
                             insert(BATCH).from_select(
                                 ["record_id", "centre_id", "trigger_on"],
                                 stmt.where(in_ids(session, source.model.id, chunk)).order_by(None),

@@ -120,6 +120,7 @@ def announce_due(session: Session, now: datetime, policy: DeliveryPolicy) -> int
         )
     ).all()
     for record_id, centre_id, due_on in requests:
+        assert due_on is not None  # `due_on <= …` leaves out requests without one
         key = f"{EventType.subject_request_due_soon.value}:{record_id}:{due_on.isoformat()}"
         announced += _emit(
             session,
