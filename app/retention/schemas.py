@@ -4,10 +4,10 @@ import uuid
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.json_schema import JsonDict
 
-from app.api.schemas import JSON_INTEGER, NO_NUL, Day, Flag, StrictModel
+from app.api.schemas import JSON_INTEGER, NO_NUL, Day, Flag, Kept, StrictModel
 
 # The record types the schedule disposes of (app.retention.sources.SOURCES).
 HeldRecordType = Literal[
@@ -47,8 +47,16 @@ class RuleRead(BaseModel):
 class RuleUpdate(StrictModel):
     """At least one of the fields."""
 
-    period_months: PeriodMonths | None = None
-    requires_review: Flag | None = None
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
+    period_months: Kept[PeriodMonths] = None
+    requires_review: Kept[Flag] = None
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> RuleUpdate:
+        if not self.model_fields_set:
+            raise ValueError("Send period_months, requires_review or both")
+        return self
 
 
 class PublicRule(BaseModel):

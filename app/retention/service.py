@@ -30,8 +30,6 @@ def update_rule(
     session: Session, key: str, data: RuleUpdate, if_match: str | None
 ) -> RetentionRule:
     """Change a rule's period or whether its due records wait for review (DESIGN §4, §12)."""
-    if data.period_months is None and data.requires_review is None:
-        raise Unprocessable("Send period_months, requires_review or both")
     rule = get_rule(session, key)
     check_version(rule, if_match)
     if rule.action != "dispose":
