@@ -133,8 +133,6 @@ BUSINESS_RULES = (
 # Rules JSON Schema could state (if/then on a kind or a status, `uniqueItems`) that the contract
 # does not yet: a generated client can still send them. Each one belongs in its schema.
 NOT_YET_IN_THE_SCHEMA = (
-    # A webhook subscription's PATCH still allows null for these (the other updates use `Kept`).
-    r"^(url|event_types|active) cannot be null$",
     r" names the child concerned$",
     r"^srs_reference is only for referrals from the Safe Referral System$",
     r"^An SRS referral needs its SRS reference$",
