@@ -96,6 +96,23 @@ def _not_null(schema: dict[str, Any]) -> None:
 Kept = Annotated[T | None, AfterValidator(_refuse_null), Field(json_schema_extra=_not_null)]
 
 
+def only_when(
+    selector: str, values: list[str], field: str, required: bool = True
+) -> dict[str, Any]:
+    """JSON Schema: `field` is given (not null) when `selector` is one of `values` (if
+    `required`), and absent or null otherwise. Pass to `allOf` in `json_schema_extra`."""
+    when: dict[str, Any] = {
+        "properties": {selector: {"enum": values}},
+        "required": [selector],
+    }
+    given = {"properties": {field: {"not": {"type": "null"}}}}
+    return {
+        "if": when,
+        "then": {**given, "required": [field]} if required else given,
+        "else": {"properties": {field: {"type": "null"}}},
+    }
+
+
 class StrictModel(BaseModel):
     """Request bodies: unknown fields are refused, not ignored."""
 

@@ -4,9 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.api.schemas import Flag, Kept, LongText, RecordRead, StrictModel, Timestamp
+from app.api.schemas import Flag, Kept, LongText, RecordRead, StrictModel, Timestamp, only_when
 from app.attendance.models import AbsenceReason, AttendanceStatus, SessionStatus
 
 SAFEGUARDING = (
@@ -53,7 +53,31 @@ class SessionRead(RecordRead):
     safeguarding: bool
 
 
+ABSENT = [AttendanceStatus.absent.value]
+# An absence for another reason says what it was: a description that is not blank.
+OTHER_NEEDS_DETAIL = {
+    "if": {
+        "properties": {"absence_reason": {"const": AbsenceReason.other.value}},
+        "required": ["absence_reason"],
+    },
+    "then": {
+        "properties": {"absence_detail": {"type": "string", "pattern": r"\S"}},
+        "required": ["absence_detail"],
+    },
+}
+
+
 class AttendanceCreate(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                only_when("status", ABSENT, "absence_reason"),
+                only_when("status", ABSENT, "absence_detail", required=False),
+                OTHER_NEEDS_DETAIL,
+            ]
+        }
+    )
+
     person_id: uuid.UUID = Field(description="A party of the session's referral")
     status: AttendanceStatus
     absence_reason: AbsenceReason | None = Field(
