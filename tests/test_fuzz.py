@@ -152,8 +152,6 @@ NOT_YET_IN_THE_SCHEMA = (
     r"^Sch 3 para 21 applies only when a parent asks",
     r"^A disclose decision is about a whole record|^Withholding needs the exemption",
     r"^Fields of a \w+ that can be withheld",
-    # A session's year between 1970 and 2200 (a `pattern` on the date-time string could say it).
-    r"^(starts_at|ends_at|starts_from|starts_to) is out of range$",
 )
 
 
