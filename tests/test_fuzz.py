@@ -106,6 +106,7 @@ BUSINESS_RULES = (
     r"^The person was 18 or over",
     r"^The child was not born when the incident occurred$",
     r"^The subject is not a third party to their own request$",
+    r"^Sch 3 para 21 applies only when a parent asks",
     r"^Nobody attends a cancelled session",
     r"^Notes are kept only for supervised contact",
     r"^Only a formal written complaint has a follow-up$",
@@ -146,9 +147,6 @@ UPDATE_AGAINST_THE_RECORD = (
 NOT_YET_IN_THE_SCHEMA = (
     r"^Unknown document kind",
     r"^Only an erasure request (has|is completed with) ",
-    r"^Sch 3 para 21 applies only when a parent asks",
-    r"^A disclose decision is about a whole record|^Withholding needs the exemption",
-    r"^Fields of a \w+ that can be withheld",
 )
 
 

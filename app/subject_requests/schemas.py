@@ -277,9 +277,33 @@ ReviewRecordType = Literal[
     "referral", "pre_visit", "session", "incident", "complaint", "disclosure", "document"
 ]
 ExemptionCodeName = Literal["sch2_para2", "sch2_para16", "sch2_para19", "sch3_para21", "sch4"]
+# The free-text fields a review may withhold one by one, per record type.
+REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
+    "referral": ("decision_reason", "closure_reason"),
+    "pre_visit": ("concerns",),
+    "session": ("notes",),
+    "incident": ("description", "action_taken"),
+    "complaint": ("summary", "outcome"),
+    "disclosure": ("shared",),
+    "document": (),
+}
+# A withholding names its exemption; a disclose decision is about a whole record, with none.
+REVIEW_SHAPE: list[dict[str, Any]] = [
+    only_when("outcome", ["withhold"], "code"),
+    only_when("outcome", ["withhold"], "field", required=False),
+    *(
+        {
+            "if": {"properties": {"record_type": {"const": kind}}},
+            "then": {"properties": {"field": {"enum": [*fields, None]}}},
+        }
+        for kind, fields in REVIEW_FIELDS.items()
+    ),
+]
 
 
 class ReviewDecisionCreate(StrictModel):
+    model_config = ConfigDict(json_schema_extra={"allOf": REVIEW_SHAPE})
+
     record_type: ReviewRecordType
     record_id: uuid.UUID
     field: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")] | None = Field(
