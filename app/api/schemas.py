@@ -96,6 +96,30 @@ def _not_null(schema: dict[str, Any]) -> None:
 Kept = Annotated[T | None, AfterValidator(_refuse_null), Field(json_schema_extra=_not_null)]
 
 
+def _when(selector: str, values: list[str]) -> dict[str, Any]:
+    return {"properties": {selector: {"enum": values}}, "required": [selector]}
+
+
+def required_when(selector: str, values: list[str], field: str) -> dict[str, Any]:
+    """JSON Schema: `field` is given (not null) when `selector` is one of `values`. Pass to
+    `allOf` in `json_schema_extra`."""
+    return {
+        "if": _when(selector, values),
+        "then": {"properties": {field: {"not": {"type": "null"}}}, "required": [field]},
+    }
+
+
+def only_when(
+    selector: str, values: list[str], field: str, required: bool = True
+) -> dict[str, Any]:
+    """JSON Schema: `field` is absent or null unless `selector` is one of `values`, and given
+    then if `required`. Pass to `allOf` in `json_schema_extra`."""
+    rule: dict[str, Any] = (
+        required_when(selector, values, field) if required else {"if": _when(selector, values)}
+    )
+    return {**rule, "else": {"properties": {field: {"type": "null"}}}}
+
+
 class StrictModel(BaseModel):
     """Request bodies: unknown fields are refused, not ignored."""
 

@@ -9,7 +9,6 @@ from app.api.idempotency import Idempotent
 from app.api.pagination import Page, Paging
 from app.api.responses import problems
 from app.api.routing import make_router
-from app.api.schemas import Timestamp
 from app.api.versioning import IfMatch, set_etag
 from app.attendance import service
 from app.attendance.models import SessionStatus
@@ -21,6 +20,7 @@ from app.attendance.schemas import (
     ReferralAttendanceSummary,
     SessionCreate,
     SessionRead,
+    SessionTime,
     SessionUpdate,
 )
 from app.kit.audit import touched, touched_record
@@ -42,8 +42,8 @@ def sessions_list(
     centre_id: Annotated[uuid.UUID | None, Query()] = None,
     referral_id: Annotated[uuid.UUID | None, Query()] = None,
     status: Annotated[SessionStatus | None, Query()] = None,
-    starts_from: Annotated[Timestamp | None, Query(description="Starting at or after")] = None,
-    starts_to: Annotated[Timestamp | None, Query(description="Starting before")] = None,
+    starts_from: Annotated[SessionTime | None, Query(description="Starting at or after")] = None,
+    starts_to: Annotated[SessionTime | None, Query(description="Starting before")] = None,
 ) -> Page[SessionRead]:
     touched(None, centre_id=centre_id)
     filters = service.SessionFilters(

@@ -1,27 +1,44 @@
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from app.api.schemas import Flag, Kept, LongText, RecordRead, StrictModel, Timestamp
+from app.api.schemas import Flag, Kept, LongText, RecordRead, StrictModel, Timestamp, only_when
 from app.attendance.models import AbsenceReason, AttendanceStatus, SessionStatus
 
 SAFEGUARDING = (
     "The notes are safeguarding or child-protection paperwork: kept indefinitely (retention rule "
     "`safeguarding_paperwork`), with the attendance, after the referral is disposed of"
 )
+# A session's time, written in the years 1970 to 2200 and not on their first or last day, which an
+# offset can move out of them: the range the service checks in UTC, stated on the string.
+SESSION_YEARS = r"^(?!1970-01-01|2200-12-31)(19[7-9][0-9]|2[01][0-9]{2}|2200)-"
+
+
+def _in_session_years(value: object) -> object:
+    if isinstance(value, str) and not re.match(SESSION_YEARS, value):
+        raise ValueError("a time from 2 January 1970 to 30 December 2200")
+    return value
+
+
+SessionTime = Annotated[
+    Timestamp,
+    BeforeValidator(_in_session_years),
+    Field(json_schema_extra={"pattern": SESSION_YEARS}),
+]
 AbsenceDetail = Annotated[str, StringConstraints(max_length=1000, pattern=r"^[^\x00]*$")]
 
 
 class SessionCreate(StrictModel):
     referral_id: uuid.UUID = Field(description="An active referral of the caller's centres")
-    starts_at: Timestamp = Field(
+    starts_at: SessionTime = Field(
         description="On a later day (Europe/London) than every visiting adult's pre-visit"
     )
-    ends_at: Timestamp
+    ends_at: SessionTime
     status: SessionStatus = SessionStatus.scheduled
     notes: LongText | None = Field(
         default=None,
@@ -31,8 +48,8 @@ class SessionCreate(StrictModel):
 
 
 class SessionUpdate(StrictModel):
-    starts_at: Kept[Timestamp] = None
-    ends_at: Kept[Timestamp] = None
+    starts_at: Kept[SessionTime] = None
+    ends_at: Kept[SessionTime] = None
     status: Kept[SessionStatus] = Field(
         default=None, description="`scheduled` → `held` or `cancelled`; anything else is 409"
     )
@@ -53,7 +70,31 @@ class SessionRead(RecordRead):
     safeguarding: bool
 
 
+ABSENT = [AttendanceStatus.absent.value]
+# An absence for another reason says what it was: a description that is not blank.
+OTHER_NEEDS_DETAIL = {
+    "if": {
+        "properties": {"absence_reason": {"const": AbsenceReason.other.value}},
+        "required": ["absence_reason"],
+    },
+    "then": {
+        "properties": {"absence_detail": {"type": "string", "pattern": r"\S"}},
+        "required": ["absence_detail"],
+    },
+}
+
+
 class AttendanceCreate(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [
+                only_when("status", ABSENT, "absence_reason"),
+                only_when("status", ABSENT, "absence_detail", required=False),
+                OTHER_NEEDS_DETAIL,
+            ]
+        }
+    )
+
     person_id: uuid.UUID = Field(description="A party of the session's referral")
     status: AttendanceStatus
     absence_reason: AbsenceReason | None = Field(

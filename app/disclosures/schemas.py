@@ -16,6 +16,7 @@ PersonIds = Annotated[
         max_length=50,
         description="The people whose data was shared: persons of the disclosure's centre, "
         "each once",
+        json_schema_extra={"uniqueItems": True},
     ),
 ]
 

@@ -94,8 +94,12 @@ DocumentFile = Annotated[
         "detected from its content, and a declared type must agree"
     ),
 ]
+# A case record's document is any kind but `hr` (HR files have their own routes), as the service
+# checks.
+CASE_DOCUMENT_KINDS = [kind.value for kind in DocumentKind if kind != DocumentKind.hr]
 DocumentKindForm = Annotated[
-    DocumentKind, Form(description="What the document is (`hr` is for HR files only)")
+    DocumentKind,
+    Form(description="What the document is", json_schema_extra={"enum": CASE_DOCUMENT_KINDS}),
 ]
 SafeguardingForm = Annotated[
     bool,

@@ -3,16 +3,31 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import Field
+from pydantic import ConfigDict, Field
 
 from app.api.retention import Retention
-from app.api.schemas import Flag, Kept, LongText, Name, RecordRead, StrictModel, Timestamp
-from app.incidents.models import IncidentKind
+from app.api.schemas import (
+    Flag,
+    Kept,
+    LongText,
+    Name,
+    RecordRead,
+    StrictModel,
+    Timestamp,
+    required_when,
+)
+from app.incidents.models import CHILD_REQUIRED, IncidentKind
 
 Description = LongText
 
 
 class IncidentCreate(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "allOf": [required_when("kind", [kind.value for kind in CHILD_REQUIRED], "child_id")]
+        }
+    )
+
     centre_id: uuid.UUID
     kind: IncidentKind
     child_id: uuid.UUID | None = Field(

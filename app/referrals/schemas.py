@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.api.retention import Retention
-from app.api.schemas import Day, Flag, Kept, LongText, Name, RecordRead, StrictModel
+from app.api.schemas import Day, Flag, Kept, LongText, Name, RecordRead, StrictModel, only_when
 from app.referrals.models import ContactType, Outcome, PartyRole, Source, Status
 
 # NACCC's Safe Referral System: `CR` + three groups of four capitals or digits, the groups
@@ -22,6 +22,10 @@ Reason = Annotated[
 
 
 class ReferralCreate(StrictModel):
+    model_config = ConfigDict(
+        json_schema_extra={"allOf": [only_when("source", [Source.srs.value], "srs_reference")]}
+    )
+
     centre_id: uuid.UUID
     source: Source
     srs_reference: SrsReference | None = Field(

@@ -89,16 +89,6 @@ GROUNDS = {
     ExemptionCode.court_records: "DPA 2018 Sch 4: adoption, court and other records whose "
     "disclosure the law restricts",
 }
-# The free-text fields a review may withhold one by one, per record type.
-REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
-    "referral": ("decision_reason", "closure_reason"),
-    "pre_visit": ("concerns",),
-    "session": ("notes",),
-    "incident": ("description", "action_taken"),
-    "complaint": ("summary", "outcome"),
-    "disclosure": ("shared",),
-    "document": (),
-}
 # Documents whose content the Redactor can read and redact; others wait for a decision.
 REDACTABLE_DOCUMENTS = ("text/plain",)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.api.retention import RetentionBlock
-from app.api.schemas import NO_NUL, Day, Flag, RecordRead, StrictModel
+from app.api.schemas import NO_NUL, Day, Flag, RecordRead, StrictModel, only_when, required_when
 from app.people.schemas import PersonUpdate
 
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=NO_NUL)]
@@ -27,7 +27,28 @@ Art17Ground = Literal[
 ]
 
 
+# What a request's kind and requester decide (UK GDPR Art 15-21; a parent for a child: ICO
+# guidance on children's rights): the contract says it as the server checks it.
+REQUEST_SHAPE: list[dict[str, Any]] = [
+    required_when("requester", ["parent", "representative"], "requester_basis"),
+    only_when("kind", ["erasure"], "erasure_ground"),
+    {
+        **only_when("kind", ["rectification"], "corrections"),
+        "then": {
+            "properties": {"corrections": {"type": "object", "minProperties": 1}},
+            "required": ["corrections"],
+        },
+    },
+    *(
+        only_when("requester", ["parent"], name)
+        for name in ("requester_person_id", "requester_relationship", "parental_responsibility")
+    ),
+]
+
+
 class RequestCreate(StrictModel):
+    model_config = ConfigDict(json_schema_extra={"allOf": REQUEST_SHAPE})
+
     subject_id: uuid.UUID
     kind: KindName
     erasure_ground: Art17Ground | None = Field(
@@ -256,9 +277,33 @@ ReviewRecordType = Literal[
     "referral", "pre_visit", "session", "incident", "complaint", "disclosure", "document"
 ]
 ExemptionCodeName = Literal["sch2_para2", "sch2_para16", "sch2_para19", "sch3_para21", "sch4"]
+# The free-text fields a review may withhold one by one, per record type.
+REVIEW_FIELDS: dict[str, tuple[str, ...]] = {
+    "referral": ("decision_reason", "closure_reason"),
+    "pre_visit": ("concerns",),
+    "session": ("notes",),
+    "incident": ("description", "action_taken"),
+    "complaint": ("summary", "outcome"),
+    "disclosure": ("shared",),
+    "document": (),
+}
+# A withholding names its exemption; a disclose decision is about a whole record, with none.
+REVIEW_SHAPE: list[dict[str, Any]] = [
+    only_when("outcome", ["withhold"], "code"),
+    only_when("outcome", ["withhold"], "field", required=False),
+    *(
+        {
+            "if": {"properties": {"record_type": {"const": kind}}},
+            "then": {"properties": {"field": {"enum": [*fields, None]}}},
+        }
+        for kind, fields in REVIEW_FIELDS.items()
+    ),
+]
 
 
 class ReviewDecisionCreate(StrictModel):
+    model_config = ConfigDict(json_schema_extra={"allOf": REVIEW_SHAPE})
+
     record_type: ReviewRecordType
     record_id: uuid.UUID
     field: Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")] | None = Field(

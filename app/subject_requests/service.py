@@ -41,6 +41,7 @@ from app.subject_requests.models import (
     frozen_subjects,
 )
 from app.subject_requests.schemas import (
+    REVIEW_FIELDS,
     AccessPackage,
     BestInterests,
     DecisionCreate,
@@ -796,8 +797,8 @@ def record_review(
         raise field_rule("A disclose decision is about a whole record, with no exemption", "code")
     if data.code == ExemptionCode.child_abuse and request.requester != "parent":
         raise field_rule("Sch 3 para 21 applies only when a parent asks for a child's data", "code")
-    if data.field is not None and data.field not in packages.REVIEW_FIELDS[data.record_type]:
-        allowed = ", ".join(packages.REVIEW_FIELDS[data.record_type]) or "none"
+    if data.field is not None and data.field not in REVIEW_FIELDS[data.record_type]:
+        allowed = ", ".join(REVIEW_FIELDS[data.record_type]) or "none"
         raise field_rule(f"Fields of a {data.record_type} that can be withheld: {allowed}", "field")
     if data.record_id not in _record_ids(gather(session, request.subject_id), data.record_type):
         raise field_rule(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, UrlConstraints
 
-from app.api.schemas import Flag, RecordRead, StrictModel
+from app.api.schemas import Flag, Kept, RecordRead, StrictModel
 from app.webhooks.models import DeliveryStatus, EventType
 
 WebhookUrl = Annotated[
@@ -26,9 +26,9 @@ class SubscriptionCreate(StrictModel):
 
 
 class SubscriptionUpdate(StrictModel):
-    url: WebhookUrl | None = None
-    event_types: EventTypes | None = None
-    active: Flag | None = Field(
+    url: Kept[WebhookUrl] = None
+    event_types: Kept[EventTypes] = None
+    active: Kept[Flag] = Field(
         default=None, description="false pauses deliveries; true resumes and clears `failing`"
     )
 

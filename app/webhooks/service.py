@@ -101,13 +101,6 @@ def update(
 ) -> WebhookSubscription:
     subscription = get(session, principal, subscription_id)
     check_version(subscription, if_match)
-    changes = data.model_dump(exclude_unset=True)
-    for name in ("url", "event_types", "active"):
-        if name in changes and changes[name] is None:
-            raise Unprocessable(
-                f"{name} cannot be null",
-                errors=[{"loc": ["body", name], "msg": "cannot be null", "type": "missing"}],
-            )
     if data.url is not None:
         subscription.url = _check_url(str(data.url), allow_http, allow_loopback)
     if data.event_types is not None:
