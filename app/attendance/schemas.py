@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic.json_schema import JsonDict
 
 from app.api.schemas import Flag, Kept, LongText, RecordRead, StrictModel, Timestamp, only_when
 from app.attendance.models import AbsenceReason, AttendanceStatus, SessionStatus
@@ -72,7 +73,7 @@ class SessionRead(RecordRead):
 
 ABSENT = [AttendanceStatus.absent.value]
 # An absence for another reason says what it was: a description that is not blank.
-OTHER_NEEDS_DETAIL = {
+OTHER_NEEDS_DETAIL: JsonDict = {
     "if": {
         "properties": {"absence_reason": {"const": AbsenceReason.other.value}},
         "required": ["absence_reason"],

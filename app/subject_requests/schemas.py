@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
 from app.api.retention import RetentionBlock
 from app.api.schemas import NO_NUL, Day, Flag, RecordRead, StrictModel, only_when, required_when
@@ -29,7 +29,7 @@ Art17Ground = Literal[
 
 # What a request's kind and requester decide (UK GDPR Art 15-21; a parent for a child: ICO
 # guidance on children's rights): the contract says it as the server checks it.
-REQUEST_SHAPE: list[dict[str, Any]] = [
+REQUEST_SHAPE: list[JsonValue] = [
     required_when("requester", ["parent", "representative"], "requester_basis"),
     only_when("kind", ["erasure"], "erasure_ground"),
     {
@@ -302,7 +302,7 @@ REVIEW_SHAPE: list[dict[str, Any]] = [
 
 
 class ReviewDecisionCreate(StrictModel):
-    model_config = ConfigDict(json_schema_extra={"allOf": REVIEW_SHAPE})
+    model_config = ConfigDict(json_schema_extra={"allOf": cast(list[JsonValue], REVIEW_SHAPE)})
 
     record_type: ReviewRecordType
     record_id: uuid.UUID
