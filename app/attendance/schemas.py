@@ -16,7 +16,8 @@ SAFEGUARDING = (
     "`safeguarding_paperwork`), with the attendance, after the referral is disposed of"
 )
 # A session's time, written in the years 1970 to 2200 and not on their first or last day, which an
-# offset can move out of them: the range the service checks in UTC, stated on the string.
+# offset can move out of them: so it stays within those years in UTC too (the one check of it, for
+# bodies and list filters alike; it also keeps 0001-01-01T00:00+05:00 away from the database).
 SESSION_YEARS = r"^(?!1970-01-01|2200-12-31)(19[7-9][0-9]|2[01][0-9]{2}|2200)-"
 
 

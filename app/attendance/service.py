@@ -45,18 +45,13 @@ from app.security.scoping import get_child, get_scoped, named_in_body, scoped
 from app.time import local_day
 
 SESSION_MOVES = {SessionStatus.scheduled: {SessionStatus.held, SessionStatus.cancelled}}
-EARLIEST_YEAR, LATEST_YEAR = 1970, 2200
 
 
 # --- sessions ------------------------------------------------------------
 
 
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
-    for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
-        if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-            raise Unprocessable(
-                f"{field} is out of range", errors=field_error(field, "year out of range")
-            )
+    """The years themselves are checked where the request is read (`SessionTime`)."""
     if ends_at <= starts_at:
         raise Unprocessable(
             "A session ends after it starts", errors=field_error("ends_at", "not after starts_at")
@@ -132,15 +127,6 @@ def list_sessions(
             (ContactSession.status, f.status),
         ],
     )
-    for name, bound in (("starts_from", f.starts_from), ("starts_to", f.starts_to)):
-        if bound is not None and not EARLIEST_YEAR <= bound.year <= LATEST_YEAR:
-            # Also keeps 0001-01-01T00:00+05:00, which UTC cannot hold, away from the database.
-            raise Unprocessable(
-                f"{name} is out of range",
-                errors=[
-                    {"loc": ["query", name], "msg": "year out of range", "type": "value_error"}
-                ],
-            )
     if f.starts_from is not None:
         stmt = stmt.where(ContactSession.starts_at >= f.starts_from)
     if f.starts_to is not None:
