@@ -62,8 +62,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
+        if value is None or value.tzinfo is UTC:
+            # PostgreSQL sessions run in UTC (`_configure_postgresql`): nothing to convert.
+            return value
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
@@ -127,6 +128,14 @@ def without_jit(session: Session) -> None:
 
 
 def _configure_postgresql(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _in_utc(dbapi_connection: Any, _record: Any) -> None:
+        # Timestamps come back in UTC, as the API answers them, whatever the server's default.
+        autocommit = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True
+        dbapi_connection.execute("SET TIME ZONE 'UTC'")
+        dbapi_connection.autocommit = autocommit
+
     @event.listens_for(engine, "checkout")
     def _refuse_broken(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
         # A check without a round trip (a pre-ping would add one to every request): a connection

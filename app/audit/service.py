@@ -30,25 +30,24 @@ def append(session: Session, entries: list[AuditEntry]) -> None:
     if not entries:
         return
     now = utcnow()
-    session.execute(
-        insert(AuditEvent),
-        [
-            {
-                "occurred_at": now,
-                "request_id": e.request_id,
-                "actor_type": e.actor_type,
-                "actor_id": e.actor_id,
-                "role": e.role,
-                "action": e.action,
-                "resource_type": e.resource_type,
-                "resource_id": e.resource_id,
-                "centre_id": e.centre_id,
-                "status_code": e.status_code,
-                "details": e.details,
-            }
-            for e in entries
-        ],
-    )
+    rows = [
+        {
+            "occurred_at": now,
+            "request_id": e.request_id,
+            "actor_type": e.actor_type,
+            "actor_id": e.actor_id,
+            "role": e.role,
+            "action": e.action,
+            "resource_type": e.resource_type,
+            "resource_id": e.resource_id,
+            "centre_id": e.centre_id,
+            "status_code": e.status_code,
+            "details": e.details,
+        }
+        for e in entries
+    ]
+    # The table, not the mapped class: a Core INSERT, without the ORM's bulk-insert machinery.
+    session.execute(insert(AuditEvent.__table__), rows[0] if len(rows) == 1 else rows)
 
 
 # --- what is not sealed yet -------------------------------------------------------------------
