@@ -6,13 +6,14 @@ import base64
 import binascii
 import json
 import uuid
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import Select, and_, bindparam, or_
+from sqlalchemy import Integer, Select, and_, bindparam, or_
 from sqlalchemy.orm import Session
 
 from app.errors import Unprocessable
@@ -113,24 +114,81 @@ def _decode_value(column: Any, value: Any) -> Any:
     return value
 
 
+def _after(keys: list[Any], after: list[Any]) -> Any:
+    """(k1, k2) > (a1, a2), written out so that it works on every database."""
+    clauses = []
+    for i, column in enumerate(keys):
+        equal = [keys[j] == after[j] for j in range(i)]
+        clauses.append(and_(*equal, column > after[i]))
+    return or_(*clauses)
+
+
+def _page_limit() -> Any:
+    # The limit is written into the SQL, not bound: PostgreSQL then finds one generic plan for a
+    # list's prepared query good enough to keep, instead of planning its retention-block
+    # subqueries again on every request (~4 ms; bench/README.md).
+    return bindparam("page_limit", type_=Integer, literal_execute=True)
+
+
 def paginate(
     session: Session, stmt: Select[Any], params: PageParams, keys: list[Any]
 ) -> tuple[list[Any], str | None]:
     """Rows of `stmt` after the cursor, ordered by the unique key columns `keys` (which a
     select of columns must include under their own names)."""
+    values: dict[str, Any] = {}
     if params.cursor:
-        after = _decode(params.cursor, keys)
-        # (k1, k2) > (a1, a2), written out so that it works on every database.
-        clauses = []
-        for i, column in enumerate(keys):
-            equal = [keys[j] == after[j] for j in range(i)]
-            clauses.append(and_(*equal, column > after[i]))
-        stmt = stmt.where(or_(*clauses))
-    # The limit is written into the SQL, not bound: PostgreSQL then finds one generic plan for a
-    # list's prepared query good enough to keep, instead of planning its retention-block
-    # subqueries again on every request (~4 ms; bench/README.md).
-    limit = bindparam("page_limit", params.limit + 1, literal_execute=True)
-    rows: list[Any] = list(session.execute(stmt.order_by(*keys).limit(limit)))
+        stmt = stmt.where(_after(keys, _decode(params.cursor, keys)))
+    return _page(session, stmt.order_by(*keys).limit(_page_limit()), values, params, keys)
+
+
+class PageTemplates:
+    """A list's page statements built once per shape (which filters are given, whether the
+    caller is scoped, a cursor or not) with bind parameters, then executed with each request's
+    values. SQLAlchemy finds a compiled statement by a cache key derived from the whole
+    statement on every execution; for a list with retention-block columns that walk cost ~10%
+    of a list read, and a statement object reused keeps its key."""
+
+    MAX_SHAPES = 256
+
+    def __init__(self) -> None:
+        self._statements: dict[Hashable, Select[Any]] = {}
+
+    def paginate(
+        self,
+        session: Session,
+        shape: Hashable,
+        build: Callable[[], Select[Any]],
+        values: dict[str, Any],
+        params: PageParams,
+        keys: list[Any],
+    ) -> tuple[list[Any], str | None]:
+        """`paginate` for the statement `build()` makes for `shape` (bound by name to `values`).
+        `shape` must name everything the built statement depends on."""
+        key = (shape, params.cursor is not None)
+        stmt = self._statements.get(key)
+        if stmt is None:
+            stmt = build()
+            if params.cursor:
+                stmt = stmt.where(_after(keys, [bindparam(f"after_{i}") for i in range(len(keys))]))
+            stmt = stmt.order_by(*keys).limit(_page_limit())
+            if len(self._statements) >= self.MAX_SHAPES:
+                self._statements.clear()
+            self._statements[key] = stmt
+        values = dict(values)
+        if params.cursor:
+            after = _decode(params.cursor, keys)
+            values.update({f"after_{i}": value for i, value in enumerate(after)})
+        return _page(session, stmt, values, params, keys)
+
+
+def _page(
+    session: Session,
+    stmt: Select[Any],
+    values: dict[str, Any],
+    params: PageParams,
+    keys: list[Any],
+) -> tuple[list[Any], str | None]:
+    rows: list[Any] = list(session.execute(stmt, {**values, "page_limit": params.limit + 1}))
     # A select of one model gives its instances; a select of columns gives rows (no ORM); a
     # model followed by columns gives rows whose first item is the instance (it holds the keys).
     # Told apart by the rows themselves: `column_descriptions` re-derives the ORM compile state.

@@ -14,23 +14,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, bindparam, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from app.api.pagination import PageParams, paginate
+from app.api.pagination import PageParams, PageTemplates, paginate
 from app.api.versioning import check_version
 from app.attendance.models import Attendance, ContactSession, SessionStatus
 from app.centres.models import Centre
 from app.db import utcnow
 from app.errors import Conflict, Forbidden, Unprocessable
 from app.kit.audit import touched_record
-from app.kit.filters import where_between, where_given
 from app.kit.rules import field_error, flush_or_conflict
 from app.people import service as people_service
 from app.people.models import Person
@@ -57,7 +56,14 @@ from app.referrals.schemas import (
     ReferralUpdate,
 )
 from app.security.principals import Principal, PrincipalKind
-from app.security.scoping import get_child, get_scoped, named_in_body, scoped
+from app.security.scoping import (
+    get_child,
+    get_scoped,
+    is_scoped,
+    named_in_body,
+    scope_values,
+    scoped_by_name,
+)
 from app.time import today_in_london as today
 
 # NACCC's Safe Referral System took no new applications after this day.
@@ -254,6 +260,10 @@ class ReferralFilters:
     reference: str | None = None
 
 
+_PAGES = PageTemplates()
+_EQUAL_FILTERS = ("centre_id", "status", "source", "contact_type", "reference")
+
+
 def list_referrals(
     session: Session,
     principal: Principal,
@@ -263,25 +273,30 @@ def list_referrals(
 ) -> tuple[list[Any], str | None]:
     """A page of referrals; given `columns` (e.g. `PageBlocks.columns`: some of the referral's own
     columns and their retention blocks), rows of those columns instead of instances."""
-    stmt = scoped(select(*columns) if columns else select(Referral), Referral, principal)
-    stmt = where_given(
-        stmt,
-        [
-            (Referral.centre_id, f.centre_id),
-            (Referral.status, f.status),
-            (Referral.source, f.source),
-            (Referral.contact_type, f.contact_type),
-            (Referral.reference, f.reference),
-        ],
-    )
-    stmt = where_between(stmt, Referral.received_on, f.received_from, f.received_to)
-    if f.person_id is not None:
-        stmt = stmt.where(
-            exists().where(
-                ReferralParty.referral_id == Referral.id, ReferralParty.person_id == f.person_id
+    values = {name: value for name, value in asdict(f).items() if value is not None}
+
+    def build() -> Select[Any]:
+        selected = select(*columns) if columns else select(Referral)
+        stmt = scoped_by_name(selected, Referral, principal)
+        for name in _EQUAL_FILTERS:
+            if name in values:
+                stmt = stmt.where(getattr(Referral, name) == bindparam(name))
+        if "received_from" in values:
+            stmt = stmt.where(Referral.received_on >= bindparam("received_from"))
+        if "received_to" in values:
+            stmt = stmt.where(Referral.received_on <= bindparam("received_to"))
+        if "person_id" in values:
+            stmt = stmt.where(
+                exists().where(
+                    ReferralParty.referral_id == Referral.id,
+                    ReferralParty.person_id == bindparam("person_id"),
+                )
             )
-        )
-    return paginate(session, stmt, page, [Referral.created_at, Referral.id])
+        return stmt
+
+    shape = (tuple(columns), is_scoped(principal), frozenset(values))
+    values |= scope_values(principal)
+    return _PAGES.paginate(session, shape, build, values, page, [Referral.created_at, Referral.id])
 
 
 def get(session: Session, principal: Principal, referral_id: uuid.UUID) -> Referral:

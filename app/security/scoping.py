@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound, Unprocessable
@@ -40,6 +40,28 @@ def within_centres(stmt: S, column: Any, centre_ids: frozenset[uuid.UUID] | None
 
 def scoped(stmt: Select[Any], model: Any, principal: Principal) -> Select[Any]:
     return within_centres(stmt, centre_column(model), principal.centre_ids)
+
+
+SCOPE_CENTRES = "scope_centres"
+
+
+def scoped_by_name(stmt: Select[Any], model: Any, principal: Principal) -> Select[Any]:
+    """`scoped` for a statement built once and executed many times (`PageTemplates`): the
+    centres are a parameter, given by `scope_values`. The statement depends on whether the
+    principal is limited to centres, which `is_scoped` tells."""
+    if not is_scoped(principal):
+        return stmt
+    return stmt.where(centre_column(model).in_(bindparam(SCOPE_CENTRES, expanding=True)))
+
+
+def is_scoped(principal: Principal) -> bool:
+    return principal.centre_ids is not None
+
+
+def scope_values(principal: Principal) -> dict[str, Any]:
+    if principal.centre_ids is None:
+        return {}
+    return {SCOPE_CENTRES: sorted(principal.centre_ids)}
 
 
 def get_scoped(session: Session, model: type[T], record_id: uuid.UUID, principal: Principal) -> T:

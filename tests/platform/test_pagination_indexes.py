@@ -1,6 +1,7 @@
 """Every keyset-pagination order has an index behind it, found by reading the code.
 
-Each `paginate(session, stmt, page, [Model.a, Model.b])` call in `app/` is parsed; its keys are
+Each `paginate(session, stmt, page, [Model.a, Model.b])` call in `app/` (and each
+`PageTemplates.paginate(…, [Model.a, Model.b])`) is parsed; its keys are
 resolved to columns (a module-level model directly, a model passed in as an argument through
 the calls of the enclosing function), and the table must have an index (or primary key) whose
 leading columns are those keys in that order. Without one, every page sorts the whole table.
@@ -66,13 +67,14 @@ def paginated_orders() -> list[tuple[str, Table, tuple[str, ...]]]:
         parents = _enclosing_functions(tree)
         module = importlib.import_module(_module_name(path))
         for node in ast.walk(tree):
-            if not (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "paginate"
-            ):
+            if not isinstance(node, ast.Call):
                 continue
-            keys = node.args[3]
+            if isinstance(node.func, ast.Name) and node.func.id == "paginate":
+                keys = node.args[3]
+            elif isinstance(node.func, ast.Attribute) and node.func.attr == "paginate":
+                keys = node.args[-1]  # PageTemplates.paginate: the keys come last
+            else:
+                continue
             assert isinstance(keys, ast.List), f"{path}: keys must be a literal list"
             names = set()
             for key in keys.elts:
