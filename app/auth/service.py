@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Table, case, delete, exists, literal, null, select
+from sqlalchemy import Select, Table, bindparam, case, delete, exists, literal, null, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -44,6 +44,30 @@ class AlsoRead:
 _NOTHING_MORE = AlsoRead(column=lambda: literal(None), note=lambda session, value: None)
 
 
+# The access token's query, built once per `AlsoRead` and executed with each token's values: a
+# statement object reused keeps its SQLAlchemy cache key (one query on every request).
+_HOLDER_QUERIES: dict[AlsoRead, Select[Any]] = {}
+
+
+def _holder_query(also: AlsoRead) -> Select[Any]:
+    stmt = _HOLDER_QUERIES.get(also)
+    if stmt is None:
+        stmt = (
+            select(
+                UserAccount.role,
+                UserAccount.is_active,
+                UserAccount.token_generation,
+                user_centre.c.centre_id,
+                also.column().label("also"),
+                exists().where(RevokedToken.jti == bindparam("jti")).label("revoked"),
+            )
+            .outerjoin(user_centre, user_centre.c.user_id == UserAccount.id)
+            .where(UserAccount.id == bindparam("subject"))
+        )
+        _HOLDER_QUERIES[also] = stmt
+    return stmt
+
+
 def principal_for(
     session: Session, claims: tokens.TokenClaims, also: AlsoRead = _NOTHING_MORE
 ) -> Principal | None:
@@ -53,16 +77,7 @@ def principal_for(
     was logged out, and what `also` reads (the retention rules' version)."""
     if claims.token_type == "access":
         rows = session.execute(
-            select(
-                UserAccount.role,
-                UserAccount.is_active,
-                UserAccount.token_generation,
-                user_centre.c.centre_id,
-                also.column().label("also"),
-                _revoked(claims),
-            )
-            .outerjoin(user_centre, user_centre.c.user_id == UserAccount.id)
-            .where(UserAccount.id == claims.subject)
+            _holder_query(also), {"subject": claims.subject, "jti": claims.token_id}
         ).all()
         if not rows or rows[0].revoked:
             return None
