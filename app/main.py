@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from sqlalchemy import Engine
 
@@ -197,10 +197,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     install_handlers(app)
     install_openapi(app)
 
-    api = APIRouter(prefix=API_PREFIX)
+    # Each domain's router straight under the app: every level of included routers is matched
+    # again on every request.
     for router in API_ROUTERS:
-        api.include_router(router)
-    app.include_router(api)
+        app.include_router(router, prefix=API_PREFIX)
     app.include_router(health_router)
     app.include_router(ops_router)
 
