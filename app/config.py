@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=500)
     db_max_overflow: int = Field(default=5, ge=0, le=500)
     db_pool_timeout_seconds: float = Field(default=10, gt=0, le=600)
+    # Requests admitted to use the database at once per process (at most the pool's capacity).
+    request_concurrency: int | None = Field(default=None, ge=1, le=500)
     request_queue: int = Field(default=2048, ge=0)
     request_queue_seconds: float = Field(default=20, gt=0, le=600)
 

@@ -183,7 +183,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.audit_chain = audit_chain(settings)
     app.state.erasure_journal = ErasureJournal(settings.erasure_journal_path)
     app.state.gate = RequestGate(
-        slots=pool_capacity(engine) or settings.db_pool_size + settings.db_max_overflow,
+        slots=min(
+            pool_capacity(engine) or settings.db_pool_size + settings.db_max_overflow,
+            settings.request_concurrency or 500,
+        ),
         queue=settings.request_queue,
         wait_seconds=settings.request_queue_seconds,
     )

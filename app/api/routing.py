@@ -208,6 +208,20 @@ def _commit(
         raise problem from exc
 
 
+def _commit_and_close(
+    request: Request,
+    route: AuditedRoute,
+    session: Session,
+    status_code: int,
+    target: AuditTarget,
+    answered: tuple[Response, dict[str, Any]],
+) -> None:
+    try:
+        _commit(request, route, session, status_code, target, answered)
+    finally:
+        session.close()
+
+
 def _audit_failure(
     request: Request, route: AuditedRoute, status_code: int, target: AuditTarget
 ) -> None:
@@ -310,6 +324,7 @@ class AuditedRoute(APIRoute):
             returned: dict[str, Any] = {}
             _returned.set(returned)
             replay_token = idempotency.pending_replay.set(None)
+            closing = False
             try:
                 try:
                     response = await inner(request)
@@ -329,11 +344,15 @@ class AuditedRoute(APIRoute):
                     raise exc from None
                 answered = (response, returned)
                 status = response.status_code
-                await run_in_threadpool(_commit, request, route, session, status, target, answered)
+                closing = True  # committed and closed in one trip to the thread pool
+                await run_in_threadpool(
+                    _commit_and_close, request, route, session, status, target, answered
+                )
                 return response
             finally:
                 idempotency.pending_replay.reset(replay_token)
-                await run_in_threadpool(session.close)
+                if not closing:
+                    await run_in_threadpool(session.close)
 
         return handler
 
