@@ -81,6 +81,22 @@ def test_the_gate_admits_no_more_requests_than_the_pool_has_connections(live: Li
         assert gate.slots == capacity
 
 
+@pytest.mark.parametrize(("concurrency", "slots"), [(1, 1), (POOL + 5, POOL)])
+def test_request_concurrency_admits_fewer_never_more_than_the_pool(
+    fresh_database: FreshDatabase, concurrency: int, slots: int
+) -> None:
+    if fresh_database.backend != "postgresql":
+        pytest.skip("SQLite's pool is not bounded")
+    settings = settings_for(fresh_database.url).model_copy(
+        update={"request_concurrency": concurrency}
+    )
+    engine = make_engine(fresh_database.url, pool_size=POOL, max_overflow=0)
+    try:
+        assert create_app(settings, engine).state.gate.slots == slots
+    finally:
+        engine.dispose()
+
+
 async def _refused_while_held(app: FastAPI, headers: dict[str, str]) -> httpx.Response:
     gate: RequestGate = app.state.gate
     async with gate.admitted():  # the only slot, held by "another request"
