@@ -85,8 +85,16 @@ _returned: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVa
 )
 
 
-def _capturing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
-    """The endpoint, keeping its return value where the audited route finds it."""
+def _capturing(
+    endpoint: Callable[..., Any], response_field: Callable[[], Any]
+) -> Callable[..., Any]:
+    """The endpoint, keeping its return value where the audited route finds it.
+
+    A sync endpoint runs in the thread pool together with the validation of what it returned
+    against the route's `response_field()`: FastAPI would otherwise take a second trip to the
+    thread pool for that validation. What it then validates again on the event loop is already
+    of the response model (kept as it is; ORM attributes were read in the thread). A result that
+    fails is passed on unchanged, so FastAPI reports it as before."""
 
     def keep(result: Any) -> Any:
         holder = _returned.get()
@@ -102,9 +110,17 @@ def _capturing(endpoint: Callable[..., Any]) -> Callable[..., Any]:
 
         return capture_async
 
+    def call_and_validate(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        result = endpoint(*args, **kwargs)
+        field = response_field()
+        if field is None or isinstance(result, Response):
+            return result
+        value, errors = field.validate(result, {}, loc=("response",))
+        return result if errors else value
+
     @functools.wraps(endpoint)
-    def capture(*args: Any, **kwargs: Any) -> Any:
-        return keep(endpoint(*args, **kwargs))
+    async def capture(*args: Any, **kwargs: Any) -> Any:
+        return keep(await run_in_threadpool(call_and_validate, args, kwargs))
 
     return capture
 
@@ -297,7 +313,8 @@ class AuditedRoute(APIRoute):
         # Any audited route may be refused while the service is overloaded (app/api/gate.py).
         responses = dict(kwargs.pop("responses", None) or {})
         responses.setdefault(503, problem(503, OVERLOADED_DESCRIPTION))
-        super().__init__(path, _capturing(endpoint), responses=responses, **kwargs)
+        captured = _capturing(endpoint, lambda: self.response_field)
+        super().__init__(path, captured, responses=responses, **kwargs)
         if _takes_idempotency_key(self.dependant) and not replays:
             raise TypeError(f"{self.name}: declare Idempotent in the route's `dependencies`")
 
