@@ -116,7 +116,14 @@ def _capturing(
         if field is None or isinstance(result, Response):
             return result
         value, errors = field.validate(result, {}, loc=("response",))
-        return result if errors else value
+        if errors:
+            return result
+        holder = _returned.get()
+        if holder is not None and _FINISH_READ in holder and not _status_set(kwargs):
+            # A read whose answer is now fixed: its audit row and commit in this same trip.
+            holder["value"] = value
+            holder.pop(_FINISH_READ)()
+        return value
 
     @functools.wraps(endpoint)
     async def capture(*args: Any, **kwargs: Any) -> Any:
@@ -125,10 +132,19 @@ def _capturing(
     return capture
 
 
-def _listed_ids(returned: dict[str, Any], response: Response) -> list[str] | None:
+# In the returned-value holder of a GET: how to audit, commit and close once the answer is known.
+_FINISH_READ = "finish_read"
+
+
+def _status_set(kwargs: dict[str, Any]) -> bool:
+    """Whether the endpoint set its own status through its `Response` parameter."""
+    return any(isinstance(v, Response) and v.status_code is not None for v in kwargs.values())
+
+
+def _listed_ids(returned: dict[str, Any], response: Response | None) -> list[str] | None:
     """The ids of the items a list returned (a Response the endpoint built is read back)."""
     value = returned.get("value")
-    if "value" not in returned or isinstance(value, Response):
+    if ("value" not in returned or isinstance(value, Response)) and response is not None:
         value = _json_body(response)
     items = value.get("items") if isinstance(value, dict) else getattr(value, "items", None)
     if not isinstance(items, list):
@@ -202,18 +218,18 @@ def _commit(
     session: Session,
     status_code: int,
     target: AuditTarget,
-    answered: tuple[Response, dict[str, Any]] | None = None,
+    answered: tuple[Response | None, dict[str, Any]] | None = None,
 ) -> None:
     """Append the request's audit row and commit its transaction: after the endpoint `answered`
-    (its response, remembered for idempotent replays, and what it returned), or after a
-    `CommitThenRaise`."""
+    (its response, remembered for idempotent replays, and what it returned; a read is finished
+    before FastAPI makes its response), or after a `CommitThenRaise`."""
     principal: Principal | None = getattr(request.state, "principal", None)
     writer: AuditWriter = request.app.state.audit_writer
     try:
         if principal is not None:
             listed = _listed_ids(answered[1], answered[0]) if answered else None
             writer(session, [_entry(request, route, principal, status_code, listed, target)])
-        if answered is not None:
+        if answered is not None and answered[0] is not None:
             idempotency.remember(session, request, answered[0])
         session.commit()
     except Exception as exc:
@@ -230,7 +246,7 @@ def _commit_and_close(
     session: Session,
     status_code: int,
     target: AuditTarget,
-    answered: tuple[Response, dict[str, Any]],
+    answered: tuple[Response | None, dict[str, Any]],
 ) -> None:
     try:
         _commit(request, route, session, status_code, target, answered)
@@ -339,6 +355,11 @@ class AuditedRoute(APIRoute):
             request.state.db = session
             target = begin_request()
             returned: dict[str, Any] = {}
+            if request.method == "GET":
+                status = route.status_code or 200
+                returned[_FINISH_READ] = functools.partial(
+                    _commit_and_close, request, route, session, status, target, (None, returned)
+                )
             _returned.set(returned)
             replay_token = idempotency.pending_replay.set(None)
             closing = False
@@ -359,12 +380,15 @@ class AuditedRoute(APIRoute):
                     exc = database_problem(exc) or exc
                     await run_in_threadpool(_audit_failure, request, route, _status_of(exc), target)
                     raise exc from None
-                answered = (response, returned)
-                status = response.status_code
-                closing = True  # committed and closed in one trip to the thread pool
-                await run_in_threadpool(
-                    _commit_and_close, request, route, session, status, target, answered
-                )
+                if _FINISH_READ in returned or request.method != "GET":
+                    answered = (response, returned)
+                    status = response.status_code
+                    closing = True  # committed and closed in one trip to the thread pool
+                    await run_in_threadpool(
+                        _commit_and_close, request, route, session, status, target, answered
+                    )
+                else:
+                    closing = True  # the read finished with its endpoint
                 return response
             finally:
                 idempotency.pending_replay.reset(replay_token)
