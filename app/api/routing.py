@@ -32,6 +32,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
+from starlette.types import Scope
 
 from app.api import idempotency
 from app.api.gate import OVERLOADED_DESCRIPTION, Overloaded
@@ -398,9 +400,20 @@ class AuditedRoute(APIRoute):
         return handler
 
 
+class _DomainRouter(APIRouter):
+    """A domain's router: a path without the router's prefix is turned away before its routes
+    are tried (FastAPI tries every route of every router included before the one that
+    matches, on every request)."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if self.prefix and self.prefix not in scope.get("path", ""):
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
 def make_router(tag: str, *, resource_type: str | None = None, **kwargs: Any) -> APIRouter:
     """A router of audited routes; its audit rows name `resource_type` (the tag unless given)."""
     route_class = type(
         f"AuditedRoute_{tag}", (AuditedRoute,), {"resource_type": resource_type or tag}
     )
-    return APIRouter(tags=[tag], route_class=route_class, **kwargs)
+    return _DomainRouter(tags=[tag], route_class=route_class, **kwargs)
