@@ -10,9 +10,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, exists, func, insert, select
+from sqlalchemy import ColumnElement, Select, Table, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from app.audit.models import AuditEvent, AuditSeal, AuditSealRun
@@ -47,7 +47,8 @@ def append(session: Session, entries: list[AuditEntry]) -> None:
         for e in entries
     ]
     # The table, not the mapped class: a Core INSERT, without the ORM's bulk-insert machinery.
-    session.execute(insert(AuditEvent.__table__), rows[0] if len(rows) == 1 else rows)
+    table = cast(Table, AuditEvent.__table__)
+    session.execute(insert(table), rows[0] if len(rows) == 1 else rows)
 
 
 # --- what is not sealed yet -------------------------------------------------------------------
