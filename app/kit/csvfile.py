@@ -27,17 +27,18 @@ def safe_cell(value: Any) -> str:
 def write_csv(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
     """The rows as the csv module writes them (excel dialect, CRLF), every cell guarded.
 
-    A row of text cells that need neither quotes (no comma, quote, CR or LF) nor the guard —
-    nearly all of them — is written as its cells joined by commas, which is what the module
-    writes for it, without a Python call per cell (an access package has 600k cells); any
-    other row goes through the module."""
+    A row whose cells need neither quotes (no comma, quote, CR or LF) nor the guard — nearly
+    all of them — is written as its cells joined by commas, which is what the module writes
+    for it, without a Python call per text cell (an access package has 600k cells); any other
+    row goes through the module."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     for row in chain([header], rows):
         try:
             line = ",".join(row)
-        except TypeError:  # a cell that is not text: converted below
-            line = ""
+        except TypeError:  # a cell that is not text (None, a number, a flag)
+            row = [safe_cell(c) for c in row]
+            line = ",".join(row)
         if (
             line
             and line.count(",") == len(row) - 1
