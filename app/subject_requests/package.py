@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -615,30 +615,42 @@ def portability_package(
 CSV_COLUMNS = ("record_type", "record_id", "field", "value")
 
 
-def _cells(record_type: str, record_id: str, values: dict[str, Any], prefix: str = "") -> Iterator:
+Row = tuple[str, str, str, str]
+
+
+def _cells(
+    record_type: str, record_id: str, values: dict[str, Any], out: list[Row], prefix: str = ""
+) -> None:
     """One row per field; nested objects flatten to dotted names, lists of values join with
     `;`, lists of objects number their items."""
     for name, value in values.items():
         field = f"{prefix}{name}"
         if isinstance(value, dict):
-            yield from _cells(record_type, record_id, value, f"{field}.")
+            _cells(record_type, record_id, value, out, f"{field}.")
         elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
             for index, item in enumerate(value):
-                yield from _cells(record_type, record_id, item, f"{field}.{index}.")
+                _cells(record_type, record_id, item, out, f"{field}.{index}.")
         elif isinstance(value, list):
-            yield record_type, record_id, field, ";".join(map(str, value))
+            out.append((record_type, record_id, field, ";".join(map(str, value))))
+        elif value.__class__ is str:
+            out.append((record_type, record_id, field, value))
         else:
-            yield record_type, record_id, field, "" if value is None else value
+            out.append((record_type, record_id, field, "" if value is None else str(value)))
 
 
-def _portability_rows(package: PortabilityPackage) -> Iterator[Any]:
-    yield from _cells("person", str(package.subject_id), package.details.model_dump(mode="json"))
-    for referral in package.self_referrals:
-        values = referral.model_dump(mode="json")
-        yield from _cells("self_referral", values.pop("id"), values)
-    for complaint in package.complaints:
-        values = complaint.model_dump(mode="json")
-        yield from _cells("complaint", values.pop("id"), values)
+def _records(record_type: str, records: list[dict[str, Any]], out: list[Row]) -> None:
+    """A section's records, each by its id (or its place in the list), the id not repeated."""
+    for index, record in enumerate(records):
+        values = dict(record)
+        _cells(record_type, values.pop("id", None) or str(index), values, out)
+
+
+def _portability_rows(data: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    _cells("person", data["subject_id"], data["details"], rows)
+    _records("self_referral", data["self_referrals"], rows)
+    _records("complaint", data["complaints"], rows)
+    return rows
 
 
 SINGULAR = {
@@ -655,22 +667,21 @@ SINGULAR = {
 }
 
 
-def _access_rows(package: AccessPackage) -> Iterator[Any]:
-    data = package.model_dump(mode="json")
-    about = {k: data.pop(k) for k in ("kind", "state", "request_id", "generated_at", "made_for")}
-    yield from _cells("package", str(package.request_id), about)
-    yield from _cells("person", str(package.subject_id), data.pop("subject"))
-    supplementary_info = data.pop("supplementary")
+def _access_rows(data: dict[str, Any]) -> list[Row]:
+    rows: list[Row] = []
+    about = {k: data[k] for k in ("kind", "state", "request_id", "generated_at", "made_for")}
+    _cells("package", data["request_id"], about, rows)
+    _cells("person", data["subject_id"], data["subject"], rows)
     for section, record_type in SINGULAR.items():
-        for index, record in enumerate(data.pop(section)):
-            record_id = record.pop("id", None) or str(index)
-            yield from _cells(record_type, record_id, record)
-    yield from _cells("supplementary", "", supplementary_info)
+        _records(record_type, data[section], rows)
+    _cells("supplementary", "", data["supplementary"], rows)
+    return rows
 
 
-def as_csv(package: AccessPackage | PortabilityPackage) -> str:
-    """One row per field: `record_type, record_id, field, value` (a tidy, reusable layout)."""
-    rows = (
-        _access_rows(package) if isinstance(package, AccessPackage) else _portability_rows(package)
-    )
+def as_csv(package: AccessPackage | PortabilityPackage, data: dict[str, Any] | None = None) -> str:
+    """One row per field: `record_type, record_id, field, value` (a tidy, reusable layout).
+    `data`: the package as `model_dump(mode="json")` gives it, when the caller has it."""
+    if data is None:
+        data = package.model_dump(mode="json")
+    rows = _access_rows(data) if package.kind == "access" else _portability_rows(data)
     return write_csv(CSV_COLUMNS, rows)

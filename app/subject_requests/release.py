@@ -132,8 +132,11 @@ def _rows(value: dict[str, Any]) -> Markup:
     return Markup("".join(out))  # noqa: S704 - every label and text in it is escaped
 
 
-def as_html(package: AccessPackage | PortabilityPackage) -> str:
-    data: dict[str, Any] = package.model_dump(mode="json")
+def as_html(package: AccessPackage | PortabilityPackage, data: dict[str, Any] | None = None) -> str:
+    """The printable document. `data`: the package as `model_dump(mode="json")` gives it, when
+    the caller has it."""
+    if data is None:
+        data = package.model_dump(mode="json")
     title = (
         "Your personal data: subject access"
         if package.kind == "access"
@@ -158,11 +161,12 @@ def as_html(package: AccessPackage | PortabilityPackage) -> str:
 
 @collector_paused()
 def render(package: AccessPackage | PortabilityPackage) -> dict[str, bytes]:
-    """The package in every format, as the files of the bundle."""
+    """The package in every format, as the files of the bundle (CSV and HTML from one dump)."""
+    data = package.model_dump(mode="json")
     return {
         "package.json": package.model_dump_json(indent=2).encode(),
-        "package.csv": packages.as_csv(package).encode(),
-        "package.html": as_html(package).encode(),
+        "package.csv": packages.as_csv(package, data).encode(),
+        "package.html": as_html(package, data).encode(),
     }
 
 
