@@ -134,12 +134,16 @@ _DATES = rf"""
   | (?P<mdy>\b(?:{_MONTH})\.?\s+\d{{1,2}}{_ORD},?\s+(?:\d{{4}}|'?\d{{2}})\b)
 """
 DATES = re.compile(_DATES, re.IGNORECASE | re.VERBOSE)
+# The dates, the postcode and the phone each start with a month name or have a digit within
+# their first three characters: checked once, that spares trying them at most words.
 SCANNER = re.compile(
     rf"""
     (?P<email>[\w.+'-]+@[\w-]+(?:\.[\w-]+)+)
-  | {_DATES}
-  | (?P<postcode>\b[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}}\b)
-  | (?P<phone>(?<![\w+])(?:\+|\()?\d[\d\s().-]{{6,}}\d(?![\w/]))
+  | (?=.{{0,2}}\d|{_MONTH})(?:
+      {_DATES}
+    | (?P<postcode>\b[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}}\b)
+    | (?P<phone>(?<![\w+])(?:\+|\()?\d[\d\s().-]{{6,}}\d(?![\w/]))
+    )
   | (?P<word>[^\W_]+)
     """,
     re.IGNORECASE | re.VERBOSE,
