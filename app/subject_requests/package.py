@@ -19,6 +19,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -498,10 +499,17 @@ def _build(schema: type[M], record: Any, **computed: Any) -> M:
     """The schema filled from the record's attributes, and the computed fields."""
     values = {
         name: getattr(record, name)
-        for name in schema.model_fields
-        if name not in computed and hasattr(record, name)
+        for name in _shared_fields(schema, type(record))
+        if name not in computed
     }
     return schema(**values, **computed)
+
+
+@cache
+def _shared_fields(schema: type[BaseModel], record_class: type) -> tuple[str, ...]:
+    """The schema's fields the record class has (its columns and properties): looked up once
+    per pair, not per record."""
+    return tuple(name for name in schema.model_fields if hasattr(record_class, name))
 
 
 def _attendance(record: Attendance | None, redact: Redact) -> PackageAttendance | None:
