@@ -26,7 +26,6 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.attendance.models import Attendance
 from app.centres.models import Centre
 from app.db import utcnow, without_jit
 from app.disclosures import service as disclosures_service
@@ -40,7 +39,7 @@ from app.retention.blocks import paperwork_block, retention_blocks
 from app.retention.models import RetentionRule
 from app.retention.sweep import WITHHELD_REASONS, load_rules
 from app.subject_requests import supplementary
-from app.subject_requests.gather import SubjectRecords, gather
+from app.subject_requests.gather import AttendanceRow, SubjectRecords, gather
 from app.subject_requests.models import (
     ExemptionCode,
     ReviewDecision,
@@ -424,9 +423,12 @@ def build_access(session: Session, request: SubjectRequest, state: str = "draft"
             for v in pre_visits
         ],
         sessions=[
-            _build(
-                PackageSession,
-                s,
+            PackageSession(
+                id=s.id,
+                referral_id=s.referral_id,
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                status=s.status,
                 notes=text("session", s, "notes"),
                 attendance=_attendance(attendance.get(s.id), redact),
                 retention=paperwork_block(s, blocks),
@@ -499,7 +501,7 @@ def _build(schema: type[M], record: Any, **computed: Any) -> M:
     """The schema filled from the record's attributes, and the computed fields."""
     values = {
         name: getattr(record, name)
-        for name in _shared_fields(schema, type(record))
+        for name in _shared_fields(schema, record.__class__)
         if name not in computed
     }
     return schema(**values, **computed)
@@ -512,7 +514,7 @@ def _shared_fields(schema: type[BaseModel], record_class: type) -> tuple[str, ..
     return tuple(name for name in schema.model_fields if hasattr(record_class, name))
 
 
-def _attendance(record: Attendance | None, redact: Redact) -> PackageAttendance | None:
+def _attendance(record: AttendanceRow | None, redact: Redact) -> PackageAttendance | None:
     if record is None:
         return None
     return PackageAttendance(
@@ -623,11 +625,11 @@ def portability_package(
 CSV_COLUMNS = ("record_type", "record_id", "field", "value")
 
 
-Row = tuple[str, str, str, str]
+CsvRow = tuple[str, str, str, str]
 
 
 def _cells(
-    record_type: str, record_id: str, values: dict[str, Any], out: list[Row], prefix: str = ""
+    record_type: str, record_id: str, values: dict[str, Any], out: list[CsvRow], prefix: str = ""
 ) -> None:
     """One row per field; nested objects flatten to dotted names, lists of values join with
     `;`, lists of objects number their items."""
@@ -646,15 +648,15 @@ def _cells(
             out.append((record_type, record_id, field, "" if value is None else str(value)))
 
 
-def _records(record_type: str, records: list[dict[str, Any]], out: list[Row]) -> None:
+def _records(record_type: str, records: list[dict[str, Any]], out: list[CsvRow]) -> None:
     """A section's records, each by its id (or its place in the list), the id not repeated."""
     for index, record in enumerate(records):
         values = dict(record)
         _cells(record_type, values.pop("id", None) or str(index), values, out)
 
 
-def _portability_rows(data: dict[str, Any]) -> list[Row]:
-    rows: list[Row] = []
+def _portability_rows(data: dict[str, Any]) -> list[CsvRow]:
+    rows: list[CsvRow] = []
     _cells("person", data["subject_id"], data["details"], rows)
     _records("self_referral", data["self_referrals"], rows)
     _records("complaint", data["complaints"], rows)
@@ -675,8 +677,8 @@ SINGULAR = {
 }
 
 
-def _access_rows(data: dict[str, Any]) -> list[Row]:
-    rows: list[Row] = []
+def _access_rows(data: dict[str, Any]) -> list[CsvRow]:
+    rows: list[CsvRow] = []
     about = {k: data[k] for k in ("kind", "state", "request_id", "generated_at", "made_for")}
     _cells("package", data["request_id"], about, rows)
     _cells("person", data["subject_id"], data["subject"], rows)
