@@ -56,6 +56,7 @@ def incident_filter(subject_id: uuid.UUID) -> Any:
     )
 
 
+# The columns of sessions and attendance that the package and the review read.
 SESSION_COLUMNS = (
     ContactSession.id,
     ContactSession.referral_id,
