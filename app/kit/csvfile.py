@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
+from itertools import chain
 from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# In a row's cells joined by commas: a cell after the first that needs the guard.
+_GUARDED_AFTER_COMMA = re.compile(r",[=+\-@\t]")
 
 
 def safe_cell(value: Any) -> str:
@@ -20,9 +24,32 @@ def safe_cell(value: Any) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def write_csv(header: Iterable[str], rows: Iterable[Iterable[Any]]) -> str:
+def write_csv(header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> str:
+    """The rows as the csv module writes them (excel dialect, CRLF), every cell guarded.
+
+    A row whose cells need neither quotes (no comma, quote, CR or LF) nor the guard — nearly
+    all of them — is written as its cells joined by commas, which is what the module writes
+    for it, without a Python call per text cell (an access package has 600k cells); any other
+    row goes through the module."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([safe_cell(c) for c in header])
-    writer.writerows([safe_cell(c) for c in row] for row in rows)
+    for row in chain([header], rows):
+        try:
+            line = ",".join(row)
+        except TypeError:  # a cell that is not text (None, a number, a flag)
+            row = [safe_cell(c) for c in row]
+            line = ",".join(row)
+        if (
+            line
+            and line.count(",") == len(row) - 1
+            and '"' not in line
+            and "\r" not in line
+            and "\n" not in line
+            and not line.startswith(FORMULA_STARTS)
+            and not _GUARDED_AFTER_COMMA.search(line)
+        ):
+            out.write(line)
+            out.write("\r\n")
+        else:
+            writer.writerow([safe_cell(c) for c in row])
     return out.getvalue()

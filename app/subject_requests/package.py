@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.attendance.models import Attendance
 from app.centres.models import Centre
 from app.db import utcnow, without_jit
 from app.disclosures import service as disclosures_service
@@ -39,7 +39,7 @@ from app.retention.blocks import paperwork_block, retention_blocks
 from app.retention.models import RetentionRule
 from app.retention.sweep import WITHHELD_REASONS, load_rules
 from app.subject_requests import supplementary
-from app.subject_requests.gather import SubjectRecords, gather
+from app.subject_requests.gather import AttendanceRow, SubjectRecords, gather
 from app.subject_requests.models import (
     ExemptionCode,
     ReviewDecision,
@@ -423,9 +423,12 @@ def build_access(session: Session, request: SubjectRequest, state: str = "draft"
             for v in pre_visits
         ],
         sessions=[
-            _build(
-                PackageSession,
-                s,
+            PackageSession(
+                id=s.id,
+                referral_id=s.referral_id,
+                starts_at=s.starts_at,
+                ends_at=s.ends_at,
+                status=s.status,
                 notes=text("session", s, "notes"),
                 attendance=_attendance(attendance.get(s.id), redact),
                 retention=paperwork_block(s, blocks),
@@ -498,13 +501,20 @@ def _build(schema: type[M], record: Any, **computed: Any) -> M:
     """The schema filled from the record's attributes, and the computed fields."""
     values = {
         name: getattr(record, name)
-        for name in schema.model_fields
-        if name not in computed and hasattr(record, name)
+        for name in _shared_fields(schema, record.__class__)
+        if name not in computed
     }
     return schema(**values, **computed)
 
 
-def _attendance(record: Attendance | None, redact: Redact) -> PackageAttendance | None:
+@cache
+def _shared_fields(schema: type[BaseModel], record_class: type) -> tuple[str, ...]:
+    """The schema's fields the record class has (its columns and properties): looked up once
+    per pair, not per record."""
+    return tuple(name for name in schema.model_fields if hasattr(record_class, name))
+
+
+def _attendance(record: AttendanceRow | None, redact: Redact) -> PackageAttendance | None:
     if record is None:
         return None
     return PackageAttendance(
@@ -615,30 +625,42 @@ def portability_package(
 CSV_COLUMNS = ("record_type", "record_id", "field", "value")
 
 
-def _cells(record_type: str, record_id: str, values: dict[str, Any], prefix: str = "") -> Iterator:
+CsvRow = tuple[str, str, str, str]
+
+
+def _cells(
+    record_type: str, record_id: str, values: dict[str, Any], out: list[CsvRow], prefix: str = ""
+) -> None:
     """One row per field; nested objects flatten to dotted names, lists of values join with
     `;`, lists of objects number their items."""
     for name, value in values.items():
         field = f"{prefix}{name}"
         if isinstance(value, dict):
-            yield from _cells(record_type, record_id, value, f"{field}.")
+            _cells(record_type, record_id, value, out, f"{field}.")
         elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
             for index, item in enumerate(value):
-                yield from _cells(record_type, record_id, item, f"{field}.{index}.")
+                _cells(record_type, record_id, item, out, f"{field}.{index}.")
         elif isinstance(value, list):
-            yield record_type, record_id, field, ";".join(map(str, value))
+            out.append((record_type, record_id, field, ";".join(map(str, value))))
+        elif value.__class__ is str:
+            out.append((record_type, record_id, field, value))
         else:
-            yield record_type, record_id, field, "" if value is None else value
+            out.append((record_type, record_id, field, "" if value is None else str(value)))
 
 
-def _portability_rows(package: PortabilityPackage) -> Iterator[Any]:
-    yield from _cells("person", str(package.subject_id), package.details.model_dump(mode="json"))
-    for referral in package.self_referrals:
-        values = referral.model_dump(mode="json")
-        yield from _cells("self_referral", values.pop("id"), values)
-    for complaint in package.complaints:
-        values = complaint.model_dump(mode="json")
-        yield from _cells("complaint", values.pop("id"), values)
+def _records(record_type: str, records: list[dict[str, Any]], out: list[CsvRow]) -> None:
+    """A section's records, each by its id (or its place in the list), the id not repeated."""
+    for index, record in enumerate(records):
+        values = dict(record)
+        _cells(record_type, values.pop("id", None) or str(index), values, out)
+
+
+def _portability_rows(data: dict[str, Any]) -> list[CsvRow]:
+    rows: list[CsvRow] = []
+    _cells("person", data["subject_id"], data["details"], rows)
+    _records("self_referral", data["self_referrals"], rows)
+    _records("complaint", data["complaints"], rows)
+    return rows
 
 
 SINGULAR = {
@@ -655,22 +677,21 @@ SINGULAR = {
 }
 
 
-def _access_rows(package: AccessPackage) -> Iterator[Any]:
-    data = package.model_dump(mode="json")
-    about = {k: data.pop(k) for k in ("kind", "state", "request_id", "generated_at", "made_for")}
-    yield from _cells("package", str(package.request_id), about)
-    yield from _cells("person", str(package.subject_id), data.pop("subject"))
-    supplementary_info = data.pop("supplementary")
+def _access_rows(data: dict[str, Any]) -> list[CsvRow]:
+    rows: list[CsvRow] = []
+    about = {k: data[k] for k in ("kind", "state", "request_id", "generated_at", "made_for")}
+    _cells("package", data["request_id"], about, rows)
+    _cells("person", data["subject_id"], data["subject"], rows)
     for section, record_type in SINGULAR.items():
-        for index, record in enumerate(data.pop(section)):
-            record_id = record.pop("id", None) or str(index)
-            yield from _cells(record_type, record_id, record)
-    yield from _cells("supplementary", "", supplementary_info)
+        _records(record_type, data[section], rows)
+    _cells("supplementary", "", data["supplementary"], rows)
+    return rows
 
 
-def as_csv(package: AccessPackage | PortabilityPackage) -> str:
-    """One row per field: `record_type, record_id, field, value` (a tidy, reusable layout)."""
-    rows = (
-        _access_rows(package) if isinstance(package, AccessPackage) else _portability_rows(package)
-    )
+def as_csv(package: AccessPackage | PortabilityPackage, data: dict[str, Any] | None = None) -> str:
+    """One row per field: `record_type, record_id, field, value` (a tidy, reusable layout).
+    `data`: the package as `model_dump(mode="json")` gives it, when the caller has it."""
+    if data is None:
+        data = package.model_dump(mode="json")
+    rows = _access_rows(data) if package.kind == "access" else _portability_rows(data)
     return write_csv(CSV_COLUMNS, rows)

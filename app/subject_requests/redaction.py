@@ -103,7 +103,28 @@ MONTHS = {
     )
     for name in names
 }
-_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+
+
+def _alternation(names: Iterable[str]) -> str:
+    """The names as one alternation with their common first letters factored out ("mar" and
+    "march": `m(?:a(?:r(?:c(?:h))?...`): it matches what the names joined longest first match,
+    trying them in that order, but the engine leaves it at the first letter that differs
+    instead of trying every name in turn (the scanner tries it at every word)."""
+    by_first: dict[str, list[str]] = {}
+    for name in names:
+        by_first.setdefault(name[0], []).append(name[1:])
+    parts = []
+    for first, rests in by_first.items():
+        longer = [rest for rest in rests if rest]
+        if not longer:
+            parts.append(re.escape(first))
+        else:
+            optional = "?" if "" in rests else ""
+            parts.append(f"{re.escape(first)}(?:{_alternation(longer)}){optional}")
+    return "|".join(parts)
+
+
+_MONTH = _alternation(MONTHS)
 _ORD = r"(?:st|nd|rd|th)?"
 # One pass finds every span of interest; the groups are tried in this order at each position.
 _DATES = rf"""
@@ -113,12 +134,16 @@ _DATES = rf"""
   | (?P<mdy>\b(?:{_MONTH})\.?\s+\d{{1,2}}{_ORD},?\s+(?:\d{{4}}|'?\d{{2}})\b)
 """
 DATES = re.compile(_DATES, re.IGNORECASE | re.VERBOSE)
+# The dates, the postcode and the phone each start with a month name or have a digit within
+# their first three characters: checked once, that spares trying them at most words.
 SCANNER = re.compile(
     rf"""
     (?P<email>[\w.+'-]+@[\w-]+(?:\.[\w-]+)+)
-  | {_DATES}
-  | (?P<postcode>\b[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}}\b)
-  | (?P<phone>(?<![\w+])(?:\+|\()?\d[\d\s().-]{{6,}}\d(?![\w/]))
+  | (?=.{{0,2}}\d|{_MONTH})(?:
+      {_DATES}
+    | (?P<postcode>\b[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}}\b)
+    | (?P<phone>(?<![\w+])(?:\+|\()?\d[\d\s().-]{{6,}}\d(?![\w/]))
+    )
   | (?P<word>[^\W_]+)
     """,
     re.IGNORECASE | re.VERBOSE,
@@ -251,6 +276,7 @@ class Redactor:
         self._hidden_dates: set[date] = set()
         self._allowed_emails = {e.casefold() for e in allowed_emails if e}
         self._allowed_phones: set[str] = set()
+        self._phone_runs: dict[str, list[tuple[int, int]]] = {}
         self._allowed_postcodes: set[str] = set()
         self._own_postcodes = _postcodes(subject.address)
         self._own_lines = {tuple(line) for line in _address_lines(subject.address)}
@@ -353,7 +379,8 @@ class Redactor:
                     i = end
                     continue
             elif kind == "phone":
-                spans += self._phones(match.group(), match.start())
+                offset = match.start()
+                spans += [(offset + start, offset + end) for start, end in self._phones(match)]
             elif self._hides(kind, match.group()):
                 spans.append(match.span())
             i += 1
@@ -376,18 +403,26 @@ class Redactor:
             return bool(self._hidden_dates & dates_in(kind, text))
         return False
 
-    def _phones(self, text: str, offset: int) -> list[tuple[int, int]]:
-        """The hidden phone numbers in a run of digits, spaces and brackets: the whole run, or
-        else the longest runs of its pieces that are numbers ("07700 900123 12" holds one). A
-        shown number inside the run stays whole: "0 07700 900111" is no +7 number when
-        07700 900111 is the subject's own."""
+    def _phones(self, match: re.Match[str]) -> list[tuple[int, int]]:
+        """The hidden phone numbers in a run of digits, spaces and brackets (their spans in
+        it), found once per run: the same numbers recur across a subject's records."""
+        text = match.group()
+        found = self._phone_runs.get(text)
+        if found is None:
+            found = self._phone_runs[text] = self._phones_in(text)
+        return found
+
+    def _phones_in(self, text: str) -> list[tuple[int, int]]:
+        """The whole run, or else the longest runs of its pieces that are numbers ("07700
+        900123 12" holds one). A shown number inside the run stays whole: "0 07700 900111" is
+        no +7 number when 07700 900111 is the subject's own."""
         key = phone_key(text)
         if key in self._allowed_phones:
             return []
         pieces = [m.span() for m in re.finditer(r"\S+", text)]
         shown = self._shown_phone_runs(text, pieces) if len(pieces) > 1 else {}
         if key is not None and not shown:
-            return [(offset, offset + len(text))]
+            return [(0, len(text))]
         found, i = [], 0
         while i < len(pieces):
             if i in shown:
@@ -399,7 +434,7 @@ class Redactor:
                 key = phone_key(text[start:end])
                 if key is not None:
                     if key not in self._allowed_phones:
-                        found.append((offset + start, offset + end))
+                        found.append((start, end))
                     i = j
                     break
             else:
@@ -407,7 +442,7 @@ class Redactor:
                 start, end = pieces[i]
                 for match in DATES.finditer(text, start, end):
                     if self._hides(match.lastgroup, match.group()):
-                        found.append((offset + match.start(), offset + match.end()))
+                        found.append(match.span())
                 i += 1
         return found
 

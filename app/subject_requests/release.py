@@ -92,22 +92,6 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _lines(value: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
-    """A record as (label, text) lines: nested objects and lists of objects flattened, the
-    way the CSV flattens them."""
-    lines: list[tuple[str, str]] = []
-    for key, item in value.items():
-        name = f"{prefix}{key}"
-        if isinstance(item, dict):
-            lines += _lines(item, f"{name}.")
-        elif isinstance(item, list) and any(isinstance(v, dict) for v in item):
-            for index, entry in enumerate(item, start=1):
-                lines += _lines(entry, f"{name}.{index}.")
-        else:
-            lines.append((_label(name), _shown(item)))
-    return lines
-
-
 def _escaped(text: str) -> str:
     """What jinja2's autoescape (markupsafe) writes, without a Markup object per value: the
     tens of thousands of cells of a large package each cost a few C-level replaces."""
@@ -120,18 +104,39 @@ def _escaped(text: str) -> str:
     )
 
 
+@cache
+def _row_start(name: str) -> str:
+    """A row's opening and escaped label: a package has a few hundred distinct field names."""
+    return f"<tr><th>{_escaped(_label(name))}</th><td>"
+
+
+def _add_rows(value: dict[str, Any], out: list[str], prefix: str = "") -> None:
+    """A record's table rows, nested objects and lists of objects flattened the way the CSV
+    flattens them, every label and text escaped."""
+    for key, item in value.items():
+        name = f"{prefix}{key}"
+        if isinstance(item, dict):
+            _add_rows(item, out, f"{name}.")
+        elif isinstance(item, list) and any(isinstance(v, dict) for v in item):
+            for index, entry in enumerate(item, start=1):
+                _add_rows(entry, out, f"{name}.{index}.")
+        else:
+            text = item if item.__class__ is str else _shown(item)
+            out += (_row_start(name), _escaped(text), "</td></tr>\n")
+
+
 def _rows(value: dict[str, Any]) -> Markup:
-    """A record's table rows, every label and text escaped."""
-    return Markup(  # noqa: S704 - every value in it is escaped by _escaped
-        "".join(
-            f"<tr><th>{_escaped(label)}</th><td>{_escaped(text)}</td></tr>\n"
-            for label, text in _lines(value)
-        )
-    )
+    """A record's table rows."""
+    out: list[str] = []
+    _add_rows(value, out)
+    return Markup("".join(out))  # noqa: S704 - every label and text in it is escaped
 
 
-def as_html(package: AccessPackage | PortabilityPackage) -> str:
-    data: dict[str, Any] = package.model_dump(mode="json")
+def as_html(package: AccessPackage | PortabilityPackage, data: dict[str, Any] | None = None) -> str:
+    """The printable document. `data`: the package as `model_dump(mode="json")` gives it, when
+    the caller has it."""
+    if data is None:
+        data = package.model_dump(mode="json")
     title = (
         "Your personal data: subject access"
         if package.kind == "access"
@@ -156,11 +161,12 @@ def as_html(package: AccessPackage | PortabilityPackage) -> str:
 
 @collector_paused()
 def render(package: AccessPackage | PortabilityPackage) -> dict[str, bytes]:
-    """The package in every format, as the files of the bundle."""
+    """The package in every format, as the files of the bundle (CSV and HTML from one dump)."""
+    data = package.model_dump(mode="json")
     return {
         "package.json": package.model_dump_json(indent=2).encode(),
-        "package.csv": packages.as_csv(package).encode(),
-        "package.html": as_html(package).encode(),
+        "package.csv": packages.as_csv(package, data).encode(),
+        "package.html": as_html(package, data).encode(),
     }
 
 
