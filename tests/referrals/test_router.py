@@ -20,7 +20,7 @@ from tests.cases.factories import (
     make_referral,
     make_session,
 )
-from tests.factories import World
+from tests.factories import World, bearer
 
 URL = "/api/v1/referrals"
 
@@ -441,6 +441,36 @@ def test_list_filters(client: TestClient, world: World) -> None:
     assert_problem(
         client.get(URL, params={"stauts": "active"}, headers=headers), 422, "validation-error"
     )
+
+
+def test_list_statements_reused_across_callers_keep_each_to_its_centres(
+    client: TestClient, world: World
+) -> None:
+    """The page statement is built once per shape and reused (PageTemplates): callers of the
+    same shape, filters and cursor included, still see only their own centres' referrals."""
+    in_a = {str(make_referral(world.session, world.centre_a).id) for _ in range(3)}
+    in_b = {str(make_referral(world.session, world.centre_b).id) for _ in range(3)}
+    world.session.commit()
+    staff_b = bearer(world.token_for(world.staff_b))
+
+    def listed(headers: dict[str, str], **params: object) -> set[str]:
+        seen, cursor = set(), None
+        while True:
+            query = {"limit": 1, **params} | ({"cursor": cursor} if cursor else {})
+            page = client.get(URL, params=query, headers=headers)
+            assert page.status_code == 200, page.text
+            seen |= {r["id"] for r in page.json()["items"]}
+            cursor = page.json()["next_cursor"]
+            if cursor is None:
+                return seen
+
+    for _ in range(2):  # each caller again, after the other's statement was built
+        assert listed(world.headers("centre_staff")) == in_a
+        assert listed(staff_b) == in_b
+        assert listed(world.headers("centre_staff"), status="received") == in_a
+        assert listed(staff_b, status="received") == in_b
+        assert listed(staff_b, centre_id=str(world.centre_a.id)) == set()
+    assert listed(world.headers("naccc_staff")) >= in_a | in_b
 
 
 def test_list_pages_carry_each_referrals_own_retention_block(
