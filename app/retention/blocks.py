@@ -30,13 +30,14 @@ source=COMPLAINT, unmatched=("complaint", "open"))` (rule `complaint`, trigger r
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar, cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from sqlalchemy import and_, case, select, true
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
@@ -258,15 +259,21 @@ class PageBlocks:
     def read_many(self, session: Session, schema: type[M], rows: Sequence[Any]) -> list[M]:
         rules = current_rules(session)
         names, width, block = self._record, len(self._record), self._columns.block
-        return [
-            schema.model_validate(
+        # One validation call for the page, not one per row.
+        return _list_of(schema).validate_python(
+            [
                 {
                     **dict(zip(names, row[:width], strict=True)),
                     "retention": block(rules, row[width:]),
                 }
-            )
-            for row in rows
-        ]
+                for row in rows
+            ]
+        )
+
+
+@functools.cache
+def _list_of(schema: type[M]) -> TypeAdapter[list[M]]:
+    return TypeAdapter(list[schema])  # type: ignore[valid-type]
 
 
 def page_blocks(model: type, schema: type[BaseModel], today: date | None = None) -> PageBlocks:
