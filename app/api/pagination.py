@@ -148,7 +148,7 @@ class PageTemplates:
     statement on every execution; for a list with retention-block columns that walk cost ~10%
     of a list read, and a statement object reused keeps its key."""
 
-    MAX_SHAPES = 256
+    MAX_SHAPES = 1024  # a list's filters given or not, scoped or not, a cursor or not
 
     def __init__(self) -> None:
         self._statements: dict[Hashable, Select[Any]] = {}

@@ -112,6 +112,15 @@ def _capturing(
 
         return capture_async
 
+    if inspect.isgeneratorfunction(endpoint) or inspect.isasyncgenfunction(endpoint):
+        # A streaming endpoint stays as FastAPI knows it (it checks for generators).
+
+        @functools.wraps(endpoint)
+        def capture_stream(*args: Any, **kwargs: Any) -> Any:
+            return keep(endpoint(*args, **kwargs))
+
+        return capture_stream
+
     def call_and_validate(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         result = endpoint(*args, **kwargs)
         field = response_field()
@@ -125,6 +134,7 @@ def _capturing(
             # A read whose answer is now fixed: its audit row and commit in this same trip.
             holder["value"] = value
             holder.pop(_FINISH_READ)()
+            holder[_FINISHED] = True
         return value
 
     @functools.wraps(endpoint)
@@ -134,8 +144,9 @@ def _capturing(
     return capture
 
 
-# In the returned-value holder of a GET: how to audit, commit and close once the answer is known.
-_FINISH_READ = "finish_read"
+# In the returned-value holder of a GET: how to audit, commit and close once the answer is known,
+# and whether that happened.
+_FINISH_READ, _FINISHED = "finish_read", "finished"
 
 
 def _status_set(kwargs: dict[str, Any]) -> bool:
@@ -309,6 +320,12 @@ def _refuse_unknown_query(request: Request, allowed: set[str]) -> None:
         )
 
 
+def _takes_response(dependant: Any) -> bool:
+    return dependant.response_param_name is not None or any(
+        _takes_response(sub) for sub in dependant.dependencies
+    )
+
+
 def _takes_idempotency_key(dependant: Any) -> bool:
     return any(
         sub.call is idempotency.idempotency_key or _takes_idempotency_key(sub)
@@ -340,6 +357,8 @@ class AuditedRoute(APIRoute):
         inner = super().get_route_handler()
         route = self
         allowed_query = _query_names(self.dependant)
+        # A dependency may set the status through its `Response`: such a read commits after it.
+        finishes_early = not any(_takes_response(sub) for sub in self.dependant.dependencies)
 
         async def handler(request: Request) -> Response:
             _refuse_unknown_query(request, allowed_query)
@@ -357,7 +376,7 @@ class AuditedRoute(APIRoute):
             request.state.db = session
             target = begin_request()
             returned: dict[str, Any] = {}
-            if request.method == "GET":
+            if request.method == "GET" and finishes_early:
                 status = route.status_code or 200
                 returned[_FINISH_READ] = functools.partial(
                     _commit_and_close, request, route, session, status, target, (None, returned)
@@ -378,11 +397,16 @@ class AuditedRoute(APIRoute):
                     await run_in_threadpool(_commit, request, route, session, status, target)
                     raise failure.error from None
                 except Exception as exc:
+                    if returned.get(_FINISHED):
+                        # Audited and committed already; writing the response failed. One
+                        # request, one audit row: the failure goes to the log.
+                        log.exception("a read failed after it was audited")
+                        raise
                     await run_in_threadpool(session.rollback)
                     exc = database_problem(exc) or exc
                     await run_in_threadpool(_audit_failure, request, route, _status_of(exc), target)
                     raise exc from None
-                if _FINISH_READ in returned or request.method != "GET":
+                if not returned.get(_FINISHED):
                     answered = (response, returned)
                     status = response.status_code
                     closing = True  # committed and closed in one trip to the thread pool

@@ -6,7 +6,10 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from fastapi import Depends, Response
+from fastapi.responses import StreamingResponse
 from fastapi.testclient import TestClient
+from pydantic import BaseModel, field_serializer
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
@@ -69,9 +72,36 @@ def touching_client(
         audit.touched(thing_id, centre_id=NAMED_CENTRE)
         return {"id": str(uuid.uuid4())}
 
+    @router.get("/{thing_id}/unsendable", response_model=Unsendable)
+    def things_unsendable(principal: CurrentPrincipal, thing_id: uuid.UUID) -> Unsendable:
+        return Unsendable(id=str(thing_id))
+
+    @router.get("/{thing_id}/accepted", dependencies=[Depends(_accepted)])
+    def things_accepted(principal: CurrentPrincipal, thing_id: uuid.UUID) -> dict[str, str]:
+        return {"id": str(thing_id)}
+
+    @router.get("/{thing_id}/stream", response_class=StreamingResponse)
+    def things_stream(principal: CurrentPrincipal, thing_id: uuid.UUID) -> Iterator[bytes]:
+        yield b"one,"
+        yield b"two"
+
     app.include_router(router, prefix="/api/v1")
-    with TestClient(app, base_url="http://testserver") as client:
+    with TestClient(app, base_url="http://testserver", raise_server_exceptions=False) as client:
         yield client
+
+
+class Unsendable(BaseModel):
+    """Valid, but its JSON cannot be written: the failure comes after the read was audited."""
+
+    id: str
+
+    @field_serializer("id")
+    def _refuse(self, value: str) -> str:
+        raise RuntimeError("cannot serialise")
+
+
+def _accepted(response: Response) -> None:
+    response.status_code = 203
 
 
 NAMED_CENTRE = uuid.uuid4()
@@ -111,3 +141,34 @@ def test_a_failed_request_keeps_the_id_its_path_asked_for(
         touching_client.get("/api/v1/things/not-an-id/silent", headers=headers).status_code == 422
     )
     assert _row(db, "failed-1").resource_id == "not-an-id"
+
+
+def test_a_read_that_fails_after_it_was_audited_has_one_row(
+    touching_client: TestClient, world: World, db: Session
+) -> None:
+    headers = {**world.headers("naccc_staff"), "X-Request-ID": "unsendable-1"}
+    thing = uuid.uuid4()
+    assert (
+        touching_client.get(f"/api/v1/things/{thing}/unsendable", headers=headers).status_code
+        == 500
+    )
+    # The read was committed with its audit row before the response was written: one row.
+    assert _row(db, "unsendable-1").status_code == 200
+
+
+def test_a_status_a_dependency_sets_is_the_status_audited(
+    touching_client: TestClient, world: World, db: Session
+) -> None:
+    headers = {**world.headers("naccc_staff"), "X-Request-ID": "accepted-1"}
+    response = touching_client.get(f"/api/v1/things/{uuid.uuid4()}/accepted", headers=headers)
+    assert response.status_code == 203
+    assert _row(db, "accepted-1").status_code == 203
+
+
+def test_a_streaming_endpoint_streams_and_is_audited(
+    touching_client: TestClient, world: World, db: Session
+) -> None:
+    headers = {**world.headers("naccc_staff"), "X-Request-ID": "stream-1"}
+    response = touching_client.get(f"/api/v1/things/{uuid.uuid4()}/stream", headers=headers)
+    assert (response.status_code, response.content) == (200, b"one,two")
+    assert _row(db, "stream-1").status_code == 200
