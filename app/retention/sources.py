@@ -38,7 +38,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects import postgresql as postgresql_types
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from app.attendance.models import AbsenceReason, Attendance, AttendanceStatus, ContactSession
@@ -118,11 +118,13 @@ def in_ids(session: Session, column: Any, ids: IdList) -> ColumnElement[bool]:
     of ids stays in the database: on PostgreSQL `column = ANY(ARRAY(SELECT ...))`, the ids
     gathered once and looked up through the column's index, where `IN (SELECT ...)` made the
     planner hash-join the whole table in every batch of the sweep; `IN (SELECT ...)` on SQLite."""
-    postgresql = session.get_bind().dialect.name == "postgresql"
+    on_postgresql = session.get_bind().dialect.name == "postgresql"
     if isinstance(ids, Select):
-        return column == any_(func.array(ids.scalar_subquery())) if postgresql else column.in_(ids)
-    if postgresql:
-        return column == any_(bindparam(None, list(ids), type_=postgresql_types.ARRAY(Uuid())))
+        if on_postgresql:
+            return column == any_(func.array(ids.scalar_subquery()))
+        return column.in_(ids)
+    if on_postgresql:
+        return column == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(Uuid())))
     return column.in_(ids)
 
 
