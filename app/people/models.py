@@ -16,13 +16,20 @@ class Person(TimestampedMixin, Base):
 
     __tablename__ = "person"
     __label__ = "Person"
-    # Retention blocks ask about restricted people on every list read (app/retention/sweep.py).
+    # Retention blocks ask about restricted people on every list read (app/retention/sweep.py);
+    # the disposal log and the statistics ask whether a referral's people objected.
     __table_args__ = (
         Index(
             "ix_person_restricted",
             "id",
             postgresql_where=text("processing_restricted IS TRUE"),
             sqlite_where=text("processing_restricted IS TRUE"),
+        ),
+        Index(
+            "ix_person_objected",
+            "id",
+            postgresql_where=text("objected IS TRUE"),
+            sqlite_where=text("objected IS TRUE"),
         ),
     )
 

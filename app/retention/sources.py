@@ -115,10 +115,15 @@ def in_ids(session: Session, column: Any, ids: IdList) -> ColumnElement[bool]:
     a placeholder per id: a batch's statements then have the same text whatever the batch size,
     so they are compiled once (statement cache) instead of rendering and parsing thousands of
     placeholders per statement, which dominated the sweep's own time (bench/README.md). A select
-    of ids stays in the database: `column IN (SELECT ...)`."""
+    of ids stays in the database: on PostgreSQL `column = ANY(ARRAY(SELECT ...))`, the ids
+    gathered once and looked up through the column's index, where `IN (SELECT ...)` made the
+    planner hash-join the whole table in every batch of the sweep; `IN (SELECT ...)` on SQLite."""
+    on_postgresql = session.get_bind().dialect.name == "postgresql"
     if isinstance(ids, Select):
+        if on_postgresql:
+            return column == any_(func.array(ids.scalar_subquery()))
         return column.in_(ids)
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql:
         return column == any_(bindparam(None, list(ids), type_=postgresql.ARRAY(Uuid())))
     return column.in_(ids)
 
@@ -202,8 +207,13 @@ def _delete_referral_attachments(session: Session, ids: IdList) -> dict[str, int
     only_this = select(Disclosure.id).where(
         in_ids(session, Disclosure.referral_id, ids), _goes_with_referral()
     )
-    _execute(session, delete(DisclosurePerson).where(DisclosurePerson.disclosure_id.in_(only_this)))
-    disclosures = _deleted(session, delete(Disclosure).where(Disclosure.id.in_(only_this)))
+    _execute(
+        session,
+        delete(DisclosurePerson).where(in_ids(session, DisclosurePerson.disclosure_id, only_this)),
+    )
+    disclosures = _deleted(
+        session, delete(Disclosure).where(in_ids(session, Disclosure.id, only_this))
+    )
     _execute(
         session,
         update(Disclosure)
@@ -217,7 +227,7 @@ def _delete_referral_attachments(session: Session, ids: IdList) -> dict[str, int
     )
     counts = {
         "attendance": _deleted(
-            session, delete(Attendance).where(Attendance.session_id.in_(sessions))
+            session, delete(Attendance).where(in_ids(session, Attendance.session_id, sessions))
         ),
         "contact_session": _deleted(
             session, delete(ContactSession).where(in_ids(session, ContactSession.referral_id, ids))
@@ -616,23 +626,26 @@ def by_type(record_type: str) -> RetentionSource | None:
     return next((s for s in SOURCES if s.record_type == record_type), None)
 
 
-def with_facts(source: RetentionSource, records: Any) -> Select[Any]:
+def with_facts(source: RetentionSource, records: Any, match: Match | None = None) -> Select[Any]:
     """`records` (a table or subquery with a `record_id` column, one row per record of `source`)
     joined with each record's facts, one column per fact: the source's own and its counted ones
-    (one grouped query over just these records)."""
+    (one grouped query over just these records). `match`, a condition on a column naming the
+    records (e.g. `in_ids` of a select of them), narrows the record and the counted rows to them
+    through indexes; by default the counted rows are matched by `IN (SELECT record_id ...)`."""
     model = source.model
     key = records.c.record_id
     joined = records.join(model, model.id == key)
     facts = [expr.label(name) for name, expr in source.facts.items()]
     if source.counted_facts is not None:
-        counted = source.counted_facts(lambda column: column.in_(select(key))).subquery()
+        counted = source.counted_facts(match or (lambda column: column.in_(select(key)))).subquery()
         joined = joined.outerjoin(counted, counted.c.record_id == key)
         facts += [
             func.coalesce(column, 0).label(column.name)
             for column in counted.c
             if column.name != "record_id"
         ]
-    return select(*records.c, *facts).select_from(joined)
+    stmt = select(*records.c, *facts).select_from(joined)
+    return stmt if match is None else stmt.where(match(model.id))
 
 
 def fact_names(source: RetentionSource) -> list[str]:

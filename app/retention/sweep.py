@@ -70,6 +70,7 @@ from app.retention.models import (
 from app.retention.sources import (
     NO_SYNC,
     SOURCES,
+    Match,
     RetentionSource,
     fact_names,
     in_ids,
@@ -354,10 +355,10 @@ def due_statement(
     return None if stmt is None else stmt.where(not_held(source), *review_approved(source, rule))
 
 
-def facts_json(source: RetentionSource, records: Any) -> Select[Any]:
+def facts_json(source: RetentionSource, records: Any, match: Match | None = None) -> Select[Any]:
     """`records`' columns (a table or subquery of `record_id`, ...) and their facts as the one
-    JSON object the disposal log keeps (`facts`), built in SQL."""
-    rows = with_facts(source, records).subquery()
+    JSON object the disposal log keeps (`facts`), built in SQL (`match`: as for `with_facts`)."""
+    rows = with_facts(source, records, match).subquery()
     facts = {name: _plain(rows.c[name]) for name in fact_names(source)}
     return select(*(rows.c[c.name] for c in records.c), json_object(facts).label("facts"))
 
@@ -532,11 +533,11 @@ def _start_batch(session: Session) -> None:
 # --- people no record needs any more ------------------------------------------------------
 
 
-def unneeded_people(candidates: Any) -> Select[uuid.UUID, uuid.UUID]:
+def unneeded_people(session: Session, candidates: Any) -> Select[uuid.UUID, uuid.UUID]:
     """The candidates (a select of person ids) that no remaining record refers to and that are
     not frozen (held, restricted, or with an open request): their id and centre."""
     conditions: list[ColumnElement[bool]] = [
-        Person.id.in_(candidates),
+        in_ids(session, Person.id, candidates),
         Person.id.not_in(frozen_people()),
     ]
     for column in person_references():
@@ -753,8 +754,12 @@ def _dispose_batch(
     no remaining record needs. Everything stays in the database: the log rows are written by
     `INSERT … SELECT` with ids the database makes."""
     batch_ids = select(BATCH.c.record_id)
+
+    def in_batch(column: Any) -> ColumnElement[bool]:
+        return in_ids(session, column, batch_ids)
+
     now = utcnow()
-    log_rows = facts_json(source, BATCH).subquery()
+    log_rows = facts_json(source, BATCH, in_batch).subquery()
     _log(
         session,
         [
@@ -769,7 +774,7 @@ def _dispose_batch(
         rule.key,
         now,
     )
-    links = source.people(lambda column: column.in_(batch_ids))
+    links = source.people(in_batch)
     if links:
         session.execute(insert(LINKED).from_select(["person_id"], union(*links)))
     attachments = source.delete_attachments(session, batch_ids)
@@ -780,14 +785,15 @@ def _dispose_batch(
         {k: v for k, v in attachments.items() if v},
     )
     session.execute(
-        delete(source.model).where(source.model.id.in_(batch_ids)), execution_options=NO_SYNC
+        delete(source.model).where(in_batch(source.model.id)),
+        execution_options=NO_SYNC,
     )
     if not links:
         return
     # A person goes when the last record that needed them does, under that record's rule.
     session.execute(
         insert(UNNEEDED).from_select(
-            ["person_id", "centre_id"], unneeded_people(select(LINKED.c.person_id))
+            ["person_id", "centre_id"], unneeded_people(session, select(LINKED.c.person_id))
         )
     )
     _log(
@@ -805,7 +811,7 @@ def _dispose_batch(
         now,
     )
     session.execute(
-        delete(Person).where(Person.id.in_(select(UNNEEDED.c.person_id))),
+        delete(Person).where(in_ids(session, Person.id, select(UNNEEDED.c.person_id))),
         execution_options=NO_SYNC,
     )
 
