@@ -135,10 +135,9 @@ def paginate(
 ) -> tuple[list[Any], str | None]:
     """Rows of `stmt` after the cursor, ordered by the unique key columns `keys` (which a
     select of columns must include under their own names)."""
-    values: dict[str, Any] = {}
     if params.cursor:
         stmt = stmt.where(_after(keys, _decode(params.cursor, keys)))
-    return _page(session, stmt.order_by(*keys).limit(_page_limit()), values, params, keys)
+    return _page(session, stmt.order_by(*keys).limit(_page_limit()), {}, params, keys)
 
 
 class PageTemplates:
