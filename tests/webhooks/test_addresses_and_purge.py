@@ -4,7 +4,6 @@ delivery; the outbox purges finished deliveries; production refuses to allow loo
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -21,22 +20,10 @@ from app.webhooks import worker
 from app.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEvent
 from tests.factories import World
 from tests.helpers import assert_problem
-from tests.webhooks.receiver import Receiver, receiver
+from tests.webhooks.receiver import Receiver
 from tests.webhooks.test_webhooks import POLICY, URL, deliveries, record_breach, run, subscribe
 
 REFUSED = "webhook-address-refused"
-
-
-@pytest.fixture
-def hook() -> Iterator[Receiver]:
-    with receiver() as r:
-        yield r
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client() as client:
-        yield client
 
 
 @pytest.fixture

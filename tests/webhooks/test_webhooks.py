@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -49,18 +48,6 @@ POLICY = worker.DeliveryPolicy(
 
 def service_token(world: World, service_client: Any) -> str:
     return tokens.issue(world.settings, service_client.id, "service")[0]
-
-
-@pytest.fixture
-def hook() -> Iterator[Receiver]:
-    with receiver() as r:
-        yield r
-
-
-@pytest.fixture
-def http() -> Iterator[httpx.Client]:
-    with httpx.Client() as client:
-        yield client
 
 
 def subscribe(
