@@ -1,11 +1,12 @@
 """Backpressure: a bounded number of requests use the database at once, a bounded queue waits.
 
-Why: a request's sync work runs in several thread-pool calls (dependencies, endpoint, commit)
-and holds its database connection across them. Unbounded, a burst fills the thread pool with
-requests waiting for a connection while the requests that own the connections wait for a
-thread: nothing moves until the pool times out. Admitted through this gate, at most `slots`
-requests (no more than the connection pool holds, and fewer than the thread pool's threads)
-own a session at a time, so each one always finds a connection and a thread, and the others
+Why: a request's sync work runs in several thread-pool calls (dependencies, then the endpoint,
+which commits a read; a write commits in one more) and holds its database connection across
+them. Unbounded, a burst fills the thread pool with requests waiting for a connection while
+the requests that own the connections wait for a thread: nothing moves until the pool times
+out. Admitted through this gate, at most `slots` requests (no more than the connection pool
+holds, fewer than the thread pool's threads, and at most `CCR_REQUEST_CONCURRENCY`) own a
+session at a time, so each one always finds a connection and a thread, and the others
 wait here, on the event loop, holding neither. Beyond `queue` waiting requests, or after
 `wait_seconds` in the queue, a request is answered 503 with `Retry-After` at once: never a
 hang, never a pool timeout.

@@ -4,7 +4,9 @@ Every API router uses `AuditedRoute`. It opens the request's session, runs the e
 an audit event (who, what, which record, which centre: ids only) and commits, all in the same
 transaction, so a change is never committed without its audit row. A request that fails is
 rolled back and its attempt audited in a transaction of its own; a failure whose writes must
-still count (a failed login's throttle row) raises `CommitThenRaise`.
+still count (a failed login's throttle row) raises `CommitThenRaise`. A read (GET) that answered
+commits in its endpoint's own thread-pool call, before its response is written; a write commits
+after its response is made (an idempotent replay stores it).
 
 The row's resource type is what `make_router` declares; its resource id and centre are what the
 service or route named with `app.kit.audit.touched()`: nothing is guessed from the path or the
