@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from sqlalchemy import Integer, Select, and_, bindparam, or_
 from sqlalchemy.orm import Session
 
+from app.db import column_rows
 from app.errors import Unprocessable
 
 T = TypeVar("T")
@@ -145,7 +146,8 @@ class PageTemplates:
     caller is scoped, a cursor or not) with bind parameters, then executed with each request's
     values. SQLAlchemy finds a compiled statement by a cache key derived from the whole
     statement on every execution; for a list with retention-block columns that walk cost ~10%
-    of a list read, and a statement object reused keeps its key."""
+    of a list read, and a statement object reused keeps its key. Templates select columns, not
+    entities, and run as Core (`column_rows`)."""
 
     MAX_SHAPES = 1024  # a list's filters given or not, scoped or not, a cursor or not
 
@@ -170,6 +172,8 @@ class PageTemplates:
             if params.cursor:
                 stmt = stmt.where(_after(keys, [bindparam(f"after_{i}") for i in range(len(keys))]))
             stmt = stmt.order_by(*keys).limit(_page_limit())
+            if any(d["expr"] is d["entity"] for d in stmt.column_descriptions):
+                raise TypeError("a page template selects columns, not entities")
             if len(self._statements) >= self.MAX_SHAPES:
                 self._statements.clear()
             self._statements[key] = stmt
@@ -177,7 +181,7 @@ class PageTemplates:
         if params.cursor:
             after = _decode(params.cursor, keys)
             values.update({f"after_{i}": value for i, value in enumerate(after)})
-        return _page(session, stmt, values, params, keys)
+        return _page(session, stmt, values, params, keys, columns_only=True)
 
 
 def _page(
@@ -186,8 +190,13 @@ def _page(
     values: dict[str, Any],
     params: PageParams,
     keys: list[Any],
+    *,
+    columns_only: bool = False,
 ) -> tuple[list[Any], str | None]:
-    rows: list[Any] = list(session.execute(stmt, {**values, "page_limit": params.limit + 1}))
+    bound = {**values, "page_limit": params.limit + 1}
+    rows: list[Any] = list(
+        column_rows(session, stmt, bound) if columns_only else session.execute(stmt, bound)
+    )
     # A select of one model gives its instances; a select of columns gives rows (no ORM); a
     # model followed by columns gives rows whose first item is the instance (it holds the keys).
     # Told apart by the rows themselves: `column_descriptions` re-derives the ORM compile state.

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from app.audit import service as audit_service
 from app.auth.models import LoginThrottle, RevokedToken
 from app.config import Settings
-from app.db import utcnow
+from app.db import column_rows, utcnow
 from app.inspector_grants.models import InspectorGrant
 from app.security import tokens
 from app.security.passwords import verify_secret
@@ -76,9 +76,9 @@ def principal_for(
     token itself logged out. One query per request: the holder, their centres, whether the token
     was logged out, and what `also` reads (the retention rules' version)."""
     if claims.token_type == "access":
-        rows = session.execute(
-            _holder_query(also), {"subject": claims.subject, "jti": claims.token_id}
-        ).all()
+        rows = column_rows(
+            session, _holder_query(also), {"subject": claims.subject, "jti": claims.token_id}
+        )
         if not rows or rows[0].revoked:
             return None
         if not rows[0].is_active or rows[0].token_generation != claims.generation:
