@@ -46,9 +46,10 @@ def append(session: Session, entries: list[AuditEntry]) -> None:
         }
         for e in entries
     ]
-    # The table, not the mapped class: a Core INSERT, without the ORM's bulk-insert machinery.
+    # The table, not the mapped class: a Core INSERT on the session's connection, without the
+    # ORM's machinery; `inline()`: the database numbers the row and nothing is read back.
     table = cast(Table, AuditEvent.__table__)
-    session.execute(insert(table), rows[0] if len(rows) == 1 else rows)
+    session.connection().execute(insert(table).inline(), rows[0] if len(rows) == 1 else rows)
 
 
 # --- what is not sealed yet -------------------------------------------------------------------
