@@ -269,15 +269,14 @@ def list_referrals(
     principal: Principal,
     page: PageParams,
     f: ReferralFilters,
-    columns: Sequence[Any] = (),
+    columns: Sequence[Any],
 ) -> tuple[list[Any], str | None]:
-    """A page of referrals; given `columns` (e.g. `PageBlocks.columns`: some of the referral's own
-    columns and their retention blocks), rows of those columns instead of instances."""
+    """A page of referrals as rows of `columns` (`PageBlocks.columns`: the referral's own columns
+    its read model shows and their retention blocks)."""
     values = {name: value for name, value in asdict(f).items() if value is not None}
 
     def build() -> Select[Any]:
-        selected = select(*columns) if columns else select(Referral)
-        stmt = scoped_by_name(selected, Referral, principal)
+        stmt = scoped_by_name(select(*columns), Referral, principal)
         for name in _EQUAL_FILTERS:
             if name in values:
                 stmt = stmt.where(getattr(Referral, name) == bindparam(name))
