@@ -134,20 +134,24 @@ _DATES = rf"""
   | (?P<mdy>\b(?:{_MONTH})\.?\s+\d{{1,2}}{_ORD},?\s+(?:\d{{4}}|'?\d{{2}})\b)
 """
 DATES = re.compile(_DATES, re.IGNORECASE | re.VERBOSE)
+_EMAIL = r"(?P<email>[\w.+'-]+@[\w-]+(?:\.[\w-]+)+)"
 # The dates, the postcode and the phone each start with a month name or have a digit within
 # their first three characters: checked once, that spares trying them at most words.
-SCANNER = re.compile(
-    rf"""
-    (?P<email>[\w.+'-]+@[\w-]+(?:\.[\w-]+)+)
-  | (?=.{{0,2}}\d|{_MONTH})(?:
+_DIGITS = rf"""
+    (?=.{{0,2}}\d|{_MONTH})(?:
       {_DATES}
     | (?P<postcode>\b[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}}\b)
     | (?P<phone>(?<![\w+])(?:\+|\()?\d[\d\s().-]{{6,}}\d(?![\w/]))
     )
-  | (?P<word>[^\W_]+)
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
+"""
+_WORD = r"(?P<word>[^\W_]+)"
+SCANNER = re.compile("|".join((_EMAIL, _DIGITS, _WORD)), re.IGNORECASE | re.VERBOSE)
+# The same scanner for a value without an "@" (no email can match in it), and for one without
+# a digit either (every date, postcode and phone has one): a group that can match nowhere in
+# the value is left out, so the matches are the same.
+_SCANNER_NO_EMAIL = re.compile("|".join((_DIGITS, _WORD)), re.IGNORECASE | re.VERBOSE)
+_SCANNER_WORDS = re.compile(_WORD, re.IGNORECASE | re.VERBOSE)
+_DIGIT = re.compile(r"\d")
 WORD = re.compile(r"[^\W_]+")
 _SEPARATORS_ONLY = re.compile(r"[\s.,'’\-]*")
 
@@ -180,8 +184,11 @@ def phone_key(text: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def postcode_key(text: str) -> str:
-    return re.sub(r"\s+", "", text).upper()
+    return _SPACES.sub("", text).upper()
 
 
 POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
@@ -281,6 +288,7 @@ class Redactor:
         self._own_postcodes = _postcodes(subject.address)
         self._own_lines = {tuple(line) for line in _address_lines(subject.address)}
         self._as_of = as_of
+        self._titled: dict[frozenset[str], list[list[str]]] = {}  # titles → names they go with
         self._allow(subject, address=True)
         for person in shown:
             self._allow(person, address=not person.do_not_disclose_address)
@@ -288,6 +296,7 @@ class Redactor:
                 self._hide_address(person.address)
         for person in hidden:
             self._hide(person)
+        self._add_titled()
 
     # --- building -----------------------------------------------------------------------
 
@@ -299,10 +308,12 @@ class Redactor:
         if address and person.address:
             self._allowed_postcodes |= _postcodes(person.address)
 
-    def _add(self, sequence: list[str], *, capital_only: bool = False) -> None:
+    def _add(
+        self, sequence: list[str], *, capital_only: bool = False, root: _Node | None = None
+    ) -> None:
         if not sequence:
             return
-        node = self._root
+        node = self._root if root is None else root
         for word in sequence:
             child = node.children.get(word)
             if child is None:
@@ -317,9 +328,7 @@ class Redactor:
         name = words(person.full_name)
         if name:
             self._add(name)
-            for title in self._titles(person):
-                self._add([title, *name])
-                self._add([title, name[-1]])
+            self._titled.setdefault(self._titles(person), []).append(name)
             for part in name:
                 if len(part) < 2 or part in self._own_words:
                     continue
@@ -327,6 +336,32 @@ class Redactor:
         if person.date_of_birth:
             self._hidden_dates.add(person.date_of_birth)
         self._hide_address(person.address)
+
+    def _add_titled(self) -> None:
+        """Each title + full name and title + surname, added last. A title that starts no
+        other hidden sequence gets a subtree shared with every title that goes with the same
+        people (Mr, Mrs, Dr... all do): the trie is the same to walk, and a package hiding
+        2,000 people builds a few thousand nodes for their titles, not 100,000."""
+        groups: dict[str, list[frozenset[str]]] = {}
+        for titles in self._titled:
+            for title in titles:
+                groups.setdefault(title, []).append(titles)
+        shared: dict[tuple[frozenset[str], ...], _Node] = {}
+        for title, group in groups.items():
+            names = [name for titles in group for name in self._titled[titles]]
+            if title in self._root.children:  # also a name or an address's first word
+                for name in names:
+                    self._add([title, *name])
+                    self._add([title, name[-1]])
+                continue
+            key = tuple(group)
+            node = shared.get(key)
+            if node is None:
+                node = shared[key] = _Node()
+                for name in names:
+                    self._add(name, root=node)
+                    self._add([name[-1]], root=node)
+            self._root.children[title] = node
 
     def _titles(self, person: Party) -> frozenset[str]:
         born, today = person.date_of_birth, self._as_of
@@ -363,7 +398,13 @@ class Redactor:
         if not value:
             return value
         spans: list[tuple[int, int]] = []
-        matches = list(SCANNER.finditer(value))
+        if "@" in value:
+            scanner = SCANNER
+        elif _DIGIT.search(value):
+            scanner = _SCANNER_NO_EMAIL
+        else:
+            scanner = _SCANNER_WORDS
+        matches = list(scanner.finditer(value))
         starts = self._root.children  # most words start no hidden sequence: no walk for them
         i = 0
         while i < len(matches):
