@@ -634,16 +634,16 @@ def _cells(
     """One row per field; nested objects flatten to dotted names, lists of values join with
     `;`, lists of objects number their items."""
     for name, value in values.items():
-        field = f"{prefix}{name}"
-        if isinstance(value, dict):
+        field = prefix + name
+        if value.__class__ is str:  # most cells: tested first
+            out.append((record_type, record_id, field, value))
+        elif isinstance(value, dict):
             _cells(record_type, record_id, value, out, f"{field}.")
         elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
             for index, item in enumerate(value):
                 _cells(record_type, record_id, item, out, f"{field}.{index}.")
         elif isinstance(value, list):
             out.append((record_type, record_id, field, ";".join(map(str, value))))
-        elif value.__class__ is str:
-            out.append((record_type, record_id, field, value))
         else:
             out.append((record_type, record_id, field, "" if value is None else str(value)))
 
