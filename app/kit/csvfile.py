@@ -79,10 +79,12 @@ def fixed_cell(text: str) -> str:
 
 
 def _quoted(text: str) -> str:
-    out = io.StringIO()
-    # With an empty cell after it: a row of one empty cell would be written as `""`.
-    csv.writer(out, lineterminator="\r\n").writerow([safe_cell(text), ""])
-    return out.getvalue()[: -len(",\r\n")]
+    """The guarded cell as the csv module writes it (excel dialect, minimal quoting): in
+    quotes, its quotes doubled, when it holds a comma, a quote, CR or LF."""
+    cell = safe_cell(text)
+    if "," in cell or '"' in cell or "\r" in cell or "\n" in cell:
+        return '"' + cell.replace('"', '""') + '"'
+    return cell
 
 
 def join_lines(lines: list[str]) -> str:

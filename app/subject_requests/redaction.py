@@ -505,13 +505,13 @@ class Redactor:
         punctuation between them."""
         node, best, i = self._root, first, first
         while i < len(matches) and matches[i].lastgroup == "word":
-            if i > first and not _SEPARATORS_ONLY.fullmatch(
-                value, matches[i - 1].end(), matches[i].start()
-            ):
-                break
             word = matches[i].group()
             node = node.children.get(fold(word))  # type: ignore[assignment]
-            if node is None:
+            # Either ends the walk; the trie's test first, as it is the cheaper.
+            if node is None or (
+                i > first
+                and not _SEPARATORS_ONLY.fullmatch(value, matches[i - 1].end(), matches[i].start())
+            ):
                 break
             i += 1
             if node.end and (not node.capital_only or word[0].isupper()):
