@@ -125,32 +125,50 @@ def _alternation(names: Iterable[str]) -> str:
 
 
 _MONTH = _alternation(MONTHS)
+# Every month name starts with one of these: a value whose case-folded text has none of them
+# has no month name the scanner could match ("ſep" folds to "sep"; IGNORECASE matches it too).
+_MONTH_STARTS = tuple(sorted({name[:3] for name in MONTHS}))
 _ORD = r"(?:st|nd|rd|th)?"
 # One pass finds every span of interest; the groups are tried in this order at each position.
-_DATES = rf"""
-    (?P<iso>\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b)
-  | (?P<numeric>\b\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})\b)
+_NUMERIC_DATES = r"""
+    (?P<iso>\b\d{4}-\d{1,2}-\d{1,2}\b)
+  | (?P<numeric>\b\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})\b)
+"""
+_WORDED_DATES = rf"""
   | (?P<dmy>\b\d{{1,2}}{_ORD}(?:\s+of)?\s+(?:{_MONTH})\.?,?\s+(?:\d{{4}}|'?\d{{2}})\b)
   | (?P<mdy>\b(?:{_MONTH})\.?\s+\d{{1,2}}{_ORD},?\s+(?:\d{{4}}|'?\d{{2}})\b)
 """
+_DATES = _NUMERIC_DATES + _WORDED_DATES
 DATES = re.compile(_DATES, re.IGNORECASE | re.VERBOSE)
 _EMAIL = r"(?P<email>[\w.+'-]+@[\w-]+(?:\.[\w-]+)+)"
-# The dates, the postcode and the phone each start with a month name or have a digit within
-# their first three characters: checked once, that spares trying them at most words.
-_DIGITS = rf"""
-    (?=.{{0,2}}\d|{_MONTH})(?:
-      {_DATES}
+
+
+def _digits(months: bool) -> str:
+    """The dates, the postcode and the phone. Each starts with a month name or has a digit
+    within its first three characters: checked once, that spares trying them at most words.
+    Without `months`, the dates in words (and the month in that check) are left out."""
+    return rf"""
+    (?=.{{0,2}}\d{f"|{_MONTH}" if months else ""})(?:
+      {_DATES if months else _NUMERIC_DATES}
     | (?P<postcode>\b[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}}\b)
     | (?P<phone>(?<![\w+])(?:\+|\()?\d[\d\s().-]{{6,}}\d(?![\w/]))
     )
 """
+
+
 _WORD = r"(?P<word>[^\W_]+)"
-SCANNER = re.compile("|".join((_EMAIL, _DIGITS, _WORD)), re.IGNORECASE | re.VERBOSE)
-# The same scanner for a value without an "@" (no email can match in it), and for one without
-# a digit either (every date, postcode and phone has one): a group that can match nowhere in
-# the value is left out, so the matches are the same.
-_SCANNER_NO_EMAIL = re.compile("|".join((_DIGITS, _WORD)), re.IGNORECASE | re.VERBOSE)
-_SCANNER_WORDS = re.compile(_WORD, re.IGNORECASE | re.VERBOSE)
+_FLAGS = re.IGNORECASE | re.VERBOSE
+SCANNER = re.compile("|".join((_EMAIL, _digits(True), _WORD)), _FLAGS)
+# The same scanner without the groups that can match nowhere in a value, so the matches are
+# the same: by (has an "@", has a month name) for a value with a digit (every date, postcode
+# and phone has one; an email needs its "@"), and words alone for a value with neither.
+_SCANNERS = {
+    (True, True): SCANNER,
+    (True, False): re.compile("|".join((_EMAIL, _digits(False), _WORD)), _FLAGS),
+    (False, True): re.compile("|".join((_digits(True), _WORD)), _FLAGS),
+    (False, False): re.compile("|".join((_digits(False), _WORD)), _FLAGS),
+}
+_SCANNER_WORDS = re.compile(_WORD, _FLAGS)
 _DIGIT = re.compile(r"\d")
 WORD = re.compile(r"[^\W_]+")
 _SEPARATORS_ONLY = re.compile(r"[\s.,'’\-]*")
@@ -398,12 +416,7 @@ class Redactor:
         if not value:
             return value
         spans: list[tuple[int, int]] = []
-        if "@" in value:
-            scanner = SCANNER
-        elif _DIGIT.search(value):
-            scanner = _SCANNER_NO_EMAIL
-        else:
-            scanner = _SCANNER_WORDS
+        scanner = self._scanner(value)
         matches = list(scanner.finditer(value))
         starts = self._root.children  # most words start no hidden sequence: no walk for them
         i = 0
@@ -434,6 +447,15 @@ class Redactor:
             last = end
         out.append(value[last:])
         return "".join(out)
+
+    @staticmethod
+    def _scanner(value: str) -> re.Pattern[str]:
+        if _DIGIT.search(value):
+            folded = value.casefold()
+            return _SCANNERS["@" in value, any(m in folded for m in _MONTH_STARTS)]
+        if "@" in value:
+            return SCANNER
+        return _SCANNER_WORDS
 
     def _hides(self, kind: str | None, text: str) -> bool:
         if kind == "email":
