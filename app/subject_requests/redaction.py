@@ -452,7 +452,7 @@ class Redactor:
     def _scanner(value: str) -> re.Pattern[str]:
         if _DIGIT.search(value):
             folded = value.casefold()
-            return _SCANNERS["@" in value, any(m in folded for m in _MONTH_STARTS)]
+            return _SCANNERS["@" in value, any(map(folded.__contains__, _MONTH_STARTS))]
         if "@" in value:
             return SCANNER
         return _SCANNER_WORDS
