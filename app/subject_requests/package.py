@@ -32,7 +32,7 @@ from app.disclosures import service as disclosures_service
 from app.documents.models import Document
 from app.kit.calendar import add_months, describe_months
 from app.kit.collector import collector_paused
-from app.kit.csvfile import write_csv
+from app.kit.csvfile import fixed_cell, join_lines, text_cell, write_csv
 from app.people.models import Person
 from app.policy import service as policy_service
 from app.retention.blocks import paperwork_block, retention_blocks
@@ -625,38 +625,39 @@ def portability_package(
 CSV_COLUMNS = ("record_type", "record_id", "field", "value")
 
 
-CsvRow = tuple[str, str, str, str]
-
-
 def _cells(
-    record_type: str, record_id: str, values: dict[str, Any], out: list[CsvRow], prefix: str = ""
+    record_type: str, record_id: str, values: dict[str, Any], out: list[str], prefix: str = ""
 ) -> None:
-    """One row per field; nested objects flatten to dotted names, lists of values join with
-    `;`, lists of objects number their items."""
+    """One line per field; nested objects flatten to dotted names, lists of values join with
+    `;`, lists of objects number their items. Every cell as `write_csv` writes it."""
+    head = f"{fixed_cell(record_type)},{text_cell(record_id)},"
     for name, value in values.items():
-        field = f"{prefix}{name}"
-        if isinstance(value, dict):
+        field = prefix + name
+        if value.__class__ is str:  # most cells: tested first
+            text = value
+        elif isinstance(value, dict):
             _cells(record_type, record_id, value, out, f"{field}.")
+            continue
         elif isinstance(value, list) and any(isinstance(v, dict) for v in value):
             for index, item in enumerate(value):
                 _cells(record_type, record_id, item, out, f"{field}.{index}.")
+            continue
         elif isinstance(value, list):
-            out.append((record_type, record_id, field, ";".join(map(str, value))))
-        elif value.__class__ is str:
-            out.append((record_type, record_id, field, value))
+            text = ";".join(map(str, value))
         else:
-            out.append((record_type, record_id, field, "" if value is None else str(value)))
+            text = "" if value is None else str(value)
+        out.append(f"{head}{fixed_cell(field)},{text_cell(text)}")
 
 
-def _records(record_type: str, records: list[dict[str, Any]], out: list[CsvRow]) -> None:
+def _records(record_type: str, records: list[dict[str, Any]], out: list[str]) -> None:
     """A section's records, each by its id (or its place in the list), the id not repeated."""
     for index, record in enumerate(records):
         values = dict(record)
         _cells(record_type, values.pop("id", None) or str(index), values, out)
 
 
-def _portability_rows(data: dict[str, Any]) -> list[CsvRow]:
-    rows: list[CsvRow] = []
+def _portability_rows(data: dict[str, Any]) -> list[str]:
+    rows: list[str] = []
     _cells("person", data["subject_id"], data["details"], rows)
     _records("self_referral", data["self_referrals"], rows)
     _records("complaint", data["complaints"], rows)
@@ -677,8 +678,8 @@ SINGULAR = {
 }
 
 
-def _access_rows(data: dict[str, Any]) -> list[CsvRow]:
-    rows: list[CsvRow] = []
+def _access_rows(data: dict[str, Any]) -> list[str]:
+    rows: list[str] = []
     about = {k: data[k] for k in ("kind", "state", "request_id", "generated_at", "made_for")}
     _cells("package", data["request_id"], about, rows)
     _cells("person", data["subject_id"], data["subject"], rows)
@@ -694,4 +695,4 @@ def as_csv(package: AccessPackage | PortabilityPackage, data: dict[str, Any] | N
     if data is None:
         data = package.model_dump(mode="json")
     rows = _access_rows(data) if package.kind == "access" else _portability_rows(data)
-    return write_csv(CSV_COLUMNS, rows)
+    return write_csv(CSV_COLUMNS, []) + join_lines(rows)

@@ -125,29 +125,51 @@ def _alternation(names: Iterable[str]) -> str:
 
 
 _MONTH = _alternation(MONTHS)
+# Every month name starts with one of these: a value whose case-folded text has none of them
+# has no month name the scanner could match ("ſep" folds to "sep"; IGNORECASE matches it too).
+_MONTH_STARTS = tuple(sorted({name[:3] for name in MONTHS}))
 _ORD = r"(?:st|nd|rd|th)?"
 # One pass finds every span of interest; the groups are tried in this order at each position.
-_DATES = rf"""
-    (?P<iso>\b\d{{4}}-\d{{1,2}}-\d{{1,2}}\b)
-  | (?P<numeric>\b\d{{1,2}}[/.-]\d{{1,2}}[/.-](?:\d{{4}}|\d{{2}})\b)
+_NUMERIC_DATES = r"""
+    (?P<iso>\b\d{4}-\d{1,2}-\d{1,2}\b)
+  | (?P<numeric>\b\d{1,2}[/.-]\d{1,2}[/.-](?:\d{4}|\d{2})\b)
+"""
+_WORDED_DATES = rf"""
   | (?P<dmy>\b\d{{1,2}}{_ORD}(?:\s+of)?\s+(?:{_MONTH})\.?,?\s+(?:\d{{4}}|'?\d{{2}})\b)
   | (?P<mdy>\b(?:{_MONTH})\.?\s+\d{{1,2}}{_ORD},?\s+(?:\d{{4}}|'?\d{{2}})\b)
 """
+_DATES = _NUMERIC_DATES + _WORDED_DATES
 DATES = re.compile(_DATES, re.IGNORECASE | re.VERBOSE)
-# The dates, the postcode and the phone each start with a month name or have a digit within
-# their first three characters: checked once, that spares trying them at most words.
-SCANNER = re.compile(
-    rf"""
-    (?P<email>[\w.+'-]+@[\w-]+(?:\.[\w-]+)+)
-  | (?=.{{0,2}}\d|{_MONTH})(?:
-      {_DATES}
+_EMAIL = r"(?P<email>[\w.+'-]+@[\w-]+(?:\.[\w-]+)+)"
+
+
+def _digits(months: bool) -> str:
+    """The dates, the postcode and the phone. Each starts with a month name or has a digit
+    within its first three characters: checked once, that spares trying them at most words.
+    Without `months`, the dates in words (and the month in that check) are left out."""
+    return rf"""
+    (?=.{{0,2}}\d{f"|{_MONTH}" if months else ""})(?:
+      {_DATES if months else _NUMERIC_DATES}
     | (?P<postcode>\b[A-Z]{{1,2}}\d[A-Z\d]?\s*\d[A-Z]{{2}}\b)
     | (?P<phone>(?<![\w+])(?:\+|\()?\d[\d\s().-]{{6,}}\d(?![\w/]))
     )
-  | (?P<word>[^\W_]+)
-    """,
-    re.IGNORECASE | re.VERBOSE,
-)
+"""
+
+
+_WORD = r"(?P<word>[^\W_]+)"
+_FLAGS = re.IGNORECASE | re.VERBOSE
+SCANNER = re.compile("|".join((_EMAIL, _digits(True), _WORD)), _FLAGS)
+# The same scanner without the groups that can match nowhere in a value, so the matches are
+# the same: by (has an "@", has a month name) for a value with a digit (every date, postcode
+# and phone has one; an email needs its "@"), and words alone for a value with neither.
+_SCANNERS = {
+    (True, True): SCANNER,
+    (True, False): re.compile("|".join((_EMAIL, _digits(False), _WORD)), _FLAGS),
+    (False, True): re.compile("|".join((_digits(True), _WORD)), _FLAGS),
+    (False, False): re.compile("|".join((_digits(False), _WORD)), _FLAGS),
+}
+_SCANNER_WORDS = re.compile(_WORD, _FLAGS)
+_DIGIT = re.compile(r"\d")
 WORD = re.compile(r"[^\W_]+")
 _SEPARATORS_ONLY = re.compile(r"[\s.,'’\-]*")
 
@@ -180,8 +202,11 @@ def phone_key(text: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+_SPACES = re.compile(r"\s+")
+
+
 def postcode_key(text: str) -> str:
-    return re.sub(r"\s+", "", text).upper()
+    return _SPACES.sub("", text).upper()
 
 
 POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
@@ -281,6 +306,7 @@ class Redactor:
         self._own_postcodes = _postcodes(subject.address)
         self._own_lines = {tuple(line) for line in _address_lines(subject.address)}
         self._as_of = as_of
+        self._titled: dict[frozenset[str], list[list[str]]] = {}  # titles → names they go with
         self._allow(subject, address=True)
         for person in shown:
             self._allow(person, address=not person.do_not_disclose_address)
@@ -288,6 +314,7 @@ class Redactor:
                 self._hide_address(person.address)
         for person in hidden:
             self._hide(person)
+        self._add_titled()
 
     # --- building -----------------------------------------------------------------------
 
@@ -299,10 +326,12 @@ class Redactor:
         if address and person.address:
             self._allowed_postcodes |= _postcodes(person.address)
 
-    def _add(self, sequence: list[str], *, capital_only: bool = False) -> None:
+    def _add(
+        self, sequence: list[str], *, capital_only: bool = False, root: _Node | None = None
+    ) -> None:
         if not sequence:
             return
-        node = self._root
+        node = self._root if root is None else root
         for word in sequence:
             child = node.children.get(word)
             if child is None:
@@ -317,9 +346,7 @@ class Redactor:
         name = words(person.full_name)
         if name:
             self._add(name)
-            for title in self._titles(person):
-                self._add([title, *name])
-                self._add([title, name[-1]])
+            self._titled.setdefault(self._titles(person), []).append(name)
             for part in name:
                 if len(part) < 2 or part in self._own_words:
                     continue
@@ -327,6 +354,32 @@ class Redactor:
         if person.date_of_birth:
             self._hidden_dates.add(person.date_of_birth)
         self._hide_address(person.address)
+
+    def _add_titled(self) -> None:
+        """Each title + full name and title + surname, added last. A title that starts no
+        other hidden sequence gets a subtree shared with every title that goes with the same
+        people (Mr, Mrs, Dr... all do): the trie is the same to walk, and a package hiding
+        2,000 people builds a few thousand nodes for their titles, not 100,000."""
+        groups: dict[str, list[frozenset[str]]] = {}
+        for titles in self._titled:
+            for title in titles:
+                groups.setdefault(title, []).append(titles)
+        shared: dict[tuple[frozenset[str], ...], _Node] = {}
+        for title, group in groups.items():
+            names = [name for titles in group for name in self._titled[titles]]
+            if title in self._root.children:  # also a name or an address's first word
+                for name in names:
+                    self._add([title, *name])
+                    self._add([title, name[-1]])
+                continue
+            key = tuple(group)
+            node = shared.get(key)
+            if node is None:
+                node = shared[key] = _Node()
+                for name in names:
+                    self._add(name, root=node)
+                    self._add([name[-1]], root=node)
+            self._root.children[title] = node
 
     def _titles(self, person: Party) -> frozenset[str]:
         born, today = person.date_of_birth, self._as_of
@@ -363,7 +416,8 @@ class Redactor:
         if not value:
             return value
         spans: list[tuple[int, int]] = []
-        matches = list(SCANNER.finditer(value))
+        scanner = self._scanner(value)
+        matches = list(scanner.finditer(value))
         starts = self._root.children  # most words start no hidden sequence: no walk for them
         i = 0
         while i < len(matches):
@@ -393,6 +447,15 @@ class Redactor:
             last = end
         out.append(value[last:])
         return "".join(out)
+
+    @staticmethod
+    def _scanner(value: str) -> re.Pattern[str]:
+        if _DIGIT.search(value):
+            folded = value.casefold()
+            return _SCANNERS["@" in value, any(map(folded.__contains__, _MONTH_STARTS))]
+        if "@" in value:
+            return SCANNER
+        return _SCANNER_WORDS
 
     def _hides(self, kind: str | None, text: str) -> bool:
         if kind == "email":
@@ -464,13 +527,13 @@ class Redactor:
         punctuation between them."""
         node, best, i = self._root, first, first
         while i < len(matches) and matches[i].lastgroup == "word":
-            if i > first and not _SEPARATORS_ONLY.fullmatch(
-                value, matches[i - 1].end(), matches[i].start()
-            ):
-                break
             word = matches[i].group()
             node = node.children.get(fold(word))  # type: ignore[assignment]
-            if node is None:
+            # Either ends the walk; the trie's test first, as it is the cheaper.
+            if node is None or (
+                i > first
+                and not _SEPARATORS_ONLY.fullmatch(value, matches[i - 1].end(), matches[i].start())
+            ):
                 break
             i += 1
             if node.end and (not node.capital_only or word[0].isupper()):

@@ -114,15 +114,16 @@ def _add_rows(value: dict[str, Any], out: list[str], prefix: str = "") -> None:
     """A record's table rows, nested objects and lists of objects flattened the way the CSV
     flattens them, every label and text escaped."""
     for key, item in value.items():
-        name = f"{prefix}{key}"
-        if isinstance(item, dict):
+        name = prefix + key
+        if item.__class__ is str:  # most cells: tested first
+            out += (_row_start(name), _escaped(item), "</td></tr>\n")
+        elif isinstance(item, dict):
             _add_rows(item, out, f"{name}.")
         elif isinstance(item, list) and any(isinstance(v, dict) for v in item):
             for index, entry in enumerate(item, start=1):
                 _add_rows(entry, out, f"{name}.{index}.")
         else:
-            text = item if item.__class__ is str else _shown(item)
-            out += (_row_start(name), _escaped(text), "</td></tr>\n")
+            out += (_row_start(name), _escaped(_shown(item)), "</td></tr>\n")
 
 
 def _rows(value: dict[str, Any]) -> Markup:
