@@ -121,6 +121,25 @@ def frozen_people() -> Any:
 WITHHELD_REASONS = ("held", "restricted", "frozen")
 
 
+def _records_linked(source: RetentionSource, link: Any, people: Any) -> Any:
+    """The ids of `source`'s records that `link` ties to someone in `people`: one uncorrelated
+    set, built once per statement (probed per record, where a correlated `EXISTS` per record
+    and link cost the sweep's due check most of its time)."""
+    named: list[Any] = []
+
+    def match(column: Any) -> ColumnElement[bool]:
+        named.append(column)
+        return cast(ColumnElement[bool], column.is_not(None))
+
+    linked = link(match)
+    (record,) = named
+    return (
+        linked.where(linked.selected_columns[0].in_(people))
+        .with_only_columns(record)
+        .correlate(None)
+    )
+
+
 def _linked_to(source: RetentionSource, people: Any) -> ColumnElement[bool]:
     """Some person linked to the record (its own columns, or through other tables) is in
     `people`. Exactly that record's people: never another person's records."""
@@ -129,9 +148,21 @@ def _linked_to(source: RetentionSource, people: Any) -> ColumnElement[bool]:
         and_(column.is_not(None), column.in_(people)) for column in source.own_people
     ]
     for link in source.person_links:
-        linked = link(lambda column: column == model.id)
-        found.append(exists(linked.where(linked.selected_columns[0].in_(people))))
+        found.append(model.id.in_(_records_linked(source, link, people)))
     return or_(*found) if found else false()
+
+
+def _held_records(record_type: str) -> Any:
+    """Ids of the records of `record_type` under an active legal hold (one set per statement)."""
+    return (
+        select(LegalHold.record_id)
+        .where(
+            LegalHold.released_at.is_(None),
+            LegalHold.record_type == record_type,
+            LegalHold.record_id.is_not(None),
+        )
+        .correlate(None)
+    )
 
 
 def withheld(source: RetentionSource) -> dict[str, ColumnElement[bool]]:
@@ -140,21 +171,9 @@ def withheld(source: RetentionSource) -> dict[str, ColumnElement[bool]]:
     (a linked person's processing is restricted), `frozen` (a linked person has an open access
     or portability request)."""
     model = source.model
-    holds: list[ColumnElement[bool]] = [
-        exists().where(
-            LegalHold.released_at.is_(None),
-            LegalHold.record_type == source.record_type,
-            LegalHold.record_id == model.id,
-        )
-    ]
+    holds: list[ColumnElement[bool]] = [model.id.in_(_held_records(source.record_type))]
     for record_type, column in source.held_through:
-        holds.append(
-            exists().where(
-                LegalHold.released_at.is_(None),
-                LegalHold.record_type == record_type,
-                LegalHold.record_id == column,
-            )
-        )
+        holds.append(and_(column.is_not(None), column.in_(_held_records(record_type))))
     holds.append(_linked_to(source, _active_person_holds()))
     return {
         "held": or_(*holds),
