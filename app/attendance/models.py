@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, TimestampedMixin
@@ -35,6 +35,15 @@ class AbsenceReason(StrEnum):
 class ContactSession(TimestampedMixin, Base):
     __tablename__ = "contact_session"
     __label__ = "Session"
+    # The sweep unlinks a disposed referral's safeguarding sessions (migration 1960).
+    __table_args__ = (
+        Index(
+            "ix_contact_session_safeguarding_referral",
+            "referral_id",
+            postgresql_where=text("safeguarding IS TRUE"),
+            sqlite_where=text("safeguarding IS TRUE"),
+        ),
+    )
 
     centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("centre.id"), index=True)
     # Empty once the referral is disposed of and a safeguarding session outlives it.

@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, TimestampedMixin, utcnow
@@ -121,7 +121,16 @@ class PreVisit(TimestampedMixin, Base):
 
     __tablename__ = "pre_visit"
     __label__ = "Pre-visit"
-    __table_args__ = (UniqueConstraint("referral_id", "person_id"),)
+    __table_args__ = (
+        UniqueConstraint("referral_id", "person_id"),
+        # The sweep unlinks a disposed referral's safeguarding pre-visits (migration 1960).
+        Index(
+            "ix_pre_visit_safeguarding_referral",
+            "referral_id",
+            postgresql_where=text("safeguarding IS TRUE"),
+            sqlite_where=text("safeguarding IS TRUE"),
+        ),
+    )
 
     centre_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("centre.id"), index=True)
     # Empty once the referral is disposed of and a safeguarding pre-visit outlives it.

@@ -91,6 +91,11 @@ class RetentionSource:
     held_through: tuple[tuple[str, Any], ...] = ()
     # Deletes the records' attachments, given their ids; returns counts per attachment type.
     delete_attachments: Callable[[Session, IdList], dict[str, int]] = lambda s, ids: {}
+    # The same on PostgreSQL, also putting into the given table (a `person_id` column) the people
+    # of the link rows it deletes (their `RETURNING`; for a source with no `own_people`): every
+    # `person_links` person whose link row is not deleted keeps a row that refers to them, so
+    # only these can be left unneeded.
+    delete_attachments_noting: Callable[[Session, IdList, Table], dict[str, int]] | None = None
 
     def conditions(self, today: date) -> dict[str, ColumnElement[bool]]:
         return {key: _on(condition, today) for key, condition in self.rules.items()}
@@ -198,7 +203,26 @@ def _keep_safeguarding_paperwork(session: Session, column: str, ids: IdList) -> 
     return kept
 
 
-def _delete_referral_attachments(session: Session, ids: IdList) -> dict[str, int]:
+def _deleted_noting(session: Session, stmt: Any, person: Any, noted: Table | None) -> int:
+    """Run the `DELETE`; with `noted` (PostgreSQL), put the deleted rows' `person` in it too, in
+    the same statement (its `RETURNING`, instead of reading the rows once more beforehand)."""
+    if noted is None:
+        return _deleted(session, stmt)
+    gone = stmt.returning(person.label("person_id")).cte("gone")
+    note = (
+        postgresql.insert(noted)
+        .from_select(["person_id"], select(gone.c.person_id).distinct())
+        .on_conflict_do_nothing()
+        .cte("noted")
+    )
+    return int(session.scalar(select(func.count()).select_from(gone).add_cte(note)) or 0)
+
+
+def _delete_referral_attachments(
+    session: Session, ids: IdList, noted: Table | None = None
+) -> dict[str, int]:
+    """Delete the referrals' attachments; with `noted` (PostgreSQL only), also put the people of
+    the deleted parties, pre-visits, attendance and disclosure names into that table."""
     # Safeguarding pre-visits, sessions (with their attendance) and documents outlive it.
     kept = _keep_safeguarding_paperwork(session, "referral_id", ids)
     sessions = select(ContactSession.id).where(in_ids(session, ContactSession.referral_id, ids))
@@ -207,9 +231,11 @@ def _delete_referral_attachments(session: Session, ids: IdList) -> dict[str, int
     only_this = select(Disclosure.id).where(
         in_ids(session, Disclosure.referral_id, ids), _goes_with_referral()
     )
-    _execute(
+    _deleted_noting(
         session,
         delete(DisclosurePerson).where(in_ids(session, DisclosurePerson.disclosure_id, only_this)),
+        DisclosurePerson.person_id,
+        noted,
     )
     disclosures = _deleted(
         session, delete(Disclosure).where(in_ids(session, Disclosure.id, only_this))
@@ -226,17 +252,26 @@ def _delete_referral_attachments(session: Session, ids: IdList) -> dict[str, int
         update(Incident).where(in_ids(session, Incident.referral_id, ids)).values(referral_id=None),
     )
     counts = {
-        "attendance": _deleted(
-            session, delete(Attendance).where(in_ids(session, Attendance.session_id, sessions))
+        "attendance": _deleted_noting(
+            session,
+            delete(Attendance).where(in_ids(session, Attendance.session_id, sessions)),
+            Attendance.person_id,
+            noted,
         ),
         "contact_session": _deleted(
             session, delete(ContactSession).where(in_ids(session, ContactSession.referral_id, ids))
         ),
-        "pre_visit": _deleted(
-            session, delete(PreVisit).where(in_ids(session, PreVisit.referral_id, ids))
+        "pre_visit": _deleted_noting(
+            session,
+            delete(PreVisit).where(in_ids(session, PreVisit.referral_id, ids)),
+            PreVisit.person_id,
+            noted,
         ),
-        "referral_party": _deleted(
-            session, delete(ReferralParty).where(in_ids(session, ReferralParty.referral_id, ids))
+        "referral_party": _deleted_noting(
+            session,
+            delete(ReferralParty).where(in_ids(session, ReferralParty.referral_id, ids)),
+            ReferralParty.person_id,
+            noted,
         ),
     }
     counts["document"] = _deleted(
@@ -317,6 +352,7 @@ REFERRAL = RetentionSource(
     },
     counted_facts=referral_statistics,
     delete_attachments=_delete_referral_attachments,
+    delete_attachments_noting=_delete_referral_attachments,
 )
 
 

@@ -794,9 +794,16 @@ def _dispose_batch(
         now,
     )
     links = source.people(in_batch)
-    if links:
-        session.execute(insert(LINKED).from_select(["person_id"], union(*links)))
-    attachments = source.delete_attachments(session, batch_ids)
+    noting = source.delete_attachments_noting
+    if links and noting is not None and session.get_bind().dialect.name == "postgresql":
+        # The people linked to the batch, from the link rows' `DELETE … RETURNING` (the rows
+        # read once, not once more by a `UNION` of the links first): a linked person not
+        # returned keeps a link row (kept safeguarding paperwork), so stays needed either way.
+        attachments = noting(session, batch_ids, LINKED)
+    else:
+        if links:
+            session.execute(insert(LINKED).from_select(["person_id"], union(*links)))
+        attachments = source.delete_attachments(session, batch_ids)
     log.info(
         "disposing %d %s records with %s",
         count,
