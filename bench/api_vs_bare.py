@@ -2,15 +2,18 @@
 
     .venv/bin/python -m bench.generate --db ccr_api17 --scale 0.1     # 20,000 referrals, once
     .venv/bin/python -m bench.api_vs_bare --db ccr_api17 [--workers 1,2]
-        [--connections 8,32,128,512] [--duration 10] [--ports 8117,8118]
+        [--connections 8,32,128,512] [--duration 10] [--targets api,bare,floor]
+        [--ports 8117,8118,8119]
 
 Needs `wrk` (Debian/Ubuntu: `apt-get install wrk`). For each number of uvicorn workers, starts
-the API (`app.main:create_app`, as `ccr serve` runs it, scheduler off) and then the bare
-Starlette + psycopg endpoint (`bench/bare_app.py`), warms each up, and runs wrk at each number
-of connections; prints req/s, p50/p99 latency, errors (non-2xx answers and socket errors,
-timeouts included) and the ratios: API / bare, and throughput at N connections / at 32.
-The caller is a `centre_staff` user of two of the four centres (created if missing), so both
-endpoints scope by centre. Results go to bench/results/api_vs_bare-<UTC time>.json.
+the API (`app.main:create_app`, as `ccr serve` runs it, scheduler off), the bare Starlette +
+psycopg endpoint (`bench/bare_app.py`) and, if asked for, the floor (`bench/floor_app.py`: the
+list read's own work written by hand with the API's statements), warms each up, and runs wrk at
+each number of connections; prints req/s, p50/p99 latency, errors (non-2xx answers and socket
+errors, timeouts included) and the ratios: API / bare, API / floor, floor / bare, and throughput
+at N connections / at 32.
+The caller is a `centre_staff` user of two of the four centres (created if missing), so every
+endpoint scopes by centre. Results go to bench/results/api_vs_bare-<UTC time>.json.
 """
 
 from __future__ import annotations
@@ -41,7 +44,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 BENCH_EMAIL = "bench-api@example.invalid"
 JWT_SECRET = "bench-only-jwt-secret-" + "x" * 40
-API_PORT, BARE_PORT = 8117, 8118
+PORTS = {"api": 8117, "bare": 8118, "floor": 8119}
+PATHS = {"api": "/api/v1/referrals?limit=50", "bare": "/referrals?limit=50", "floor": "/referrals"}
 
 
 @dataclass
@@ -87,20 +91,27 @@ def caller_token(url: str) -> str:
     return token
 
 
-def start(target: str, workers: int, url: str, centres: list[uuid.UUID]) -> subprocess.Popen[bytes]:
+def start(
+    target: str, workers: int, url: str, centres: list[uuid.UUID], token: str
+) -> subprocess.Popen[bytes]:
     env = dict(os.environ)
+    port = PORTS[target]
+    api_env = {
+        "CCR_ENV": "prod",
+        "CCR_DATABASE_URL": url,
+        "CCR_JWT_SECRET": JWT_SECRET,
+        "CCR_ENCRYPTION_KEYS": BENCH_KEY.decode(),
+        "CCR_AUDIT_HMAC_KEYS": "bench:" + "y" * 48,
+        "CCR_SCHEDULER_ENABLED": "false",
+    }
     if target == "api":
-        port, app_ref = API_PORT, ["app.main:create_app", "--factory"]
-        env.update(
-            CCR_ENV="prod",
-            CCR_DATABASE_URL=url,
-            CCR_JWT_SECRET=JWT_SECRET,
-            CCR_ENCRYPTION_KEYS=BENCH_KEY.decode(),
-            CCR_AUDIT_HMAC_KEYS="bench:" + "y" * 48,
-            CCR_SCHEDULER_ENABLED="false",
-        )
+        app_ref = ["app.main:create_app", "--factory"]
+        env.update(api_env)
+    elif target == "floor":
+        app_ref = ["bench.floor_app:app"]
+        env.update(api_env, CCR_FLOOR_TOKEN=token)
     else:
-        port, app_ref = BARE_PORT, ["bench.bare_app:app"]
+        app_ref = ["bench.bare_app:app"]
         env.update(CCR_BARE_DATABASE_URL=url, CCR_BARE_CENTRE_IDS=",".join(str(c) for c in centres))
     command = [
         str(ROOT / ".venv" / "bin" / "uvicorn"),
@@ -115,7 +126,10 @@ def start(target: str, workers: int, url: str, centres: list[uuid.UUID]) -> subp
     ]
     log = open(RESULTS / f"{target}-server.log", "ab")  # noqa: SIM115 - lives with the server
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)  # noqa: S603
-    ready = f"http://127.0.0.1:{port}" + ("/healthz" if target == "api" else "/referrals")
+    ready = urllib.request.Request(  # noqa: S310 - local URL
+        f"http://127.0.0.1:{port}" + ("/healthz" if target == "api" else PATHS[target]),
+        headers={"Authorization": f"Bearer {token}"},
+    )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -171,22 +185,19 @@ def wrk(url: str, token: str, connections: int, duration: int) -> dict[str, Any]
     }
 
 
-def _set_ports(api: int, bare: int) -> None:
-    """Another port pair, so that two checkouts can run the bench at once."""
-    global API_PORT, BARE_PORT
-    API_PORT, BARE_PORT = api, bare
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", default="ccr_api17")
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--connections", default="8,32,128,512")
     parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--targets", default="api,bare")
-    parser.add_argument("--ports", default=f"{API_PORT},{BARE_PORT}", help="API,bare")
+    parser.add_argument("--targets", default="api,bare", help="of api, bare, floor")
+    parser.add_argument(
+        "--ports", default=",".join(map(str, PORTS.values())), help="API,bare[,floor]"
+    )
     args = parser.parse_args()
-    _set_ports(*(int(p) for p in args.ports.split(",")))
+    # Other ports, so that two checkouts can run the bench at once.
+    PORTS.update(zip(PORTS, (int(p) for p in args.ports.split(",")), strict=False))
     if shutil.which("wrk") is None:
         raise SystemExit("bench.api_vs_bare needs wrk: apt-get install wrk")
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -196,10 +207,8 @@ def main() -> None:
     runs: list[Run] = []
     for workers in [int(w) for w in args.workers.split(",")]:
         for target in args.targets.split(","):
-            server = start(target, workers, url, centres)
-            port = API_PORT if target == "api" else BARE_PORT
-            path = "/api/v1/referrals?limit=50" if target == "api" else "/referrals?limit=50"
-            endpoint = f"http://127.0.0.1:{port}{path}"
+            server = start(target, workers, url, centres, token)
+            endpoint = f"http://127.0.0.1:{PORTS[target]}{PATHS[target]}"
             try:
                 wrk(endpoint, token, 8, 3)  # warm up: connections, caches, plans
                 for connections in [int(c) for c in args.connections.split(",")]:
@@ -207,7 +216,7 @@ def main() -> None:
                     run = Run(target, workers, connections, **result)
                     runs.append(run)
                     print(
-                        f"{target:4} workers={workers} c={connections:3}: "
+                        f"{target:5} workers={workers} c={connections:3}: "
                         f"{run.requests_per_s:8.1f} req/s  p50 {run.p50_ms:7.1f} ms  "
                         f"p99 {run.p99_ms:7.1f} ms  errors {run.errors}",
                         flush=True,
@@ -223,22 +232,32 @@ def main() -> None:
 
 def _summary(runs: list[Run]) -> None:
     by_key = {(r.target, r.workers, r.connections): r for r in runs}
+
+    def rate(target: str, workers: int, connections: int) -> float | None:
+        run = by_key.get((target, workers, connections))
+        return run.requests_per_s if run else None
+
+    def ratio(top: float | None, bottom: float | None) -> str:
+        return f"{top / bottom:.2f}" if top is not None and bottom else "-"
+
+    def shown(value: float | None) -> str:
+        return f"{value:.0f}" if value is not None else "-"
+
     print(
-        "\n| workers | connections | API req/s | bare req/s | API/bare | API p50/p99 ms "
-        "| API errors | API at c / at 32 |"
+        "\n| workers | connections | API req/s | bare req/s | floor req/s | API/bare | API/floor "
+        "| floor/bare | API p50/p99 ms | API errors | API at c / at 32 |"
     )
-    print("|---:|---:|---:|---:|---:|---|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
     for (target, workers, connections), run in sorted(by_key.items()):
         if target != "api":
             continue
-        bare = by_key.get(("bare", workers, connections))
-        at_32 = by_key.get(("api", workers, 32))
-        ratio = f"{run.requests_per_s / bare.requests_per_s:.2f}" if bare else "-"
-        scaling = f"{run.requests_per_s / at_32.requests_per_s:.2f}" if at_32 else "-"
+        bare, floor = rate("bare", workers, connections), rate("floor", workers, connections)
+        api = run.requests_per_s
         print(
-            f"| {workers} | {connections} | {run.requests_per_s:.0f} | "
-            f"{bare.requests_per_s if bare else 0:.0f} | {ratio} | "
-            f"{run.p50_ms:.0f} / {run.p99_ms:.0f} | {run.errors} | {scaling} |"
+            f"| {workers} | {connections} | {api:.0f} | {shown(bare)} | {shown(floor)} | "
+            f"{ratio(api, bare)} | {ratio(api, floor)} | {ratio(floor, bare)} | "
+            f"{run.p50_ms:.0f} / {run.p99_ms:.0f} | {run.errors} | "
+            f"{ratio(api, rate('api', workers, 32))} |"
         )
 
 
