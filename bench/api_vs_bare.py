@@ -2,16 +2,17 @@
 
     .venv/bin/python -m bench.generate --db ccr_api17 --scale 0.1     # 20,000 referrals, once
     .venv/bin/python -m bench.api_vs_bare --db ccr_api17 [--workers 1,2]
-        [--connections 8,32,128,512] [--duration 10] [--targets api,bare,floor]
+        [--connections 8,32,128,512] [--duration 10] [--targets api,bare,floor] [--rounds 3]
         [--ports 8117,8118,8119]
 
 Needs `wrk` (Debian/Ubuntu: `apt-get install wrk`). For each number of uvicorn workers, starts
 the API (`app.main:create_app`, as `ccr serve` runs it, scheduler off), the bare Starlette +
 psycopg endpoint (`bench/bare_app.py`) and, if asked for, the floor (`bench/floor_app.py`: the
-list read's own work written by hand with the API's statements), warms each up, and runs wrk at
-each number of connections; prints req/s, p50/p99 latency, errors (non-2xx answers and socket
-errors, timeouts included) and the ratios: API / bare, API / floor, floor / bare, and throughput
-at N connections / at 32.
+list read's own work written by hand with the API's statements), all at once; warms each up,
+then runs wrk at each number of connections against each target in turn, for each round;
+prints req/s, p50/p99 latency, errors (non-2xx answers and socket errors, timeouts included)
+and the ratios, each the median over rounds of one round's figures: API / bare, API / floor,
+floor / bare, and throughput at N connections / at 32.
 The caller is a `centre_staff` user of two of the four centres (created if missing), so every
 endpoint scopes by centre. Results go to bench/results/api_vs_bare-<UTC time>.json.
 """
@@ -24,6 +25,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -45,6 +47,8 @@ RESULTS = ROOT / "bench" / "results"
 BENCH_EMAIL = "bench-api@example.invalid"
 JWT_SECRET = "bench-only-jwt-secret-" + "x" * 40
 PORTS = {"api": 8117, "bare": 8118, "floor": 8119}
+# After a run, the requests wrk abandoned drain (a queued read whose client left is dropped).
+SETTLE_SECONDS = 2
 PATHS = {"api": "/api/v1/referrals?limit=50", "bare": "/referrals?limit=50", "floor": "/referrals"}
 
 
@@ -53,6 +57,7 @@ class Run:
     target: str
     workers: int
     connections: int
+    round: int
     requests_per_s: float
     p50_ms: float
     p99_ms: float
@@ -192,6 +197,7 @@ def main() -> None:
     parser.add_argument("--connections", default="8,32,128,512")
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--targets", default="api,bare", help="of api, bare, floor")
+    parser.add_argument("--rounds", type=int, default=1, help="ratios are the rounds' medians")
     parser.add_argument(
         "--ports", default=",".join(map(str, PORTS.values())), help="API,bare[,floor]"
     )
@@ -205,23 +211,30 @@ def main() -> None:
     centres = ensure_caller(url)
     token = caller_token(url)
     runs: list[Run] = []
+    targets = args.targets.split(",")
     for workers in [int(w) for w in args.workers.split(",")]:
-        for target in args.targets.split(","):
-            server = start(target, workers, url, centres, token)
-            endpoint = f"http://127.0.0.1:{PORTS[target]}{PATHS[target]}"
-            try:
-                wrk(endpoint, token, 8, 3)  # warm up: connections, caches, plans
+        # Every target is served at once and measured in turn, round after round, so that each
+        # ratio compares figures taken a minute apart at most: this machine's speed drifts.
+        servers = [start(target, workers, url, centres, token) for target in targets]
+        try:
+            for target in targets:
+                wrk(f"http://127.0.0.1:{PORTS[target]}{PATHS[target]}", token, 8, 3)  # warm up
+            for round_ in range(args.rounds):
                 for connections in [int(c) for c in args.connections.split(",")]:
-                    result = wrk(endpoint, token, connections, args.duration)
-                    run = Run(target, workers, connections, **result)
-                    runs.append(run)
-                    print(
-                        f"{target:5} workers={workers} c={connections:3}: "
-                        f"{run.requests_per_s:8.1f} req/s  p50 {run.p50_ms:7.1f} ms  "
-                        f"p99 {run.p99_ms:7.1f} ms  errors {run.errors}",
-                        flush=True,
-                    )
-            finally:
+                    for target in targets:
+                        endpoint = f"http://127.0.0.1:{PORTS[target]}{PATHS[target]}"
+                        result = wrk(endpoint, token, connections, args.duration)
+                        run = Run(target, workers, connections, round_, **result)
+                        runs.append(run)
+                        print(
+                            f"{target:5} workers={workers} c={connections:3} round {round_}: "
+                            f"{run.requests_per_s:8.1f} req/s  p50 {run.p50_ms:7.1f} ms  "
+                            f"p99 {run.p99_ms:7.1f} ms  errors {run.errors}",
+                            flush=True,
+                        )
+                        time.sleep(SETTLE_SECONDS)
+        finally:
+            for server in servers:
                 stop(server)
     _summary(runs)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -231,33 +244,45 @@ def main() -> None:
 
 
 def _summary(runs: list[Run]) -> None:
-    by_key = {(r.target, r.workers, r.connections): r for r in runs}
+    """One row per workers and connections: the rounds' median req/s of each target, and the
+    median of each round's ratios (each taken from figures of the same round)."""
+    by_key = {(r.target, r.workers, r.connections, r.round): r for r in runs}
+    rows = sorted({(r.workers, r.connections) for r in runs if r.target == "api"})
+    rounds = sorted({r.round for r in runs})
 
-    def rate(target: str, workers: int, connections: int) -> float | None:
-        run = by_key.get((target, workers, connections))
+    def rate(target: str, workers: int, connections: int, round_: int) -> float | None:
+        run = by_key.get((target, workers, connections, round_))
         return run.requests_per_s if run else None
 
-    def ratio(top: float | None, bottom: float | None) -> str:
-        return f"{top / bottom:.2f}" if top is not None and bottom else "-"
+    def median_rate(target: str, workers: int, connections: int) -> str:
+        rates = [rate(target, workers, connections, r) for r in rounds]
+        known = [x for x in rates if x is not None]
+        return f"{statistics.median(known):.0f}" if known else "-"
 
-    def shown(value: float | None) -> str:
-        return f"{value:.0f}" if value is not None else "-"
+    def same_round(top: tuple[str, int, int], bottom: tuple[str, int, int]) -> str:
+        """The median over rounds of `top`'s req/s over `bottom`'s (target, workers, c)."""
+        pairs = [(rate(*top, r), rate(*bottom, r)) for r in rounds]
+        ratios = [a / b for a, b in pairs if a is not None and b]
+        return f"{statistics.median(ratios):.2f}" if ratios else "-"
 
     print(
+        f"\n{len(rounds)} round(s); req/s and ratios are medians of the rounds\n"
         "\n| workers | connections | API req/s | bare req/s | floor req/s | API/bare | API/floor "
         "| floor/bare | API p50/p99 ms | API errors | API at c / at 32 |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
-    for (target, workers, connections), run in sorted(by_key.items()):
-        if target != "api":
-            continue
-        bare, floor = rate("bare", workers, connections), rate("floor", workers, connections)
-        api = run.requests_per_s
+    for workers, connections in rows:
+        api = [by_key[("api", workers, connections, r)] for r in rounds]
+        here = {t: (t, workers, connections) for t in ("api", "bare", "floor")}
+        p50 = statistics.median(run.p50_ms for run in api)
+        p99 = statistics.median(run.p99_ms for run in api)
         print(
-            f"| {workers} | {connections} | {api:.0f} | {shown(bare)} | {shown(floor)} | "
-            f"{ratio(api, bare)} | {ratio(api, floor)} | {ratio(floor, bare)} | "
-            f"{run.p50_ms:.0f} / {run.p99_ms:.0f} | {run.errors} | "
-            f"{ratio(api, rate('api', workers, 32))} |"
+            f"| {workers} | {connections} | {median_rate('api', workers, connections)} | "
+            f"{median_rate('bare', workers, connections)} | "
+            f"{median_rate('floor', workers, connections)} | "
+            f"{same_round(here['api'], here['bare'])} | {same_round(here['api'], here['floor'])} | "
+            f"{same_round(here['floor'], here['bare'])} | {p50:.0f} / {p99:.0f} | "
+            f"{sum(run.errors for run in api)} | {same_round(here['api'], ('api', workers, 32))} |"
         )
 
 
