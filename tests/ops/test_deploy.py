@@ -137,6 +137,9 @@ def test_limits_agree_between_the_proxy_and_the_app() -> None:
     assert read_timeout is not None
     assert int(read_timeout.group(1)) > float(env["CCR_REQUEST_QUEUE_SECONDS"])
     assert re.search(r"location = /metrics \{\s*return 404;", config)
+    # A slow upload is buffered by the proxy, never streamed into one of the app's slots.
+    assert re.search(r"proxy_request_buffering\s+on;", config)
+    assert not re.search(r"proxy_request_buffering\s+off;", config)
 
 
 def test_the_connection_budget_fits_max_connections() -> None:
