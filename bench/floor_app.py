@@ -7,8 +7,9 @@
 and nothing else: checks the bearer token (`app.security.tokens.decode`), runs the API's own
 three statements on one pooled autocommit connection (the principal with its centres and the
 rules' version, the page with its retention-block columns, the audit INSERT), reads each row's
-retention block with the API's own code, and answers the same JSON. The statements are the
-API's, byte for byte: at start-up one list read through the API (in-process) records them.
+retention block with the API's own code, and answers the same items (its `next_cursor` is a
+placeholder, not an encoded key). The statements are the API's, byte for byte: at start-up one
+list read through the API (in-process) records them.
 
 What it leaves out is how the API is built: FastAPI's dependencies and validation, middlewares,
 the thread pool, SQLAlchemy, transactions (BEGIN/COMMIT), read models. So API/floor is the cost

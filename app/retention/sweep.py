@@ -121,8 +121,8 @@ def frozen_people() -> Any:
 WITHHELD_REASONS = ("held", "restricted", "frozen")
 
 
-def _records_linked(source: RetentionSource, link: Any, people: Any) -> Any:
-    """The ids of `source`'s records that `link` ties to someone in `people`: one uncorrelated
+def _records_linked(link: Any, people: Any) -> Any:
+    """The ids of the records that `link` ties to someone in `people`: one uncorrelated
     set, built once per statement (probed per record, where a correlated `EXISTS` per record
     and link cost the sweep's due check most of its time)."""
     named: list[Any] = []
@@ -148,7 +148,7 @@ def _linked_to(source: RetentionSource, people: Any) -> ColumnElement[bool]:
         and_(column.is_not(None), column.in_(people)) for column in source.own_people
     ]
     for link in source.person_links:
-        found.append(model.id.in_(_records_linked(source, link, people)))
+        found.append(model.id.in_(_records_linked(link, people)))
     return or_(*found) if found else false()
 
 
