@@ -2,17 +2,19 @@
 
     .venv/bin/python -m bench.generate --db ccr_api17 --scale 0.1     # 20,000 referrals, once
     .venv/bin/python -m bench.api_vs_bare --db ccr_api17 [--workers 1,2]
-        [--connections 8,32,128,512] [--duration 10] [--targets api,bare,floor] [--rounds 3]
-        [--ports 8117,8118,8119]
+        [--connections 8,32,128,512] [--duration 10] [--rounds 3]
+        [--targets api,bare,floor,stack,green] [--ports 8117,8118,8119,8120,8121]
 
-Needs `wrk` (Debian/Ubuntu: `apt-get install wrk`). For each number of uvicorn workers, starts
-the API (`app.main:create_app`, as `ccr serve` runs it, scheduler off), the bare Starlette +
-psycopg endpoint (`bench/bare_app.py`) and, if asked for, the floor (`bench/floor_app.py`: the
-list read's own work written by hand with the API's statements), all at once; warms each up,
-then runs wrk at each number of connections against each target in turn, for each round;
-prints req/s, p50/p99 latency, errors (non-2xx answers and socket errors, timeouts included)
-and the ratios, each the median over rounds of one round's figures: API / bare, API / floor,
-floor / bare, and throughput at N connections / at 32.
+Needs `wrk` (Debian/Ubuntu: `apt-get install wrk`). For each number of uvicorn workers, starts the
+API (`app.main:create_app`, as `ccr serve` runs it, scheduler off), the bare Starlette + psycopg
+endpoint (`bench/bare_app.py`) and, if asked for, the floor (`bench/floor_app.py`: the list read's
+own work written by hand with the API's statements) and the stack (`bench/stack_app.py`: bare's work
+on DESIGN §8's FastAPI + sync SQLAlchemy stack; `green`: the same on the event loop through
+SQLAlchemy's greenlets), all at once; warms each up, then runs wrk at each number of connections
+against each target in turn, for each round; prints req/s, p50/p99 latency, errors (non-2xx answers
+and socket errors, timeouts included) and the ratios, each the median over rounds of one round's
+figures: API / bare, API / floor, floor / bare, stack / bare, green / bare, and throughput at N
+connections / at 32.
 The caller is a `centre_staff` user of two of the four centres (created if missing), so every
 endpoint scopes by centre. Results go to bench/results/api_vs_bare-<UTC time>.json.
 """
@@ -46,10 +48,21 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 BENCH_EMAIL = "bench-api@example.invalid"
 JWT_SECRET = "bench-only-jwt-secret-" + "x" * 40
-PORTS = {"api": 8117, "bare": 8118, "floor": 8119}
+PORTS = {"api": 8117, "bare": 8118, "floor": 8119, "stack": 8120, "green": 8121}
 # After a run, the requests wrk abandoned drain (a queued read whose client left is dropped).
 SETTLE_SECONDS = 2
-PATHS = {"api": "/api/v1/referrals?limit=50", "bare": "/referrals?limit=50", "floor": "/referrals"}
+PATHS = {
+    "api": "/api/v1/referrals?limit=50",
+    "bare": "/referrals?limit=50",
+    "floor": "/referrals",
+    "stack": "/referrals?limit=50",
+    "green": "/referrals/green?limit=50",
+}
+APPS = {
+    "bare": "bench.bare_app:app",
+    "stack": "bench.stack_app:app",
+    "green": "bench.stack_app:app",
+}
 
 
 @dataclass
@@ -116,7 +129,7 @@ def start(
         app_ref = ["bench.floor_app:app"]
         env.update(api_env, CCR_FLOOR_TOKEN=token)
     else:
-        app_ref = ["bench.bare_app:app"]
+        app_ref = [APPS[target]]
         env.update(CCR_BARE_DATABASE_URL=url, CCR_BARE_CENTRE_IDS=",".join(str(c) for c in centres))
     command = [
         str(ROOT / ".venv" / "bin" / "uvicorn"),
@@ -196,10 +209,12 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--connections", default="8,32,128,512")
     parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--targets", default="api,bare", help="of api, bare, floor")
+    parser.add_argument("--targets", default="api,bare", help="of api, bare, floor, stack, green")
     parser.add_argument("--rounds", type=int, default=1, help="ratios are the rounds' medians")
     parser.add_argument(
-        "--ports", default=",".join(map(str, PORTS.values())), help="API,bare[,floor]"
+        "--ports",
+        default=",".join(map(str, PORTS.values())),
+        help="API,bare[,floor[,stack[,green]]]",
     )
     args = parser.parse_args()
     # Other ports, so that two checkouts can run the bench at once.
@@ -268,12 +283,13 @@ def _summary(runs: list[Run]) -> None:
     print(
         f"\n{len(rounds)} round(s); req/s and ratios are medians of the rounds\n"
         "\n| workers | connections | API req/s | bare req/s | floor req/s | API/bare | API/floor "
-        "| floor/bare | API p50/p99 ms | API errors | API at c / at 32 |"
+        "| floor/bare | stack req/s | stack/bare | green req/s | green/bare "
+        "| API p50/p99 ms | API errors | API at c / at 32 |"
     )
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|")
     for workers, connections in rows:
         api = [by_key[("api", workers, connections, r)] for r in rounds]
-        here = {t: (t, workers, connections) for t in ("api", "bare", "floor")}
+        here = {t: (t, workers, connections) for t in PORTS}
         p50 = statistics.median(run.p50_ms for run in api)
         p99 = statistics.median(run.p99_ms for run in api)
         print(
@@ -281,7 +297,11 @@ def _summary(runs: list[Run]) -> None:
             f"{median_rate('bare', workers, connections)} | "
             f"{median_rate('floor', workers, connections)} | "
             f"{same_round(here['api'], here['bare'])} | {same_round(here['api'], here['floor'])} | "
-            f"{same_round(here['floor'], here['bare'])} | {p50:.0f} / {p99:.0f} | "
+            f"{same_round(here['floor'], here['bare'])} | "
+            f"{median_rate('stack', workers, connections)} | "
+            f"{same_round(here['stack'], here['bare'])} | "
+            f"{median_rate('green', workers, connections)} | "
+            f"{same_round(here['green'], here['bare'])} | {p50:.0f} / {p99:.0f} | "
             f"{sum(run.errors for run in api)} | {same_round(here['api'], ('api', workers, 32))} |"
         )
 
