@@ -15,7 +15,7 @@ import asyncio
 import json
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -74,6 +74,11 @@ async def referrals(request: Request) -> Response:
         cursor = await conn.execute(QUERY, (centre_ids, limit + 1))
         names = [d.name for d in cursor.description or []]
         rows = await cursor.fetchall()
+    return page_response(names, rows, limit)
+
+
+def page_response(names: list[str], rows: Sequence[Any], limit: int) -> Response:
+    """The page's JSON: the first `limit` rows, and a next cursor if there was one more."""
     items = [{n: _plain(v) for n, v in zip(names, row, strict=True)} for row in rows[:limit]]
     next_cursor = str(items[-1]["id"]) if len(rows) > limit else None
     body = json.dumps({"items": items, "next_cursor": next_cursor}, separators=(",", ":"))

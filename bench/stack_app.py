@@ -15,10 +15,8 @@ that also does the list read's required work (floor/bare).
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import Response
@@ -28,7 +26,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.util import greenlet_spawn
 
-from bench.bare_app import COLUMNS, POOL_SIZE, _plain
+from bench.bare_app import COLUMNS, POOL_SIZE, page_response
 
 url = os.environ["CCR_BARE_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://")
 engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=0)
@@ -42,18 +40,13 @@ QUERY = text(
 ).bindparams(bindparam("centres", type_=ARRAY(UUID(as_uuid=True))))
 
 
-def _page(sessions: sessionmaker[Session], limit: int) -> Response:
+def _page(maker: sessionmaker[Session], limit: int) -> Response:
     limit = min(limit, 200)
-    with sessions() as db, db.begin():
+    with maker() as db, db.begin():
         result = db.execute(QUERY, {"centres": centre_ids, "limit": limit + 1})
         names = list(result.keys())
         rows = result.all()
-    items: list[dict[str, Any]] = [
-        {n: _plain(v) for n, v in zip(names, row, strict=True)} for row in rows[:limit]
-    ]
-    next_cursor = str(items[-1]["id"]) if len(rows) > limit else None
-    body = json.dumps({"items": items, "next_cursor": next_cursor}, separators=(",", ":"))
-    return Response(body, media_type="application/json")
+    return page_response(names, rows, limit)
 
 
 def referrals(limit: int = 50) -> Response:
